@@ -1,0 +1,123 @@
+#include "app/cli/command.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace moa::cli {
+
+Args::Args(std::vector<std::string> argv, std::vector<std::string> flags_without_value) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.rfind("--", 0) == 0 && a.size() > 2) {
+      std::string key = a.substr(2);
+      auto eq = key.find('=');
+      if (eq != std::string::npos) {
+        options_.emplace(key.substr(0, eq), key.substr(eq + 1));
+      } else if (std::find(flags_without_value.begin(), flags_without_value.end(), key) !=
+                 flags_without_value.end()) {
+        options_.emplace(key, "1");
+      } else {
+        if (i + 1 >= argv.size()) throw Error("option --" + key + " needs a value");
+        options_.emplace(key, argv[++i]);
+      }
+    } else {
+      positional_.push_back(a);
+    }
+  }
+}
+
+bool Args::has(const std::string& key) const { return options_.count(key) > 0; }
+
+std::string Args::get(const std::string& key) const {
+  auto it = options_.find(key);
+  if (it == options_.end()) throw Error("missing required option --" + key);
+  return it->second;
+}
+
+std::string Args::get(const std::string& key, const std::string& fallback) const {
+  auto it = options_.find(key);
+  return it == options_.end() ? fallback : it->second;
+}
+
+long long Args::get_int(const std::string& key, long long fallback) const {
+  if (!has(key)) return fallback;
+  const std::string v = get(key);
+  try {
+    size_t pos = 0;
+    long long x = std::stoll(v, &pos);
+    if (pos != v.size()) throw std::invalid_argument(v);
+    return x;
+  } catch (const std::exception&) {
+    throw Error("option --" + key + ": '" + v + "' is not an integer");
+  }
+}
+
+double Args::get_double(const std::string& key, double fallback) const {
+  if (!has(key)) return fallback;
+  const std::string v = get(key);
+  try {
+    size_t pos = 0;
+    double x = std::stod(v, &pos);
+    if (pos != v.size()) throw std::invalid_argument(v);
+    return x;
+  } catch (const std::exception&) {
+    throw Error("option --" + key + ": '" + v + "' is not a number");
+  }
+}
+
+std::vector<std::string> Args::get_all(const std::string& key) const {
+  std::vector<std::string> out;
+  auto [lo, hi] = options_.equal_range(key);
+  for (auto it = lo; it != hi; ++it) out.push_back(it->second);
+  return out;
+}
+
+void Args::allow_only(const std::vector<std::string>& keys) const {
+  for (const auto& [k, v] : options_)
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) throw Error("unknown option --" + k);
+}
+
+std::map<std::string, Command>& registry() {
+  static std::map<std::string, Command> commands;
+  return commands;
+}
+
+Register::Register(Command c) { registry().emplace(c.name, std::move(c)); }
+
+std::vector<long long> parse_int_list(const std::string& text, const std::string& what) {
+  std::vector<long long> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t pos = 0;
+      out.push_back(std::stoll(item, &pos));
+      if (pos != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw Error(what + ": '" + item + "' is not an integer");
+    }
+  }
+  if (out.empty()) throw Error(what + ": empty list");
+  return out;
+}
+
+std::vector<double> parse_double_list(const std::string& text, const std::string& what) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t pos = 0;
+      out.push_back(std::stod(item, &pos));
+      if (pos != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw Error(what + ": '" + item + "' is not a number");
+    }
+  }
+  if (out.empty()) throw Error(what + ": empty list");
+  return out;
+}
+
+}  // namespace moa::cli

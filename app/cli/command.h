@@ -1,0 +1,48 @@
+#pragma once
+// The moa CLI: every subcommand lives in its own cmd_*.cpp and registers itself here.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moa::cli {
+
+// Parsed "--key value" / "--flag" arguments plus positionals.
+class Args {
+ public:
+  Args(std::vector<std::string> argv, std::vector<std::string> flags_without_value);
+  bool has(const std::string& key) const;
+  std::string get(const std::string& key) const;  // throws if missing
+  std::string get(const std::string& key, const std::string& fallback) const;
+  long long get_int(const std::string& key, long long fallback) const;
+  double get_double(const std::string& key, double fallback) const;
+  std::vector<std::string> get_all(const std::string& key) const;  // repeated options
+  const std::vector<std::string>& positional() const { return positional_; }
+  // Throws on options the command does not know, so typos are not ignored.
+  void allow_only(const std::vector<std::string>& keys) const;
+
+ private:
+  std::multimap<std::string, std::string> options_;
+  std::vector<std::string> positional_;
+};
+
+struct Command {
+  std::string name;
+  std::string summary;
+  std::string usage;
+  std::function<int(const Args&)> run;
+  std::vector<std::string> flags;  // options that take no value
+};
+
+std::map<std::string, Command>& registry();
+
+struct Register {
+  explicit Register(Command c);
+};
+
+// Parses comma-separated integers, e.g. "2048,4096,8192".
+std::vector<long long> parse_int_list(const std::string& text, const std::string& what);
+std::vector<double> parse_double_list(const std::string& text, const std::string& what);
+
+}  // namespace moa::cli

@@ -1,0 +1,56 @@
+#pragma once
+// The one place that knows LibTorch versions differ: Debian's 1.13 (CPU) and the
+// LibTorch inside PyTorch 2.11 (CUDA) on the GPU machine.
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#if defined(__has_include)
+#if __has_include(<c10/cuda/CUDAStream.h>) && defined(MOA_HAVE_CUDA)
+#include <c10/cuda/CUDAStream.h>
+#define MOA_TORCH_HAS_CUDA 1
+#endif
+#endif
+
+namespace moa::compat {
+
+constexpr int torch_major = TORCH_VERSION_MAJOR;
+constexpr int torch_minor = TORCH_VERSION_MINOR;
+constexpr bool has_sdpa = (TORCH_VERSION_MAJOR >= 2);
+
+// Scaled-dot-product attention with an optional boolean mask (true = attend) or causal flag.
+// 2.x: at::scaled_dot_product_attention (fused backends). 1.13: explicit float32 softmax.
+inline at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                       const c10::optional<at::Tensor>& mask, bool causal, double scale) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::scaled_dot_product_attention(q, k, v, mask, 0.0, causal && !mask.has_value(), scale);
+#else
+  auto scores = at::matmul(q.to(at::kFloat), k.to(at::kFloat).transpose(-2, -1)) * scale;
+  if (mask.has_value()) {
+    scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<float>::infinity());
+  } else if (causal) {
+    const int64_t t = q.size(-2), s = k.size(-2);
+    auto m = at::ones({t, s}, q.options().dtype(at::kBool)).tril(s - t);
+    scores = scores.masked_fill(m.logical_not(), -std::numeric_limits<float>::infinity());
+  }
+  return at::matmul(at::softmax(scores, -1), v.to(at::kFloat)).to(q.scalar_type());
+#endif
+}
+
+// Current CUDA stream as an opaque handle for kernels/ (nullptr = default stream).
+inline void* current_cuda_stream([[maybe_unused]] const at::Device& device) {
+#ifdef MOA_TORCH_HAS_CUDA
+  return static_cast<void*>(c10::cuda::getCurrentCUDAStream(device.index()).stream());
+#else
+  return nullptr;
+#endif
+}
+
+inline bool cuda_available() {
+#ifdef MOA_TORCH_HAS_CUDA
+  return at::hasCUDA();
+#else
+  return false;
+#endif
+}
+
+}  // namespace moa::compat

@@ -1,0 +1,88 @@
+#pragma once
+// Profile files (*.moaprof.h5): pooled attention influence per layer, head and length.
+// Schema: docs/formats.md ("Profile"). Torch-free: the GUI includes this header.
+//
+// Layout of one length's influence: [layers][heads][nb][nb] float32, row-major, nb = N/64,
+// lower triangle meaningful (query block i >= key block j), upper triangle zero. It holds the
+// MEAN over the samples done so far of sum_{(i,j) in block} |E[i,j]| (DESIGN §4).
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace moa {
+
+inline constexpr int kProfileSchemaVersion = 1;
+inline constexpr int kBlockSize = 64;
+inline constexpr int kSinkSize = 64;
+
+struct ProfileMeta {
+  int schema_version = kProfileSchemaVersion;
+  std::string model_name;
+  std::string model_hash;  // content hash of the checkpoint (config + tensor table)
+  int num_layers = 0;
+  int num_heads = 0;     // query heads
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  int block_size = kBlockSize;
+  int sink_size = kSinkSize;
+  std::string tool_version;
+  std::string calib_file;  // provenance
+};
+
+struct LengthProfile {
+  int64_t length = 0;          // N, a multiple of 64
+  int64_t samples_target = 0;  // how many samples the run asked for
+  std::vector<int64_t> sample_ids;  // calibration record indices done, in order
+  std::vector<double> sample_loss;  // answer loss of each done sample
+  std::vector<float> influence;     // [L][H][nb][nb], mean over sample_ids
+  int64_t blocks() const { return length / kBlockSize; }
+  int64_t samples_done() const { return static_cast<int64_t>(sample_ids.size()); }
+  // Index into influence.
+  size_t at(int layer, int head, int64_t qb, int64_t kb, int num_heads) const {
+    const int64_t nb = blocks();
+    return ((static_cast<size_t>(layer) * num_heads + head) * nb + qb) * nb + kb;
+  }
+};
+
+struct Profile {
+  ProfileMeta meta;
+  std::map<int64_t, LengthProfile> lengths;  // by N
+};
+
+// Reads a whole profile file. Errors name the file and the problem (missing attribute,
+// schema version from another release, dataset shape that disagrees with the attributes).
+Profile profile_read(const std::filesystem::path& path);
+
+// Writes a whole profile file atomically (temp file + rename).
+void profile_write(const std::filesystem::path& path, const Profile& profile);
+
+// Incremental writer used by the profiler: creates or opens (resume) the file, and after
+// every sample makes the file consistent again (data first, flush, then samples_done).
+class ProfileWriter {
+ public:
+  // Creates a new file, or with resume=true opens an existing one and checks that its
+  // meta (model hash, shape, schema) matches; throws with a clear message otherwise.
+  ProfileWriter(const std::filesystem::path& path, const ProfileMeta& meta,
+                const std::vector<int64_t>& lengths, int64_t samples_target, bool resume);
+  ~ProfileWriter();
+  ProfileWriter(const ProfileWriter&) = delete;
+  ProfileWriter& operator=(const ProfileWriter&) = delete;
+
+  // Samples already done at a length (after resume).
+  const LengthProfile& state(int64_t length) const;
+  // Folds one sample's pooled influence ([L][H][nb][nb] sums of |E|) into the stored mean:
+  // new = (old * k + x) / (k + 1), computed in float64 and stored as float32, so a resumed
+  // run reproduces an uninterrupted one exactly.
+  void add_sample(int64_t length, int64_t sample_id, double sample_loss,
+                  const std::vector<float>& pooled);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct Impl;
+  Impl* impl_;
+  std::filesystem::path path_;
+};
+
+}  // namespace moa
