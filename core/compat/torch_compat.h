@@ -4,11 +4,11 @@
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
-#if defined(__has_include)
-#if __has_include(<c10/cuda/CUDAStream.h>) && defined(MOA_HAVE_CUDA)
+// MOA_TORCH_CUDA is set by CMake when the LibTorch found was built with CUDA
+// (Debian's CPU build ships c10/cuda headers that do not compile, so no __has_include).
+#if defined(MOA_TORCH_CUDA) && defined(MOA_HAVE_CUDA)
 #include <c10/cuda/CUDAStream.h>
 #define MOA_TORCH_HAS_CUDA 1
-#endif
 #endif
 
 namespace moa::compat {

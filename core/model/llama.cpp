@@ -1,0 +1,168 @@
+#include "core/model/llama.h"
+
+#include <cmath>
+
+#include "core/util/error.h"
+
+namespace moa {
+
+at::ScalarType to_scalar_type(DType t) {
+  switch (t) {
+    case DType::F32: return at::kFloat;
+    case DType::F16: return at::kHalf;
+    case DType::BF16: return at::kBFloat16;
+    case DType::F64: return at::kDouble;
+    default: throw Error(std::string("no torch type for dtype ") + dtype_safetensors_name(t));
+  }
+}
+
+at::Tensor rope_inv_freq(const ModelConfig& c) {
+  const int64_t D = c.head_dim;
+  // transformers: 1 / base ** (arange(0, D, 2).float() / D), in float32.
+  auto exps = at::arange(0, D, 2, at::kLong).to(at::kFloat) / static_cast<float>(D);
+  auto inv = 1.0 / at::pow(at::scalar_tensor(static_cast<float>(c.rope.theta), at::kFloat), exps);
+  if (c.rope.type == RopeType::Linear) inv = inv / static_cast<float>(c.rope.factor);
+  if (c.rope.type == RopeType::Llama3) {
+    const double old_ctx = static_cast<double>(c.rope.original_max_position);
+    const double low_wavelen = old_ctx / c.rope.low_freq_factor, high_wavelen = old_ctx / c.rope.high_freq_factor;
+    auto wavelen = 2 * M_PI / inv;
+    auto scaled = at::where(wavelen > low_wavelen, inv / c.rope.factor, inv);
+    auto smooth = (old_ctx / wavelen - c.rope.low_freq_factor) / (c.rope.high_freq_factor - c.rope.low_freq_factor);
+    auto smoothed = (1 - smooth) * scaled / c.rope.factor + smooth * scaled;
+    auto medium = (wavelen >= high_wavelen).logical_and(wavelen <= low_wavelen);
+    inv = at::where(medium, smoothed, scaled);
+  }
+  return inv.to(at::kFloat).contiguous();
+}
+
+at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  const int64_t half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
+  auto rotated = at::cat({-x2, x1}, -1);
+  return x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
+}
+
+std::pair<at::Tensor, at::Tensor> KVCache::append(int layer, const at::Tensor& k, const at::Tensor& v) {
+  if (static_cast<int>(k_.size()) <= layer) {
+    k_.resize(layer + 1);
+    v_.resize(layer + 1);
+  }
+  const int64_t t = k.size(2), need = length_ + t;
+  auto& K = k_[layer];
+  auto& V = v_[layer];
+  if (!K.defined() || K.size(2) < need) {
+    int64_t cap = K.defined() ? K.size(2) : 0;
+    cap = std::max<int64_t>(need, std::max<int64_t>(2 * cap, 64));
+    auto nk = at::empty({k.size(0), k.size(1), cap, k.size(3)}, k.options());
+    auto nv = at::empty({v.size(0), v.size(1), cap, v.size(3)}, v.options());
+    if (K.defined() && length_ > 0) {
+      nk.narrow(2, 0, length_).copy_(K.narrow(2, 0, length_));
+      nv.narrow(2, 0, length_).copy_(V.narrow(2, 0, length_));
+    }
+    K = nk;
+    V = nv;
+  }
+  K.narrow(2, length_, t).copy_(k);
+  V.narrow(2, length_, t).copy_(v);
+  return {K.narrow(2, 0, need), V.narrow(2, 0, need)};
+}
+
+void KVCache::clear() {
+  k_.clear();
+  v_.clear();
+  length_ = 0;
+}
+
+int64_t KVCache::bytes() const {
+  int64_t b = 0;
+  for (size_t l = 0; l < k_.size(); ++l)
+    if (k_[l].defined()) b += 2 * k_[l].size(0) * k_[l].size(1) * length_ * k_[l].size(3) * k_[l].element_size();
+  return b;
+}
+
+LlamaModel::LlamaModel(std::shared_ptr<Checkpoint> checkpoint, at::Device device, std::optional<at::ScalarType> dtype)
+    : checkpoint_(std::move(checkpoint)), device_(device) {
+  dtype_ = dtype.value_or(to_scalar_type(checkpoint_->weight_dtype()));
+  const ModelConfig& c = config();
+  embed_ = load("model.embed_tokens.weight");
+  norm_ = load("model.norm.weight");
+  lm_head_ = c.tie_word_embeddings ? embed_ : load("lm_head.weight");
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    layers_.push_back(Layer{load(p + "input_layernorm.weight"), load(p + "self_attn.q_proj.weight"),
+                            load(p + "self_attn.k_proj.weight"), load(p + "self_attn.v_proj.weight"),
+                            load(p + "self_attn.o_proj.weight"), load(p + "post_attention_layernorm.weight"),
+                            load(p + "mlp.gate_proj.weight"), load(p + "mlp.up_proj.weight"),
+                            load(p + "mlp.down_proj.weight")});
+  }
+  inv_freq_ = rope_inv_freq(c).to(device_);
+}
+
+at::Tensor LlamaModel::load(const std::string& name) const {
+  const TensorView t = checkpoint_->tensor(name);
+  // View of the read-only map; torch never writes weights, so the const_cast is safe.
+  auto view = at::from_blob(const_cast<uint8_t*>(t.data), t.shape, at::TensorOptions().dtype(to_scalar_type(t.dtype)));
+  if (device_.is_cpu() && view.scalar_type() == dtype_) return view;  // zero-copy
+  return view.to(device_, dtype_);  // the one copy (host map -> device / dtype)
+}
+
+at::Tensor LlamaModel::rms_norm(const at::Tensor& x, const at::Tensor& weight) const {
+  auto h = x.to(at::kFloat);
+  auto var = h.pow(2).mean(-1, true);
+  h = h * at::rsqrt(var + config().rms_norm_eps);
+  return weight * h.to(x.scalar_type());
+}
+
+std::pair<at::Tensor, at::Tensor> LlamaModel::rope_cos_sin(const at::Tensor& positions) const {
+  auto freqs = positions.to(at::kFloat).unsqueeze(-1) * inv_freq_.view({1, 1, -1});  // [B,T,D/2]
+  auto emb = at::cat({freqs, freqs}, -1);
+  return {emb.cos().to(dtype_), emb.sin().to(dtype_)};
+}
+
+at::Tensor LlamaModel::forward(const at::Tensor& ids_in, const at::Tensor& positions_in, KVCache* cache,
+                               AttentionBackend& attention, const ForwardOptions& opt) const {
+  const ModelConfig& c = config();
+  auto ids = ids_in.to(device_);
+  auto pos = positions_in.to(device_);
+  const int64_t B = ids.size(0), T = ids.size(1), Hq = c.num_heads, Hkv = c.num_kv_heads, D = c.head_dim;
+  if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocab_size)
+    throw Error("token id outside the vocabulary of " + std::to_string(c.vocab_size));
+  auto x = at::embedding(embed_, ids);
+  auto [cos, sin] = rope_cos_sin(pos);
+  const int64_t past = cache ? cache->length() : 0;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const Layer& w = layers_[l];
+    auto h = rms_norm(x, w.input_norm);
+    auto q = at::linear(h, w.q).view({B, T, Hq, D}).transpose(1, 2);
+    auto k = at::linear(h, w.k).view({B, T, Hkv, D}).transpose(1, 2);
+    auto v = at::linear(h, w.v).view({B, T, Hkv, D}).transpose(1, 2);
+    q = apply_rope(q, cos, sin);
+    k = apply_rope(k, cos, sin);
+    AttentionCall call;
+    call.layer = static_cast<int>(l);
+    call.q = q;
+    if (cache) {
+      std::tie(call.k, call.v) = cache->append(static_cast<int>(l), k, v);
+    } else {
+      call.k = k;
+      call.v = v;
+    }
+    call.q_start = past;
+    call.key_valid = opt.key_valid;
+    call.pad = opt.pad;
+    call.scale = scale;
+    auto a = attention.attend(call);  // [B,Hq,T,D]
+    a = a.transpose(1, 2).reshape({B, T, Hq * D});
+    x = x + at::linear(a, w.o);
+    auto h2 = rms_norm(x, w.post_norm);
+    x = x + at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down);
+  }
+  if (cache) cache->advance(T);
+  if (opt.last_token_only) x = x.narrow(1, T - 1, 1);
+  x = rms_norm(x, norm_);
+  if (opt.return_hidden) return x;
+  return at::linear(x, lm_head_).to(at::kFloat);
+}
+
+}  // namespace moa
