@@ -2,6 +2,7 @@
 // The one place that knows LibTorch versions differ: Debian's 1.13 (CPU) and the
 // LibTorch inside PyTorch 2.11 (CUDA) on the GPU machine.
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 // MOA_TORCH_CUDA is set by CMake when the LibTorch found was built with CUDA

@@ -1,0 +1,174 @@
+// Checkpoint folders: single and sharded files, and clear errors for every bad input.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/model/checkpoint.h"
+#include "core/util/error.h"
+#include "core/util/files.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("moa_ck_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string open_error(const fs::path& dir, bool check_finite = false) {
+  try {
+    moa::Checkpoint::open(dir, {check_finite});
+  } catch (const moa::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Rewrites model.safetensors with one tensor changed by `edit`.
+void rewrite(const fs::path& dir, const std::function<void(std::vector<moa::TensorToWrite>&)>& edit) {
+  moa::SafetensorsFile f(dir / "model.safetensors");
+  std::vector<std::vector<uint8_t>> keep;
+  std::vector<moa::TensorToWrite> ts;
+  keep.reserve(f.header().tensors.size());  // the fill lambdas keep pointers into `keep`
+  for (const auto& [name, info] : f.header().tensors) {
+    keep.emplace_back(f.data(info), f.data(info) + (info.end - info.begin));
+    auto* bytes = &keep.back();
+    ts.push_back({name, info.dtype, info.shape, [bytes](uint8_t* d) { std::memcpy(d, bytes->data(), bytes->size()); }});
+  }
+  edit(ts);
+  const fs::path tmp = dir / "rewritten.safetensors";
+  moa::safetensors_write(tmp, ts);
+  fs::rename(tmp, dir / "model.safetensors");
+}
+
+}  // namespace
+
+TEST(Checkpoint, SingleFileAndShardedLoadTheSameTensors) {
+  auto cfg = moa::config_preset("tiny");
+  auto a = fresh("single"), b = fresh("sharded");
+  moa::RandomCheckpointOptions opt;
+  opt.seed = 5;
+  moa::checkpoint_write_random(cfg, a, opt);
+  opt.max_shard_bytes = 100 << 10;
+  moa::checkpoint_write_random(cfg, b, opt);
+  EXPECT_TRUE(fs::exists(b / "model.safetensors.index.json"));
+  auto ca = moa::Checkpoint::open(a), cb = moa::Checkpoint::open(b);
+  EXPECT_GT(cb->files().size(), 1u);
+  ASSERT_EQ(ca->tensor_names(), cb->tensor_names());
+  for (const auto& n : ca->tensor_names()) {
+    auto ta = ca->tensor(n), tb = cb->tensor(n);
+    ASSERT_EQ(ta.shape, tb.shape);
+    int64_t bytes = 4;
+    for (auto d : ta.shape) bytes *= d;
+    EXPECT_EQ(std::memcmp(ta.data, tb.data, bytes), 0) << n;
+  }
+  // Same seed, same weights -> same content hash; another seed -> another hash.
+  auto c = fresh("other");
+  opt.max_shard_bytes = 0;
+  opt.seed = 6;
+  moa::checkpoint_write_random(cfg, c, opt);
+  EXPECT_NE(moa::Checkpoint::open(c)->content_hash(), ca->content_hash());
+}
+
+TEST(Checkpoint, RefusesPickleWithReasonAndConversionHint) {
+  auto d = fresh("pickle");
+  moa::write_file_atomic(d / "config.json", moa::config_to_json(moa::config_preset("tiny")));
+  moa::write_file_atomic(d / "pytorch_model.bin", "PK\x03\x04");
+  auto e = open_error(d);
+  EXPECT_NE(e.find("pytorch_model.bin"), std::string::npos);
+  EXPECT_NE(e.find("runs arbitrary code"), std::string::npos);
+  EXPECT_NE(e.find("safe_serialization=True"), std::string::npos);
+}
+
+TEST(Checkpoint, MissingExtraMisshapenAndWrongDtypeTensors) {
+  auto d = fresh("bad");
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, {});
+  ASSERT_EQ(open_error(d), "");
+
+  rewrite(d, [](auto& ts) { ts.erase(ts.begin()); });
+  auto e = open_error(d);
+  EXPECT_NE(e.find("missing tensor"), std::string::npos) << e;
+
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, {});
+  rewrite(d, [](auto& ts) { ts.push_back({"model.layers.9.extra.weight", moa::DType::F32, {2}, [](uint8_t* p) { std::memset(p, 0, 8); }}); });
+  e = open_error(d);
+  EXPECT_NE(e.find("unexpected tensor 'model.layers.9.extra.weight'"), std::string::npos) << e;
+
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, {});
+  rewrite(d, [](auto& ts) {
+    for (auto& t : ts)
+      if (t.name == "model.norm.weight") {
+        t.shape = {32};
+        t.fill = [](uint8_t* p) { std::memset(p, 0, 128); };
+      }
+  });
+  e = open_error(d);
+  EXPECT_NE(e.find("'model.norm.weight' has shape [32] but config.json implies [64]"), std::string::npos) << e;
+
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, {});
+  rewrite(d, [](auto& ts) {
+    for (auto& t : ts)
+      if (t.name == "model.norm.weight") {
+        t.dtype = moa::DType::BF16;
+        t.fill = [](uint8_t* p) { std::memset(p, 0, 128); };
+      }
+  });
+  e = open_error(d);
+  EXPECT_NE(e.find("is BF16 but config.json says float32"), std::string::npos) << e;
+}
+
+TEST(Checkpoint, NonFiniteWeightsAreFoundOnRequest) {
+  auto d = fresh("nan");
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, {});
+  rewrite(d, [](auto& ts) {
+    for (auto& t : ts)
+      if (t.name == "model.layers.1.mlp.up_proj.weight") {
+        auto inner = t.fill;
+        t.fill = [inner](uint8_t* p) {
+          inner(p);
+          const float nan = NAN;
+          std::memcpy(p + 4 * 165, &nan, 4);  // row 1, column 5 of [160, 64]
+        };
+      }
+  });
+  EXPECT_EQ(open_error(d, false), "");
+  auto e = open_error(d, true);
+  EXPECT_NE(e.find("model.layers.1.mlp.up_proj.weight"), std::string::npos) << e;
+  EXPECT_NE(e.find("[2, 37]"), std::string::npos) << e;  // 165 = 2*64 + 37
+  EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
+}
+
+TEST(Checkpoint, ShardIndexProblems) {
+  auto d = fresh("shards");
+  moa::RandomCheckpointOptions opt;
+  opt.max_shard_bytes = 100 << 10;
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, opt);
+  auto idx = nlohmann::json::parse(moa::read_text_file(d / "model.safetensors.index.json"));
+  auto good = idx;
+  idx["weight_map"]["model.norm.weight"] = "model-00009-of-00009.safetensors";
+  moa::write_file_atomic(d / "model.safetensors.index.json", idx.dump());
+  auto e = open_error(d);
+  EXPECT_NE(e.find("missing shard"), std::string::npos) << e;
+  idx = good;
+  idx["weight_map"]["model.layers.7.mlp.up_proj.weight"] = good["weight_map"]["model.norm.weight"];
+  moa::write_file_atomic(d / "model.safetensors.index.json", idx.dump());
+  e = open_error(d);
+  EXPECT_NE(e.find("listed in the index is missing"), std::string::npos) << e;
+  moa::write_file_atomic(d / "model.safetensors.index.json", "{\"weight_map\": 3}");
+  EXPECT_NE(open_error(d).find("weight_map"), std::string::npos);
+}
+
+TEST(Checkpoint, TruncatedWeightFileNamesTheFile) {
+  auto d = fresh("trunc");
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, {});
+  fs::resize_file(d / "model.safetensors", fs::file_size(d / "model.safetensors") / 2);
+  auto e = open_error(d);
+  EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
+  EXPECT_NE(e.find("truncated"), std::string::npos) << e;
+}

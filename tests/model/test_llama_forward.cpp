@@ -1,0 +1,150 @@
+// The LibTorch Llama forward against (a) a plain float64 reference written separately and
+// (b) Hugging Face transformers' logits stored as a fixture; KV cache and batching.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/model/llama.h"
+#include "core/runtime/generate.h"
+#include "model/naive_llama.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path write_tiny(const std::string& preset, uint64_t seed, moa::ConfigSchema schema = moa::ConfigSchema::V4) {
+  auto d = fs::temp_directory_path() / ("moa_llama_" + std::to_string(::getpid())) / (preset + std::to_string(seed));
+  moa::RandomCheckpointOptions opt;
+  opt.seed = seed;
+  opt.schema = schema;
+  auto cfg = moa::config_preset(preset);
+  cfg.initializer_range = 0.2;  // larger weights: attention far from uniform, a sharper test
+  moa::checkpoint_write_random(cfg, d, opt);
+  return d;
+}
+
+std::vector<int64_t> random_ids(int64_t n, int64_t vocab, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<int64_t> ids(n);
+  for (auto& i : ids) i = static_cast<int64_t>(g() % vocab);
+  return ids;
+}
+
+at::Tensor run(const moa::LlamaModel& m, const std::vector<int64_t>& ids, moa::AttentionBackend& attn) {
+  const int64_t T = ids.size();
+  return m.forward(at::tensor(ids, at::kLong).view({1, T}), at::arange(T, at::kLong).view({1, T}), nullptr, attn)[0];
+}
+
+double max_rel_err(const at::Tensor& ours, const std::vector<double>& ref) {
+  auto r = at::tensor(ref, at::kDouble).view(ours.sizes());
+  return ((ours.to(at::kDouble) - r).abs().max() / r.abs().max()).item<double>();
+}
+
+}  // namespace
+
+TEST(LlamaForward, MatchesFloat64ReferenceForEveryRopeTypeAndSchema) {
+  struct Case {
+    const char* preset;
+    moa::ConfigSchema schema;
+  };
+  for (auto [preset, schema] : {Case{"tiny", moa::ConfigSchema::V4}, Case{"tiny", moa::ConfigSchema::V5},
+                                Case{"tiny-linear", moa::ConfigSchema::V4}, Case{"tiny-llama3", moa::ConfigSchema::V5}}) {
+    auto ck = moa::Checkpoint::open(write_tiny(preset, 3, schema));
+    moa::LlamaModel model(ck, at::kCPU);
+    moa::DenseAttention dense;
+    for (int64_t T : {1, 7, 130}) {
+      auto ids = random_ids(T, ck->config().vocab_size, T);
+      auto ours = run(model, ids, dense);
+      auto ref = naive::forward(*ck, ids, [](int64_t, int64_t, int64_t, int64_t) { return true; });
+      EXPECT_LT(max_rel_err(ours, ref), 1e-5) << preset << " T=" << T;
+    }
+  }
+}
+
+TEST(LlamaForward, MatchesHuggingFaceTransformersFixture) {
+  // tests/data/tiny_hf/: a checkpoint written by `moa init-checkpoint --shape tiny`, and the
+  // logits transformers' LlamaForCausalLM gave for it (scripts/gpu/hf_parity.py --fixture).
+  const fs::path dir = fs::path(MOA_TEST_DATA_DIR) / "tiny_hf";
+  ASSERT_TRUE(fs::exists(dir / "hf_logits.json")) << "fixture missing: " << dir;
+  auto ck = moa::Checkpoint::open(dir);
+  moa::LlamaModel model(ck, at::kCPU);
+  moa::DenseAttention dense;
+  std::ifstream in(dir / "hf_logits.json");
+  auto fx = nlohmann::json::parse(in);
+  ASSERT_GE(fx.size(), 2u);
+  for (auto& [len, rec] : fx.items()) {
+    auto ids = rec["ids"].get<std::vector<int64_t>>();
+    std::vector<double> ref;
+    for (auto& row : rec["logits"])
+      for (auto& v : row) ref.push_back(v.get<double>());
+    EXPECT_LT(max_rel_err(run(model, ids, dense), ref), 1e-4) << "T=" << len;
+  }
+}
+
+TEST(LlamaForward, MaskedSparseWithFullBandsEqualsDense) {
+  auto ck = moa::Checkpoint::open(write_tiny("tiny", 4));
+  moa::LlamaModel model(ck, at::kCPU);
+  moa::DenseAttention dense;
+  const auto& c = ck->config();
+  moa::MaskedSparseAttention full(std::vector<std::vector<int64_t>>(c.num_layers, std::vector<int64_t>(c.num_kv_heads, 1000)), true);
+  auto ids = random_ids(300, c.vocab_size, 9);
+  EXPECT_LT((run(model, ids, dense) - run(model, ids, full)).abs().max().item<double>(), 1e-5);
+}
+
+TEST(LlamaForward, MaskedSparseFollowsTheBlockLayoutPerHead) {
+  auto ck = moa::Checkpoint::open(write_tiny("tiny", 5));
+  moa::LlamaModel model(ck, at::kCPU);
+  const auto& c = ck->config();
+  // Different band per query head (1, 2, 3, 1 blocks) in layer 0, per query head.
+  std::vector<std::vector<int64_t>> band = {{1, 2, 3, 1}, {2, 1, 1, 3}};
+  moa::MaskedSparseAttention sparse(band, false);
+  const int64_t T = 333;  // not a multiple of 64
+  auto ids = random_ids(T, c.vocab_size, 11);
+  auto ref = naive::forward(*ck, ids, [&](int64_t l, int64_t h, int64_t i, int64_t j) {
+    const int64_t qb = i / 64, kb = j / 64;
+    return kb == 0 || kb >= qb - band[l][h] + 1;
+  });
+  EXPECT_LT(max_rel_err(run(model, ids, sparse), ref), 1e-5);
+  moa::DenseAttention dense;
+  EXPECT_GT((run(model, ids, dense) - run(model, ids, sparse)).abs().max().item<double>(), 1e-3) << "mask had no effect";
+}
+
+TEST(Generation, KVCacheGivesTheSameTokensAsRecomputing) {
+  auto ck = moa::Checkpoint::open(write_tiny("tiny-llama3", 6));
+  moa::LlamaModel model(ck, at::kCPU);
+  moa::DenseAttention dense;
+  std::vector<std::vector<int64_t>> prompts = {random_ids(37, 320, 1)};
+  moa::GenerateOptions opt;
+  opt.max_new_tokens = 24;
+  auto with = moa::generate_greedy(model, prompts, dense, opt);
+  opt.use_cache = false;
+  auto without = moa::generate_greedy(model, prompts, dense, opt);
+  ASSERT_EQ(with.tokens[0].size(), 24u);
+  EXPECT_EQ(with.tokens, without.tokens);
+}
+
+TEST(Generation, LeftPaddedBatchEqualsOneByOneAndStopsAtStopTokens) {
+  auto ck = moa::Checkpoint::open(write_tiny("tiny", 7));
+  moa::LlamaModel model(ck, at::kCPU);
+  moa::DenseAttention dense;
+  std::vector<std::vector<int64_t>> prompts = {random_ids(5, 320, 2), random_ids(29, 320, 3), random_ids(64, 320, 4)};
+  moa::GenerateOptions opt;
+  opt.max_new_tokens = 12;
+  auto batch = moa::generate_greedy(model, prompts, dense, opt);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    auto one = moa::generate_greedy(model, {prompts[i]}, dense, opt);
+    EXPECT_EQ(batch.tokens[i], one.tokens[0]) << "prompt " << i;
+  }
+  // Stop token: the first generated token of prompt 1 ends that sequence at once.
+  opt.stop_ids = {batch.tokens[1][0]};
+  auto stopped = moa::generate_greedy(model, prompts, dense, opt);
+  EXPECT_EQ(stopped.tokens[1].size(), 1u);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    auto it = std::find(batch.tokens[i].begin(), batch.tokens[i].end(), opt.stop_ids[0]);
+    const size_t expect = it == batch.tokens[i].end() ? batch.tokens[i].size() : (it - batch.tokens[i].begin()) + 1;
+    EXPECT_EQ(stopped.tokens[i].size(), expect) << i;
+  }
+}
