@@ -53,7 +53,8 @@ long long longeval_level(const LongEvalSample& s, LevelBy by) {
 
 int depth_decile(double depth) {
   if (depth <= 0.0) return 0;
-  int d = static_cast<int>(depth * 10.0);
+  // The epsilon keeps 0.3 (= 3/10, stored as 0.29999...) in decile 3 whatever its rounding.
+  int d = static_cast<int>(depth * 10.0 + 1e-9);
   return d > 9 ? 9 : d;
 }
 

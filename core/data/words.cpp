@@ -94,13 +94,28 @@ std::string pseudo_word(Rng& rng, int min_syllables, int max_syllables) {
   static const std::vector<std::string> codas = {"", "", "", "l", "n", "r", "s", "x"};
   const int syllables = static_cast<int>(rng.uniform_int(min_syllables, max_syllables));
   std::string w;
-  for (int i = 0; i < syllables; ++i) w += rng.pick(onsets) + rng.pick(vowels);
+  // One draw per statement: the order of operands of + is unspecified in C++, and the stream
+  // must not depend on the compiler.
+  for (int i = 0; i < syllables; ++i) {
+    w += rng.pick(onsets);
+    w += rng.pick(vowels);
+  }
   w += rng.pick(codas);
   return w;
 }
 
-std::string key_word_pair(Rng& rng) { return rng.pick(word_adjectives()) + "-" + rng.pick(word_nouns()); }
+std::string key_word_pair(Rng& rng) {
+  std::string key = rng.pick(word_adjectives());
+  key += '-';
+  key += rng.pick(word_nouns());
+  return key;
+}
 
-std::string key_pseudo_pair(Rng& rng) { return pseudo_word(rng, 2, 3) + "-" + pseudo_word(rng, 2, 3); }
+std::string key_pseudo_pair(Rng& rng) {
+  std::string key = pseudo_word(rng, 2, 3);
+  key += '-';
+  key += pseudo_word(rng, 2, 3);
+  return key;
+}
 
 }  // namespace moa
