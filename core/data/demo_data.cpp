@@ -25,12 +25,12 @@ void append(DemoRecord& r, std::string_view text, float weight) {
   }
 }
 
-std::pair<int, int> question_range(const DemoStage& st, size_t length) {
+std::pair<int, int> question_range(const DemoDataConfig& config, const DemoStage& st, size_t length) {
   if (st.index < 2) return {st.min_questions, st.max_questions};
-  // "Many questions per record": about one per 512-1024 tokens, so long records give as many
-  // answer tokens per token of context as short ones.
-  return {std::max(st.min_questions, static_cast<int>(length / 1024)),
-          std::max(st.max_questions, static_cast<int>(length / 512))};
+  // "Many questions per record": in proportion to the length, so long records give about as
+  // many answer tokens per token of context as short ones.
+  const double per_1k = config.question_density * static_cast<double>(length) / 1024.0;
+  return {std::max(st.min_questions, static_cast<int>(per_1k)), std::max(st.max_questions, static_cast<int>(2 * per_1k))};
 }
 
 }  // namespace
@@ -57,7 +57,7 @@ DemoRecord demo_retrieval_record(const DemoDataConfig& config, int stage, size_t
   Rng rng(seed);
   const bool word_keys = rng.chance(config.word_key_fraction);
   const std::string_view header = rng.chance(st.full_header_fraction) ? kLongEvalHeader : kShortHeader;
-  const auto [qmin, qmax] = question_range(st, length);
+  const auto [qmin, qmax] = question_range(config, st, length);
   int questions = static_cast<int>(rng.uniform_int(qmin, qmax));
 
   // Room for the questions is reserved at their longest; slack is filled with more lines below.

@@ -4,7 +4,7 @@
 // depths, plus local text filler (demo_text.h), served by a curriculum of three stages:
 //   stage 0: 512-768 tokens, one-word header "Record:", 1-2 questions
 //   stage 1: 1024-2048 tokens, the full LongChat header half of the time, 2-4 questions
-//   stage 2: 2048-max_len tokens, the full header, ~one question per 512-1024 tokens
+//   stage 2: 2048-max_len tokens, the full header, 1-2 questions per 1024 tokens (question_density)
 // Measured: starting at 1k-8k the model stays at chance; the short start breaks the plateau.
 //
 // A record's text: header, lines "line <key>: REGISTER_CONTENT is <n>\n", then for each question
@@ -33,6 +33,8 @@ struct DemoDataConfig {
   float text_weight = 0.1f;              // local text filler
   double word_key_fraction = 0.25;       // records keyed "adjective-noun" instead of pseudo-words
   bool fill_with_text = true;            // fill row ends with text instead of padding
+  double question_density = 1.0;         // stage 2: between this many and twice this many
+                                         // questions per 1024 tokens (at least 2 to 4)
 };
 
 struct DemoStage {
