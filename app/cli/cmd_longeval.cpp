@@ -1,4 +1,5 @@
 // moa longeval gen | score: LongEval line-retrieval data sets and their scoring.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -46,7 +47,7 @@ moa::TokenCounter make_counter(const std::string& tokenizer) {
 }
 
 int run_gen(const Args& args) {
-  args.allow_only({"lines", "tokens", "tokenizer", "depths", "per-depth", "seed", "keys", "out"});
+  args.allow_only({"lines", "tokens", "tokenizer", "reserve", "depths", "per-depth", "seed", "keys", "out"});
   moa::LongEvalSetSpec spec;
   if (args.has("lines") == args.has("tokens")) throw moa::Error("give --lines or --tokens (one of the two)");
   if (args.has("lines"))
@@ -59,6 +60,7 @@ int run_gen(const Args& args) {
       if (n <= 0) throw moa::Error("--tokens: lengths must be positive");
       spec.tokens.push_back(static_cast<size_t>(n));
     }
+  spec.reserve_tokens = static_cast<size_t>(std::max(0LL, args.get_int("reserve", 0)));
   if (args.has("depths")) spec.depths = parse_depths(args.get("depths"));
   spec.per_depth = static_cast<int>(args.get_int("per-depth", 1));
   spec.seed = static_cast<uint64_t>(args.get_int("seed", 0));
@@ -89,13 +91,18 @@ int run_score(const Args& args) {
   std::cout << (by == "lines" ? "lines" : "tokens") << "\tcorrect/total\taccuracy\n";
   for (const auto& [level, cell] : report.by_level)
     std::cout << level << "\t" << cell.correct << "/" << cell.total << "\t" << cell.accuracy() << "\n";
+  std::cout << "depth decile\tcorrect/total\taccuracy\n";
+  for (int d = 0; d < 10; ++d)
+    if (report.by_depth[d].total)
+      std::cout << d / 10.0 << "-" << (d + 1) / 10.0 << "\t" << report.by_depth[d].correct << "/" << report.by_depth[d].total
+                << "\t" << report.by_depth[d].accuracy() << "\n";
   std::cout << "all\t" << report.overall.correct << "/" << report.overall.total << "\t" << report.overall.accuracy() << "\n";
   if (args.has("out")) moa::write_file_atomic(args.get("out"), moa::retrieval_report_to_json(report).dump(2) + "\n");
   return 0;
 }
 
 moa::cli::Register reg_gen({"longeval gen", "generate LongEval line-retrieval prompts (jsonl)",
-                            "(--lines 200,400 | --tokens 2048,4096 [--tokenizer bytes]) [--depths 0,0.1,..,1] "
+                            "(--lines 200,400 | --tokens 2048,4096 [--tokenizer bytes] [--reserve N]) [--depths 0,0.1,..,1] "
                             "[--per-depth 5] [--seed S] [--keys words|pseudo] --out x.jsonl",
                             run_gen, {}});
 moa::cli::Register reg_score({"longeval score", "score generated answers against a LongEval jsonl",

@@ -182,13 +182,12 @@ DemoBatch demo_batch(const DemoDataConfig& config, uint64_t step) {
 LongEvalSample demo_eval_sample(size_t length, double depth, uint64_t seed, KeyStyle keys) {
   if (length <= kDemoAnswerRoom) throw Error("demo eval: length " + std::to_string(length) + " is too short");
   LongEvalSpec spec;
-  spec.target_tokens = length - kDemoAnswerRoom;
+  spec.target_tokens = length;
+  spec.reserve_tokens = kDemoAnswerRoom;
   spec.depth = depth;
   spec.seed = seed;
   spec.keys = keys;
-  LongEvalSample s = longeval_generate(spec, [](const std::string& prompt) { return prompt.size() + 1; });
-  s.target_tokens = length;
-  return s;
+  return longeval_generate(spec, [](const std::string& prompt) { return prompt.size() + 1; });
 }
 
 std::vector<LongEvalSample> demo_eval_set(const std::vector<size_t>& lengths, const std::vector<double>& depths,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_set>
@@ -126,23 +127,32 @@ LongEvalSample longeval_generate(const LongEvalSpec& spec, const TokenCounter& c
   }
   if (spec.target_tokens == 0) throw Error("LongEval: give a number of lines or a target token length");
   if (!count) throw Error("LongEval: generating by token length needs a token counter");
-  const size_t target = spec.target_tokens;
-  auto fits = [&](int n) { return count(assemble(stream, n, spec.depth).prompt) <= target; };
+  if (spec.reserve_tokens >= spec.target_tokens)
+    throw Error("LongEval: reserving " + std::to_string(spec.reserve_tokens) + " of " + std::to_string(spec.target_tokens) + " tokens leaves no prompt");
+  const size_t budget = spec.target_tokens - spec.reserve_tokens;
+  std::map<int, size_t> counted;  // a real tokenizer on a 32k-token prompt is the cost here
+  auto tokens_of = [&](int n) {
+    auto it = counted.find(n);
+    if (it == counted.end()) it = counted.emplace(n, count(assemble(stream, n, spec.depth).prompt)).first;
+    return it->second;
+  };
+  auto fits = [&](int n) { return tokens_of(n) <= budget; };
   if (!fits(1))
-    throw Error("LongEval: " + std::to_string(target) + " tokens is too short for even one line and the question");
-  // Double until a count overshoots, then bisect: about 2*log2(lines) tokenizer calls.
-  int lo = 1, hi = 0;
-  for (int n = 2;; n *= 2) {
-    if (n > kMaxLines) {
-      if (fits(kMaxLines)) throw Error("LongEval: " + std::to_string(target) + " tokens needs more than " + std::to_string(kMaxLines) + " lines");
-      hi = kMaxLines;
-      break;
+    throw Error("LongEval: " + std::to_string(budget) + " tokens is too short for even one line and the question");
+  // Estimate the line count from two counts, then widen a bracket around the estimate and
+  // bisect it: about ten tokenizer calls instead of 2*log2(lines).
+  const int probe = std::min(kMaxLines, 16);
+  const double per_line = std::max(1.0, static_cast<double>(tokens_of(probe)) - static_cast<double>(tokens_of(1))) / (probe - 1);
+  const double estimate = 1.0 + (static_cast<double>(budget) - static_cast<double>(tokens_of(1))) / per_line;
+  int lo = std::clamp(static_cast<int>(estimate), 1, kMaxLines), hi = lo;
+  int step = std::max(1, lo / 64);
+  if (fits(lo)) {
+    for (hi = std::min(kMaxLines, lo + step); fits(hi); hi = std::min(kMaxLines, lo + step), step *= 2) {
+      if (hi == kMaxLines) throw Error("LongEval: " + std::to_string(budget) + " tokens needs more than " + std::to_string(kMaxLines) + " lines");
+      lo = hi;
     }
-    if (!fits(n)) {
-      hi = n;
-      break;
-    }
-    lo = n;
+  } else {
+    for (lo = std::max(1, hi - step); !fits(lo); lo = std::max(1, hi - step), step *= 2) hi = lo;
   }
   while (hi - lo > 1) {
     int mid = lo + (hi - lo) / 2;
@@ -151,8 +161,8 @@ LongEvalSample longeval_generate(const LongEvalSpec& spec, const TokenCounter& c
   // Counts are not quite monotone in n (the asked key changes with n): take a longer fit nearby.
   while (lo < kMaxLines && fits(lo + 1)) ++lo;
   LongEvalSample s = assemble(stream, lo, spec.depth);
-  s.target_tokens = target;
-  s.num_tokens = count(s.prompt);
+  s.target_tokens = spec.target_tokens;
+  s.num_tokens = tokens_of(lo);
   return s;
 }
 
@@ -175,6 +185,7 @@ std::vector<LongEvalSample> longeval_generate_set(const LongEvalSetSpec& spec, c
         LongEvalSpec one;
         one.num_lines = by_tokens ? 0 : spec.lines[l];
         one.target_tokens = by_tokens ? spec.tokens[l] : 0;
+        one.reserve_tokens = spec.reserve_tokens;
         one.depth = depth;
         one.keys = spec.keys;
         one.seed = seed_mix(spec.seed, level_tag, depth_tag, static_cast<uint64_t>(r));

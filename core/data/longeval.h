@@ -54,7 +54,8 @@ int longeval_line_at_depth(int num_lines, double depth);
 
 struct LongEvalSpec {
   int num_lines = 0;          // > 0: generate exactly this many lines
-  size_t target_tokens = 0;   // > 0 instead: as many lines as fit count(prompt) <= target_tokens
+  size_t target_tokens = 0;   // > 0 instead: as many lines as fit count(prompt) <= target_tokens - reserve_tokens
+  size_t reserve_tokens = 0;  // by token length: keep this many free (e.g. for BOS or the answer)
   double depth = 0.5;         // where the asked line sits
   uint64_t seed = 0;
   KeyStyle keys = KeyStyle::AdjectiveNoun;
@@ -67,6 +68,7 @@ LongEvalSample longeval_generate(const LongEvalSpec& spec, const TokenCounter& c
 struct LongEvalSetSpec {
   std::vector<int> lines;       // length levels by line count, or
   std::vector<size_t> tokens;   // length levels by token count (needs a counter)
+  size_t reserve_tokens = 0;    // see LongEvalSpec
   std::vector<double> depths = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
   int per_depth = 1;
   uint64_t seed = 0;

@@ -143,6 +143,16 @@ TEST(LongEvalGenerate, ByTokenLengthFillsTheBudget) {
   EXPECT_LE(s.num_tokens, 4000u);
   EXPECT_GT(s.num_tokens, 4000u - 64);  // one more line would not have fit
   EXPECT_THROW(longeval_generate(spec), Error);  // no counter
+  // Few tokenizer calls (a real tokenizer on a long prompt is slow), and the reserve is kept free.
+  int calls = 0;
+  spec.target_tokens = 32768;
+  spec.reserve_tokens = 100;
+  const auto big = longeval_generate(spec, [&](const std::string& p) { return ++calls, p.size(); });
+  EXPECT_LE(calls, 16);
+  EXPECT_LE(big.num_tokens, 32668u);
+  EXPECT_GT(big.num_tokens, 32668u - 64);
+  EXPECT_EQ(big.target_tokens, 32768u);
+  spec.reserve_tokens = 0;
   spec.target_tokens = 100;
   EXPECT_THROW(longeval_generate(spec, bytes_counter), Error);  // not even the header fits
 }
