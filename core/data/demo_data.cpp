@@ -171,7 +171,11 @@ DemoBatch demo_batch(const DemoDataConfig& config, uint64_t step) {
                                                                 static_cast<int64_t>(b.cols - pos)));
       const DemoRecord r = demo_retrieval_record(config, b.stage, length, rng.next());
       b.records += 1;
-      for (const auto& a : r.answers) b.answer_tokens += a.end - a.begin + 1;
+      for (const auto& a : r.answers) {
+        b.answer_tokens += a.end - a.begin + 1;
+        const size_t at = row * b.cols + pos;
+        b.answers.push_back({at + a.begin, at + a.end, a.value});
+      }
       place(r);
     }
     if (config.fill_with_text && b.cols - pos >= kMinTextFill) place(demo_text_record(b.cols - pos, rng.next(), config.text_weight));
@@ -192,15 +196,15 @@ LongEvalSample demo_eval_sample(size_t length, double depth, uint64_t seed, KeyS
 
 std::vector<LongEvalSample> demo_eval_set(const std::vector<size_t>& lengths, const std::vector<double>& depths,
                                           int per_depth, uint64_t seed, KeyStyle keys) {
-  std::vector<LongEvalSample> out;
-  for (size_t length : lengths)
-    for (double depth : depths)
-      for (int r = 0; r < per_depth; ++r)
-        out.push_back(demo_eval_sample(length, depth,
-                                       seed_mix(seed, length, static_cast<uint64_t>(std::llround(depth * 1e6)),
-                                                static_cast<uint64_t>(r)),
-                                       keys));
-  return out;
+  // Exactly what `moa longeval gen --tokens <lengths> --tokenizer bytes --reserve 7` writes.
+  LongEvalSetSpec spec;
+  spec.tokens = lengths;
+  spec.reserve_tokens = kDemoAnswerRoom;
+  spec.depths = depths;
+  spec.per_depth = per_depth;
+  spec.seed = seed;
+  spec.keys = keys;
+  return longeval_generate_set(spec, [](const std::string& prompt) { return prompt.size() + 1; });
 }
 
 std::vector<int32_t> demo_prompt_ids(const std::string& prompt) { return ByteVocab::encode(prompt, true); }

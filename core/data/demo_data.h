@@ -71,8 +71,10 @@ struct DemoBatch {
   int stage = 0;
   size_t rows = 0, cols = 0;       // cols = the stage's longest record
   std::vector<int32_t> ids;        // rows * cols, row-major; rows packed with records, then
-  std::vector<float> weights;      // text filler (or PAD, weight 0)
-  size_t records = 0, answer_tokens = 0;
+  std::vector<float> weights;      // text filler (or PAD, weight 0). Train on ids[:, :-1] ->
+                                   // ids[:, 1:] weighted by weights[:, 1:].
+  std::vector<AnswerSpan> answers;  // digits of every answer, as flat indices into ids
+  size_t records = 0, answer_tokens = 0;  // answer_tokens counts digits and their "\n"
 };
 
 DemoBatch demo_batch(const DemoDataConfig& config, uint64_t step);
@@ -82,6 +84,8 @@ DemoBatch demo_batch(const DemoDataConfig& config, uint64_t step);
 // tokens. target_tokens is set to `length`, the level reports group by.
 inline constexpr size_t kDemoAnswerRoom = 7;
 LongEvalSample demo_eval_sample(size_t length, double depth, uint64_t seed, KeyStyle keys = KeyStyle::PseudoWord);
+// Every (length, depth, repeat); the same samples as `moa longeval gen --tokens <lengths>
+// --tokenizer bytes --reserve 7 --keys pseudo --seed <seed>` writes.
 std::vector<LongEvalSample> demo_eval_set(const std::vector<size_t>& lengths, const std::vector<double>& depths,
                                           int per_depth, uint64_t seed, KeyStyle keys = KeyStyle::PseudoWord);
 // The model input for a prompt (BOS + bytes), the answer text training teaches, and whether a

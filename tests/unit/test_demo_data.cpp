@@ -142,6 +142,17 @@ TEST(DemoBatch, RowsPackedToTheStageLength) {
     EXPECT_GE(b.records, b.rows);
     EXPECT_GT(b.answer_tokens, 0u);
     for (size_t row = 0; row < b.rows; ++row) EXPECT_EQ(b.ids[row * b.cols], ByteVocab::kBos);
+    ASSERT_FALSE(b.answers.empty());
+    size_t answer_tokens = 0;
+    for (const auto& a : b.answers) {
+      const std::vector<int32_t> digits(b.ids.begin() + static_cast<std::ptrdiff_t>(a.begin),
+                                        b.ids.begin() + static_cast<std::ptrdiff_t>(a.end));
+      EXPECT_EQ(ByteVocab::decode(digits), std::to_string(a.value));
+      EXPECT_EQ(b.ids[a.end], '\n');
+      EXPECT_FLOAT_EQ(b.weights[a.begin], cfg.answer_weight);
+      answer_tokens += a.end - a.begin + 1;
+    }
+    EXPECT_EQ(answer_tokens, b.answer_tokens);
     for (size_t i = 0; i < b.ids.size(); ++i) {
       ASSERT_TRUE(b.ids[i] >= 0 && b.ids[i] < ByteVocab::kSize);
       if (b.ids[i] == ByteVocab::kPad) {
@@ -180,6 +191,16 @@ TEST(DemoEval, PromptAndAnswerFitTheLength) {
   EXPECT_FALSE(demo_answer_stop('3'));
   const auto set = demo_eval_set({2048}, {0.0, 1.0}, 2, 1);
   ASSERT_EQ(set.size(), 4u);
+  LongEvalSetSpec spec;  // what `moa longeval gen --tokens 2048 --tokenizer bytes --reserve 7 --keys pseudo` does
+  spec.tokens = {2048};
+  spec.reserve_tokens = kDemoAnswerRoom;
+  spec.depths = {0.0, 1.0};
+  spec.per_depth = 2;
+  spec.seed = 1;
+  spec.keys = KeyStyle::PseudoWord;
+  const auto cli = longeval_generate_set(spec, [](const std::string& p) { return p.size() + 1; });
+  for (size_t i = 0; i < set.size(); ++i) EXPECT_EQ(cli[i].prompt, set[i].prompt);
+  EXPECT_EQ(set[0].target_tokens, 2048u);
   EXPECT_EQ(set[3].line_index, set[3].num_lines - 1);
   EXPECT_NE(set[0].prompt, set[1].prompt);
 }
