@@ -3,6 +3,7 @@
 // xoshiro256**) and our own bounded draws, because std::uniform_int_distribution and friends
 // give different streams on different standard libraries: a data set must be the same file
 // from the same seed everywhere.
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
