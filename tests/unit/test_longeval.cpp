@@ -57,6 +57,19 @@ TEST(LongEvalGenerate, SameSeedSameSampleOtherSeedOther) {
   EXPECT_NE(longeval_generate(spec).prompt, a.prompt);
 }
 
+TEST(LongEvalGenerate, SeedGivesThePinnedSample) {
+  // Pinned once: a change to the word lists or to the draw order changes every data set made
+  // from a seed, and must be deliberate.
+  LongEvalSpec spec;
+  spec.num_lines = 3;
+  spec.seed = 2026;
+  auto s = longeval_generate(spec);
+  EXPECT_EQ(s.correct_line, "line peaceful-engine: REGISTER_CONTENT is <9337>\n");
+  spec.keys = KeyStyle::PseudoWord;
+  s = longeval_generate(spec);
+  EXPECT_EQ(s.correct_line, "line pusili-tradex: REGISTER_CONTENT is <16297>\n");
+}
+
 TEST(LongEvalGenerate, PromptHasLongChatHeaderLinesAndQuestion) {
   LongEvalSpec spec;
   spec.num_lines = 20;
