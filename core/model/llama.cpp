@@ -81,19 +81,37 @@ int64_t KVCache::bytes() const {
 }
 
 LlamaModel::LlamaModel(std::shared_ptr<Checkpoint> checkpoint, at::Device device, std::optional<at::ScalarType> dtype)
-    : checkpoint_(std::move(checkpoint)), device_(device) {
+    : config_(checkpoint->config()), checkpoint_(std::move(checkpoint)), device_(device) {
   dtype_ = dtype.value_or(to_scalar_type(checkpoint_->weight_dtype()));
-  const ModelConfig& c = config();
-  embed_ = load("model.embed_tokens.weight");
-  norm_ = load("model.norm.weight");
-  lm_head_ = c.tie_word_embeddings ? embed_ : load("lm_head.weight");
+  assign([this](const std::string& name) { return load(name); });
+}
+
+LlamaModel::LlamaModel(const ModelConfig& config, const std::map<std::string, at::Tensor>& weights)
+    : config_(config), device_(at::kCPU) {
+  auto it = weights.find("model.embed_tokens.weight");
+  if (it == weights.end()) throw Error("model weights: missing model.embed_tokens.weight");
+  device_ = it->second.device();
+  dtype_ = it->second.scalar_type();
+  assign([&](const std::string& name) {
+    auto w = weights.find(name);
+    if (w == weights.end()) throw Error("model weights: missing " + name);
+    return w->second;
+  });
+}
+
+void LlamaModel::assign(const std::function<at::Tensor(const std::string&)>& get) {
+  const ModelConfig& c = config_;
+  embed_ = get("model.embed_tokens.weight");
+  norm_ = get("model.norm.weight");
+  lm_head_ = c.tie_word_embeddings ? embed_ : get("lm_head.weight");
+  layers_.clear();
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
-    layers_.push_back(Layer{load(p + "input_layernorm.weight"), load(p + "self_attn.q_proj.weight"),
-                            load(p + "self_attn.k_proj.weight"), load(p + "self_attn.v_proj.weight"),
-                            load(p + "self_attn.o_proj.weight"), load(p + "post_attention_layernorm.weight"),
-                            load(p + "mlp.gate_proj.weight"), load(p + "mlp.up_proj.weight"),
-                            load(p + "mlp.down_proj.weight")});
+    layers_.push_back(Layer{get(p + "input_layernorm.weight"), get(p + "self_attn.q_proj.weight"),
+                            get(p + "self_attn.k_proj.weight"), get(p + "self_attn.v_proj.weight"),
+                            get(p + "self_attn.o_proj.weight"), get(p + "post_attention_layernorm.weight"),
+                            get(p + "mlp.gate_proj.weight"), get(p + "mlp.up_proj.weight"),
+                            get(p + "mlp.down_proj.weight")});
   }
   inv_freq_ = rope_inv_freq(c).to(device_);
 }
@@ -125,6 +143,7 @@ at::Tensor LlamaModel::forward(const at::Tensor& ids_in, const at::Tensor& posit
   auto ids = ids_in.to(device_);
   auto pos = positions_in.to(device_);
   const int64_t B = ids.size(0), T = ids.size(1), Hq = c.num_heads, Hkv = c.num_kv_heads, D = c.head_dim;
+  if (ids.numel() == 0) throw Error("forward: no tokens");
   if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocab_size)
     throw Error("token id outside the vocabulary of " + std::to_string(c.vocab_size));
   auto x = at::embedding(embed_, ids);

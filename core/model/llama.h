@@ -4,6 +4,8 @@
 // to the activation dtype, SwiGLU MLP, GQA attention through an AttentionBackend.
 #include <ATen/ATen.h>
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -42,9 +44,13 @@ class LlamaModel {
   // CPU + same dtype: tensors are zero-copy views of the memory map.
   LlamaModel(std::shared_ptr<Checkpoint> checkpoint, at::Device device,
              std::optional<at::ScalarType> dtype = std::nullopt);
+  // From tensors named as in the checkpoint (training, tests). They are used as given:
+  // pass differentiable casts of master weights to train through the model.
+  LlamaModel(const ModelConfig& config, const std::map<std::string, at::Tensor>& weights);
 
-  const ModelConfig& config() const { return checkpoint_->config(); }
-  const Checkpoint& checkpoint() const { return *checkpoint_; }
+  const ModelConfig& config() const { return config_; }
+  // The checkpoint the weights came from; null for a model built from tensors.
+  const Checkpoint* checkpoint() const { return checkpoint_.get(); }
   at::Device device() const { return device_; }
   at::ScalarType dtype() const { return dtype_; }
 
@@ -68,6 +74,8 @@ class LlamaModel {
 
  private:
   at::Tensor load(const std::string& name) const;
+  void assign(const std::function<at::Tensor(const std::string&)>& get);
+  ModelConfig config_;
   std::shared_ptr<Checkpoint> checkpoint_;
   at::Device device_;
   at::ScalarType dtype_;

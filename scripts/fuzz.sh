@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and fuzzes each for SECONDS
+# (default 600), growing tests/fuzz/corpus/<target>/ (committed; replayed by ctest).
+#   scripts/fuzz.sh [safetensors|config|all] [SECONDS]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+which=${1:-all}; secs=${2:-600}
+out="$root/build-fuzz"; mkdir -p "$out"
+src=("$root/core/model/safetensors.cpp" "$root/core/model/config.cpp" "$root/core/model/dtype.cpp" "$root/core/util/files.cpp")
+for t in safetensors config; do
+  [ "$which" = all ] || [ "$which" = "$t" ] || continue
+  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root" \
+    "$root/tests/fuzz/fuzz_$t.cpp" "${src[@]}" -o "$out/fuzz_$t"
+  mkdir -p "$root/tests/fuzz/corpus/$t" "$out/new_$t"
+  "$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=5 -rss_limit_mb=2048 \
+    "$out/new_$t" "$root/tests/fuzz/corpus/$t" 2>&1 | tail -n 5
+  # Keep a minimised corpus in the repository.
+  "$out/fuzz_$t" -merge=1 "$root/tests/fuzz/corpus/$t" "$out/new_$t" 2>&1 | tail -n 1
+done
