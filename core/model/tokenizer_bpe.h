@@ -31,7 +31,8 @@ class BpeModel {
 
   std::optional<int32_t> find(std::string_view token) const;
   const std::string* token(int32_t id) const;  // nullptr when id is not in the model
-  int32_t size() const { return static_cast<int32_t>(tokens_.size()); }
+  int32_t size() const { return static_cast<int32_t>(tokens_.size()); }  // largest id + 1
+  int32_t vocab_count() const { return static_cast<int32_t>(vocab_.size()); }
   // The byte a "<0xNN>" token stands for, or -1.
   int byte_of(int32_t id) const;
 

