@@ -113,6 +113,16 @@ TEST(TokenizerByteLevel, MergesByRankAndIgnoreMerges) {
   EXPECT_EQ(t.encode("\xC3\xA9", false), (Ids{195, 169}));
 }
 
+TEST(TokenizerByteLevel, AddPrefixSpaceAppliesToEveryPiece) {
+  json j = fixture("bytelevel_tiny.json");
+  j["pre_tokenizer"]["pretokenizers"][1]["add_prefix_space"] = true;
+  const auto t = moa::Tokenizer::from_json(j.dump(), "prefix_space.json");
+  // Every split piece without a leading space gets one, here "the" and "x" as well.
+  EXPECT_EQ(t.encode("the hello", false), (Ids{258, 32, 257, 259, 111}));
+  EXPECT_EQ(t.encode("x<|eot|>the", false), (Ids{32, 120, 267, 258}));
+  EXPECT_EQ(t.encode(" the", false), (Ids{258}));
+}
+
 TEST(TokenizerByteLevel, PostProcessorAddsBos) {
   const auto& t = byte_level();
   EXPECT_EQ(t.encode(" the", true), (Ids{266, 258}));
