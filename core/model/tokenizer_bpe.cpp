@@ -25,7 +25,7 @@ BpeModel::BpeModel(std::unordered_map<std::string, int32_t> vocab,
     tokens_[static_cast<size_t>(id)] = tok;
     present_[static_cast<size_t>(id)] = true;
   }
-  vocab_.insert(vocab.begin(), vocab.end());
+  vocab_.merge(vocab);  // moves the nodes: no second copy of 128k strings
 
   merges_.reserve(merges.size() * 2);
   for (size_t rank = 0; rank < merges.size(); ++rank) {
