@@ -1,16 +1,17 @@
 // Reference token ids from implementations we did not write, for test_tokenizer_reference.
-//   node tests/tokenizer_reference.mjs MODULES_DIR TOKENIZER_JSON TOKENIZER_CONFIG_JSON IN OUT
+//   node tests/tokenizer_reference.mjs MODULES_DIR TOKENIZER_JSON TOKENIZER_CONFIG_JSON IN OUT [IDS_IN]
 // MODULES_DIR is the node_modules folder scripts/fetch_tokenizers.sh fills (.cache/tokenizers/js/node_modules).
 // IN is a JSON array of strings. OUT receives
 //   {"versions": {...}, "lenml": [[ids]...], "hf": [[ids]...], "hf_decode": [...], "hf_decode_skip": [...]}
 // with add_special_tokens=true; "lenml" is @lenml/tokenizers (a port of transformers.js),
 // "hf" is Hugging Face `tokenizers` (Rust, as a node addon); hf_decode(_skip) are the
-// latter's decode(ids, skip_special_tokens=false/true).
+// latter's decode(ids, skip_special_tokens=false/true). IDS_IN, a JSON array of id lists,
+// adds "decode_ids": [[decode(ids, false), decode(ids, true)]...] from `tokenizers`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-const [modules, tokenizerPath, configPath, inPath, outPath] = process.argv.slice(2);
+const [modules, tokenizerPath, configPath, inPath, outPath, idsPath] = process.argv.slice(2);
 if (!outPath) {
   console.error("usage: node tokenizer_reference.mjs MODULES_DIR TOKENIZER_JSON TOKENIZER_CONFIG_JSON IN OUT");
   process.exit(2);
@@ -48,5 +49,11 @@ for (const text of texts) {
   out.hf.push(ids);
   out.hf_decode.push(await hfTok.decode(ids, false));
   out.hf_decode_skip.push(await hfTok.decode(ids, true));
+}
+if (idsPath) {
+  out.decode_ids = [];
+  for (const ids of JSON.parse(readFileSync(idsPath, "utf8"))) {
+    out.decode_ids.push([await hfTok.decode(ids, false), await hfTok.decode(ids, true)]);
+  }
 }
 writeFileSync(outPath, JSON.stringify(out));

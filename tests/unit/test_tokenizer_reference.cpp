@@ -80,9 +80,11 @@ struct Reference {
   json versions;
   std::vector<std::vector<int32_t>> lenml, hf;
   std::vector<std::string> hf_decode, hf_decode_skip;
+  std::vector<std::pair<std::string, std::string>> decode_ids;  // of `id_lists`
 };
 
-Reference run_reference(const std::string& name, const std::vector<std::string>& corpus) {
+Reference run_reference(const std::string& name, const std::vector<std::string>& corpus,
+                        const std::vector<std::vector<int32_t>>& id_lists) {
   const fs::path tokenizer = kCache / name / "tokenizer.json";
   const fs::path config = kCache / name / "models" / "tokenizer_config.json";
   const fs::path modules = kCache / "js" / "node_modules";
@@ -93,11 +95,13 @@ Reference run_reference(const std::string& name, const std::vector<std::string>&
   const fs::path dir = fs::path(MOA_BINARY_DIR) / "tokenizer_reference";
   fs::create_directories(dir);
   const fs::path in = dir / (name + "_in.json"), out = dir / (name + "_out.json"), err = dir / (name + "_err.txt");
+  const fs::path ids_in = dir / (name + "_ids.json");
   std::ofstream(in, std::ios::binary) << json(corpus).dump();
+  std::ofstream(ids_in, std::ios::binary) << json(id_lists).dump();
   fs::remove(out);
   const std::string cmd = "node " + quote((fs::path(MOA_SOURCE_DIR) / "tests" / "tokenizer_reference.mjs").string()) + " " +
                           quote(modules.string()) + " " + quote(tokenizer.string()) + " " + quote(config.string()) + " " +
-                          quote(in.string()) + " " + quote(out.string()) + " 2> " + quote(err.string());
+                          quote(in.string()) + " " + quote(out.string()) + " " + quote(ids_in.string()) + " 2> " + quote(err.string());
   if (std::system(cmd.c_str()) != 0 || !fs::exists(out)) {
     throw std::runtime_error("the node reference failed (" + cmd + "):\n" + slurp(err) + "\n" + kSetupHint);
   }
@@ -108,7 +112,8 @@ Reference run_reference(const std::string& name, const std::vector<std::string>&
   r.hf = j.at("hf").get<std::vector<std::vector<int32_t>>>();
   r.hf_decode = j.at("hf_decode").get<std::vector<std::string>>();
   r.hf_decode_skip = j.at("hf_decode_skip").get<std::vector<std::string>>();
-  if (r.hf.size() != corpus.size() || r.lenml.size() != corpus.size()) throw std::runtime_error("the node reference returned the wrong number of results");
+  r.decode_ids = j.at("decode_ids").get<std::vector<std::pair<std::string, std::string>>>();
+  if (r.hf.size() != corpus.size() || r.lenml.size() != corpus.size() || r.decode_ids.size() != id_lists.size()) throw std::runtime_error("the node reference returned the wrong number of results");
   return r;
 }
 
@@ -133,9 +138,21 @@ TEST_P(TokenizerReference, IdsIdenticalToHuggingFaceAndLenml) {
     corpus.push_back(moa::chat_llama3_instruct(prompt));
   }
 
+  // Random id sequences (any id, incl. specials, lone bytes, split characters) for decode.
+  std::vector<std::vector<int32_t>> id_lists(600);
+  for (auto& ids : id_lists) {
+    const size_t n = 1 + rng.below(12);
+    for (size_t k = 0; k < n; ++k) {
+      const size_t v = static_cast<size_t>(tok.vocab_size());
+      // Mostly anywhere; often the first 300 (bytes, <0xNN>) or the last 300 (added tokens).
+      const size_t where = rng.below(3);
+      ids.push_back(static_cast<int32_t>(where == 0 ? rng.below(v) : where == 1 ? rng.below(300) : v - 1 - rng.below(300)));
+    }
+  }
+
   Reference ref;
   try {
-    ref = run_reference(name, corpus);
+    ref = run_reference(name, corpus, id_lists);
   } catch (const std::exception& e) {
     FAIL() << e.what();
   }
@@ -187,7 +204,17 @@ TEST_P(TokenizerReference, IdsIdenticalToHuggingFaceAndLenml) {
       }
     }
   }
+  size_t id_decode_mismatch = 0;
+  for (size_t i = 0; i < id_lists.size(); ++i) {
+    const std::string dec = tok.decode(id_lists[i], false), dec_skip = tok.decode(id_lists[i], true);
+    if ((dec != ref.decode_ids[i].first || dec_skip != ref.decode_ids[i].second) && ++id_decode_mismatch <= 10) {
+      ADD_FAILURE() << name << " random ids #" << i << " " << show_ids(id_lists[i], 0) << ": decode differs from `tokenizers`\n  ours "
+                    << show(dec) << " / skip " << show(dec_skip) << "\n  hf   " << show(ref.decode_ids[i].first) << " / skip "
+                    << show(ref.decode_ids[i].second);
+    }
+  }
   EXPECT_EQ(id_mismatch, 0u);
+  EXPECT_EQ(id_decode_mismatch, 0u);
   EXPECT_EQ(lenml_mismatch, 0u);
   EXPECT_EQ(decode_mismatch, 0u);
   EXPECT_EQ(round_trip_fail, 0u);
@@ -199,12 +226,12 @@ TEST_P(TokenizerReference, IdsIdenticalToHuggingFaceAndLenml) {
 
   std::printf("[%s] %zu strings compared with tokenizers %s and @lenml/tokenizers %s (node %s): "
               "%zu id mismatches (tokenizers), %zu (lenml), %zu lenml differences excused (JS \\s), "
-              "%zu decode mismatches, %zu/%zu lossless round trips failed\n"
+              "%zu decode mismatches, %zu/%zu lossless round trips failed, %zu/%zu random-id decodes differ\n"
               "[%s] load %.3f s, our encode of all strings %.3f s, node references %.3f s, "
               "%zu-byte LongEval prompt -> %zu ids in %.3f s\n",
               name.c_str(), corpus.size(), ref.versions.value("hf", "?").c_str(), ref.versions.value("lenml", "?").c_str(),
               ref.versions.value("node", "?").c_str(), id_mismatch, lenml_mismatch, lenml_excused, decode_mismatch,
-              round_trip_fail, lossless, name.c_str(), std::chrono::duration<double>(t1 - t0).count(), encode_seconds,
+              round_trip_fail, lossless, id_decode_mismatch, id_lists.size(), name.c_str(), std::chrono::duration<double>(t1 - t0).count(), encode_seconds,
               std::chrono::duration<double>(t2 - t1).count(), long_prompt.size(), long_ids.size(), long_seconds);
 }
 
