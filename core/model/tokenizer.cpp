@@ -23,22 +23,29 @@ const AddedToken* Tokenizer::Impl::added_at(int32_t id) const {
 
 namespace {
 
-// Code point ending just before byte `pos` / starting at `pos` (text is valid UTF-8).
-char32_t char_before(const std::string& s, size_t pos) {
-  size_t b = pos;
-  while (b > 0 && (static_cast<unsigned char>(s[b - 1]) & 0xC0) == 0x80) --b;
-  std::vector<char32_t> cps;
-  tok::utf8_decode(std::string_view(s).substr(b - 1, pos - b + 1), cps);
-  return cps.empty() ? 0 : cps.back();
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Start of the character that ends just before byte `pos` (pos > 0; text is valid UTF-8).
+size_t prev_char_start(const std::string& s, size_t pos) {
+  size_t b = pos - 1;
+  while (b > 0 && is_continuation(s[b])) --b;
+  return b;
 }
 
+char32_t decode_one(const std::string& s, size_t begin, size_t end) {
+  std::vector<char32_t> cps;
+  tok::utf8_decode(std::string_view(s).substr(begin, end - begin), cps);
+  return cps.empty() ? 0 : cps.front();
+}
+
+char32_t char_before(const std::string& s, size_t pos) { return decode_one(s, prev_char_start(s, pos), pos); }
+
+// The character starting at byte `pos`; its byte length goes to `len`.
 char32_t char_at(const std::string& s, size_t pos, size_t* len = nullptr) {
   size_t e = pos + 1;
-  while (e < s.size() && (static_cast<unsigned char>(s[e]) & 0xC0) == 0x80) ++e;
-  std::vector<char32_t> cps;
-  tok::utf8_decode(std::string_view(s).substr(pos, e - pos), cps);
+  while (e < s.size() && is_continuation(s[e])) ++e;
   if (len) *len = e - pos;
-  return cps.empty() ? 0 : cps.front();
+  return decode_one(s, pos, e);
 }
 
 bool is_word_char(char32_t c) { return c == '_' || tok::is_letter(c) || tok::is_number(c); }
@@ -72,11 +79,7 @@ void Tokenizer::Impl::split_added(const std::string& text, bool normalized,
       }
     }
     if (hit->lstrip) {  // the token swallows the whitespace before it
-      while (start > emitted && tok::is_whitespace(char_before(text, start))) {
-        size_t b = start - 1;
-        while (b > 0 && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
-        start = b;
-      }
+      while (start > emitted && tok::is_whitespace(char_before(text, start))) start = prev_char_start(text, start);
     }
     if (hit->rstrip) {  // ... and after it
       size_t len = 0;

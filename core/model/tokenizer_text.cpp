@@ -232,14 +232,23 @@ std::vector<std::pair<size_t, size_t>> split_llama3(const std::u32string_view s)
 
 namespace {
 
+// Printable Latin-1 bytes map to themselves; the other 68 bytes to U+0100 upwards, in order.
+constexpr int kShifted = 68;
+
+bool printable_byte(char32_t b) { return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF); }
+
 struct ByteMap {
   std::array<char32_t, 256> to_char{};
+  std::array<uint8_t, kShifted> shifted_to_byte{};
   ByteMap() {
-    // Printable Latin-1 bytes map to themselves; the rest to U+0100 upwards, in byte order.
     char32_t next = 256;
     for (int b = 0; b < 256; ++b) {
-      const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
-      to_char[b] = printable ? static_cast<char32_t>(b) : next++;
+      if (printable_byte(static_cast<char32_t>(b))) {
+        to_char[b] = static_cast<char32_t>(b);
+      } else {
+        shifted_to_byte[next - 256] = static_cast<uint8_t>(b);
+        to_char[b] = next++;
+      }
     }
   }
 };
@@ -254,15 +263,8 @@ const ByteMap& byte_map() {
 char32_t byte_to_char(uint8_t b) { return byte_map().to_char[b]; }
 
 int char_to_byte(char32_t c) {
-  if (c < 256) {
-    const bool printable = (c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE);
-    return printable ? static_cast<int>(c) : -1;
-  }
-  if (c >= 256 + 68) return -1;  // 68 = the number of non-printable bytes
-  const auto& m = byte_map().to_char;
-  for (int b = 0; b < 256; ++b) {
-    if (m[b] == c) return b;
-  }
+  if (c < 256) return printable_byte(c) ? static_cast<int>(c) : -1;
+  if (c < 256 + kShifted) return byte_map().shifted_to_byte[c - 256];
   return -1;
 }
 
