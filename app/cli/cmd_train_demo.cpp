@@ -10,7 +10,7 @@ namespace {
 
 int run(const moa::cli::Args& args) {
   args.allow_only({"out", "device", "seed", "steps", "minutes", "tokens-per-step", "max-len", "stage0", "stage1", "lr",
-                   "eval-every", "eval-prompts", "shard-mb"});
+                   "eval-every", "eval-prompts", "shard-mb", "eval-lengths", "init", "start-step", "warmup"});
   moa::TrainDemoOptions o;
   o.out = args.get("out");
   o.device = args.get("device", "cuda");
@@ -24,6 +24,13 @@ int run(const moa::cli::Args& args) {
   o.lr = args.get_double("lr", o.lr);
   o.eval_every = args.get_int("eval-every", o.eval_every);
   o.eval_prompts = static_cast<int>(args.get_int("eval-prompts", o.eval_prompts));
+  if (args.has("eval-lengths")) {
+    o.eval_lengths.clear();
+    for (auto v : moa::cli::parse_int_list(args.get("eval-lengths"), "--eval-lengths")) o.eval_lengths.push_back(static_cast<size_t>(v));
+  }
+  o.init = args.get("init", "");
+  o.start_step = static_cast<uint64_t>(args.get_int("start-step", 0));
+  o.warmup_steps = args.get_double("warmup", o.warmup_steps);
   o.max_shard_bytes = static_cast<uint64_t>(args.get_int("shard-mb", 0)) << 20;
   auto rep = moa::train_demo(o, [](double, const std::string& msg) {
     std::cout << msg << std::endl;

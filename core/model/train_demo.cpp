@@ -126,9 +126,18 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
   const at::ScalarType compute = dev.is_cuda() ? at::kBFloat16 : at::kFloat;
   std::map<std::string, at::Tensor> master;
   std::vector<at::Tensor> params;
+  std::shared_ptr<Checkpoint> init;
+  if (!o.init.empty()) init = Checkpoint::open(o.init);
   for (const auto& [name, shape] : llama_tensor_shapes(cfg)) {
-    auto t = shape.size() == 1 ? at::ones(shape, at::TensorOptions().device(dev))
-                               : at::randn(shape, at::TensorOptions().device(dev)) * cfg.initializer_range;
+    at::Tensor t;
+    if (init) {
+      const TensorView v = init->tensor(name);
+      if (v.shape != shape || v.dtype != DType::F32) fail_file(v.file.string(), "tensor '" + name + "' does not fit the demo model");
+      t = at::from_blob(const_cast<uint8_t*>(v.data), shape, at::kFloat).to(dev).clone();
+    } else {
+      t = shape.size() == 1 ? at::ones(shape, at::TensorOptions().device(dev))
+                            : at::randn(shape, at::TensorOptions().device(dev)) * cfg.initializer_range;
+    }
     t.set_requires_grad(true);
     master[name] = t;
     params.push_back(t);
@@ -152,7 +161,7 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
   };
   for (int64_t step = 0; step < o.steps; ++step) {
     if (o.max_minutes > 0 && now() - t_start > o.max_minutes * 60) break;
-    const DemoBatch b = demo_batch(data, static_cast<uint64_t>(step));
+    const DemoBatch b = demo_batch(data, o.start_step + static_cast<uint64_t>(step));
     const int64_t R = b.rows, C = b.cols;
     auto ids = at::from_blob(const_cast<int32_t*>(b.ids.data()), {R, C}, at::kInt).to(at::kLong).to(dev);
     auto wts = at::from_blob(const_cast<float*>(b.weights.data()), {R, C}, at::kFloat).to(dev);
@@ -183,7 +192,7 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
     opt.step();
 
     rep.steps = step + 1;
-    if (step % 50 == 0 || step + 1 == o.steps) {
+    if (step % 100 == 0 || step + 1 == o.steps) {
       const auto answer = (wf >= 0.99).to(at::kFloat);
       const double answer_loss = ((ce * answer).sum() / answer.sum().clamp_min(1)).item<double>();
       rep.final_loss = loss.item<double>();

@@ -25,6 +25,8 @@ struct TrainDemoOptions {
   std::vector<size_t> eval_lengths = {2048, 4096, 8192};
   int eval_prompts = 20;
   uint64_t max_shard_bytes = 0;   // 0: one model.safetensors
+  std::filesystem::path init;      // continue from this checkpoint (fine-tuning stage)
+  uint64_t start_step = 0;         // data/curriculum step of the first step (with init)
 };
 
 // The demo model's shape: byte-level vocabulary (259), GQA, head dim 64 (kernel-friendly).
