@@ -162,7 +162,7 @@ TEST(PlanFiles, RoundTrips) {
     plan_write(dir / name, p, plan_format_from_path(dir / name));
     EXPECT_EQ(plan_expand_to_heads(plan_read(dir / name)).rules, r.rules) << name;
   }
-  EXPECT_EQ(plan_to_csv(p).substr(0, 62), "plan_id,layer_id,head_id,alpha_value,beta_value\n0,0,0,64,0.25");
+  EXPECT_EQ(plan_to_csv(p).substr(0, 61), "plan_id,layer_id,head_id,alpha_value,beta_value\n0,0,0,64,0.25");
   fs::remove_all(dir);
 }
 
