@@ -205,7 +205,7 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
       report(progress, static_cast<double>(step) / o.steps, line);
     }
     if (o.eval_every > 0 && step > 0 && step % o.eval_every == 0) {
-      at::NoGradGuard ng;
+      compat::NoGrad ng;
       LlamaModel m = make_model(compute);
       std::string line = "eval step " + std::to_string(step);
       for (size_t L : o.eval_lengths) {
@@ -252,7 +252,7 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
     write_file_atomic(o.out / "model.safetensors.index.json", nlohmann::json{{"metadata", nlohmann::json::object()}, {"weight_map", wm}}.dump(1));
   }
   {
-    at::NoGradGuard ng;
+    compat::NoGrad ng;
     LlamaModel m = make_model(compute);
     for (size_t L : o.eval_lengths) {
       const double acc = eval_exact(m, L, o.eval_prompts, 777);
