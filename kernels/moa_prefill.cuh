@@ -17,6 +17,12 @@
 
 namespace moa::kernels {
 
+// Implementation: `automatic` picks wgmma on Hopper (when kPrefillAutoWgmma), else mma.sync.
+// wgmma_2cta is wgmma with registers capped for two CTAs per SM (a tuning variant, same results).
+enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3 };
+inline constexpr bool kPrefillAutoWgmma = true;
+inline constexpr bool kPrefillAuto2Cta = false;
+
 struct PrefillArgs {
   const void* q = nullptr;
   const void* k = nullptr;
@@ -28,6 +34,7 @@ struct PrefillArgs {
   int batch = 1, num_q_heads = 1, num_kv_heads = 1, seq_len = 0, head_dim = 128;
   DType dtype = DType::bf16;
   float scale = 1.0f;  // usually 1/sqrt(D)
+  PrefillImpl impl = PrefillImpl::automatic;
 };
 
 // Validates shapes (throws std::invalid_argument) and launches on `stream` (a cudaStream_t).

@@ -23,8 +23,9 @@ std::string describe(const PrefillCase& c) {
          (c.kv_layout ? " per-kv" : " per-q");
 }
 
-void run_case(const PrefillCase& c, unsigned seed) {
-  SCOPED_TRACE(describe(c));
+void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
+  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta"};
+  SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
   std::mt19937 rng(seed);
   const int nb = (c.n + 63) / 64;
   std::vector<int> bands = c.bands;
@@ -64,6 +65,7 @@ void run_case(const PrefillCase& c, unsigned seed) {
   a.head_dim = c.d;
   a.dtype = c.dtype;
   a.scale = static_cast<float>(scale);
+  a.impl = impl;
   moa_prefill(a, nullptr);
   check_cuda(cudaDeviceSynchronize(), "prefill sync");
 
@@ -79,7 +81,8 @@ void run_case(const PrefillCase& c, unsigned seed) {
   double lse_err = 0;
   for (size_t i = 0; i < lse.size(); ++i) lse_err = std::max(lse_err, std::abs(lse[i] - ref_lse[i]));
   EXPECT_LE(lse_err, 2e-3) << "max |lse - ref|";
-  std::printf("[prefill] %-52s rel err %.2e  lse max err %.2e\n", describe(c).c_str(), err, lse_err);
+  std::printf("[prefill %-10s] %-52s rel err %.2e  lse max err %.2e\n", kImplName[static_cast<int>(impl)], describe(c).c_str(), err,
+              lse_err);
 }
 
 TEST(KernelPrefill, MatchesReferenceOnOddShapes) {
@@ -98,7 +101,9 @@ TEST(KernelPrefill, MatchesReferenceOnOddShapes) {
   // MOA_KERNEL_TEST_QUICK: the first 3 cases only (compute-sanitizer runs are ~100x slower).
   const size_t count = std::getenv("MOA_KERNEL_TEST_QUICK") ? std::min<size_t>(3, cases.size()) : cases.size();
   unsigned seed = 1234;
-  for (size_t i = 0; i < count; ++i) run_case(cases[i], seed++);
+  for (size_t i = 0; i < count; ++i, ++seed)
+    for (PrefillImpl impl : {PrefillImpl::mma_sync, PrefillImpl::wgmma, PrefillImpl::wgmma_2cta})
+      run_case(cases[i], seed, impl);
 }
 
 TEST(KernelPrefill, RejectsBadShapes) {
