@@ -21,7 +21,7 @@ namespace moa::kernels {
 // wgmma_2cta is wgmma with registers capped for two CTAs per SM (a tuning variant, same results).
 enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3 };
 inline constexpr bool kPrefillAutoWgmma = true;
-inline constexpr bool kPrefillAuto2Cta = false;
+inline constexpr bool kPrefillAuto2Cta = true;  // measured faster (bench/kernels/NOTES.md)
 
 struct PrefillArgs {
   const void* q = nullptr;
