@@ -118,12 +118,22 @@ __device__ __forceinline__ void qk_tile(float (&s)[NT][4], const uint32_t (&qf)[
   }
 }
 
+// 2^x in one MUFU instruction (exp2f adds range fix-ups for denormal results, which we flush).
+__device__ __forceinline__ float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
 // Online softmax in base 2 over one tile of raw scores (masked entries = -inf): rescales O and the
 // per-thread partial row sums, turns s into unnormalised probabilities. Fully masked rows stay
-// finite (guarded), so they contribute nothing instead of NaN.
+// finite (guarded), so they contribute nothing instead of NaN. When no row of the warp raised its
+// maximum (alpha == 1 everywhere: the common case once a row has seen its largest scores) the
+// D/8*4 multiplies of the O rescale are skipped — a warp-uniform branch, exact either way.
 template <int NT, int DT>
 __device__ __forceinline__ void softmax_update(float (&s)[NT][4], float (&o)[DT][4], float (&row_max)[2],
                                                float (&row_sum)[2], float scale_log2) {
+  float alpha[2];
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     float mx = row_max[r];
@@ -131,20 +141,24 @@ __device__ __forceinline__ void softmax_update(float (&s)[NT][4], float (&o)[DT]
     for (int nt = 0; nt < NT; ++nt) mx = fmaxf(mx, fmaxf(s[nt][2 * r], s[nt][2 * r + 1]));
     mx = quad_max(mx);
     const float base = mx == -INFINITY ? 0.f : mx * scale_log2;
-    const float alpha = exp2f(row_max[r] * scale_log2 - base);
+    alpha[r] = fast_exp2(row_max[r] * scale_log2 - base);
     row_max[r] = mx;
     float sum = 0.f;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
-      s[nt][2 * r] = exp2f(fmaf(s[nt][2 * r], scale_log2, -base));
-      s[nt][2 * r + 1] = exp2f(fmaf(s[nt][2 * r + 1], scale_log2, -base));
+      s[nt][2 * r] = fast_exp2(fmaf(s[nt][2 * r], scale_log2, -base));
+      s[nt][2 * r + 1] = fast_exp2(fmaf(s[nt][2 * r + 1], scale_log2, -base));
       sum += s[nt][2 * r] + s[nt][2 * r + 1];
     }
-    row_sum[r] = row_sum[r] * alpha + sum;  // per-thread partial; quad-reduced at the end
+    row_sum[r] = row_sum[r] * alpha[r] + sum;  // per-thread partial; quad-reduced at the end
+  }
+  if (!__all_sync(0xffffffffu, alpha[0] == 1.f && alpha[1] == 1.f)) {
 #pragma unroll
     for (int dt = 0; dt < DT; ++dt) {
-      o[dt][2 * r] *= alpha;
-      o[dt][2 * r + 1] *= alpha;
+      o[dt][0] *= alpha[0];
+      o[dt][1] *= alpha[0];
+      o[dt][2] *= alpha[1];
+      o[dt][3] *= alpha[1];
     }
   }
 }
