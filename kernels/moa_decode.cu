@@ -6,6 +6,7 @@
 // private 3-stage cp.async ring — no CTA-wide barrier in the loop — and keeps its own online
 // softmax state; the 4 warps merge through shared memory at the end.
 #include "kernels/device.cuh"
+#include "kernels/launch_util.h"
 #include "kernels/mma.cuh"
 #include "kernels/moa_decode.cuh"
 
@@ -203,16 +204,6 @@ __global__ void __launch_bounds__(D) merge_kernel(const Params p) {
   if (d == 0 && p.lse) p.lse[qrow] = mstar == -INFINITY ? -INFINITY : base + logf(l);
 }
 
-int sm_count() {
-  static int n = 0;
-  if (n == 0) {
-    int dev = 0;
-    check_cuda(cudaGetDevice(&dev), "cudaGetDevice");
-    check_cuda(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev), "cudaDeviceGetAttribute");
-  }
-  return n;
-}
-
 // Chunk (slots per CTA) and split count: about eight waves of CTAs over the largest span, so the
 // last, partly filled wave costs little (with one CTA per SM a 2.4-wave grid would lose ~20%),
 // but at least 512 slots per CTA so the pipeline fill and the partial-result write stay small.
@@ -242,12 +233,7 @@ void check_args(const DecodeArgs& a) {
 template <typename T, int D>
 void launch(const Params& p, int batch, cudaStream_t stream) {
   constexpr size_t smem = smem_bytes<T, D>();
-  static bool configured = false;
-  if (!configured) {
-    check_cuda(cudaFuncSetAttribute(decode_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
-               "cudaFuncSetAttribute(decode)");
-    configured = true;
-  }
+  set_smem_limit_once<decode_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(decode)");
   decode_kernel<T, D><<<dim3(p.splits, p.hkv, batch), kThreads, smem, stream>>>(p);
   check_cuda(cudaGetLastError(), "decode_kernel launch");
   if (p.splits > 1) {

@@ -5,6 +5,7 @@
 // One CTA = 128 query rows (two 64-token layout blocks) of one (batch, query head); 8 warps of
 // 16 rows each; Q fragments stay in registers for the whole pass.
 #include "kernels/device.cuh"
+#include "kernels/launch_util.h"
 #include "kernels/moa_prefill.cuh"
 #include "kernels/moa_prefill_impl.cuh"
 
@@ -69,12 +70,7 @@ __global__ void __launch_bounds__(kThreads, 1) mma_sync_kernel(const Params p) {
 template <typename T, int D>
 void launch_mma_sync(const Params& p, int batch, cudaStream_t stream) {
   constexpr size_t smem = (kBM + 4 * kBN) * D * sizeof(T);
-  static bool configured = false;  // attribute set once per process (per instantiation)
-  if (!configured) {
-    check_cuda(cudaFuncSetAttribute(mma_sync_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
-               "cudaFuncSetAttribute(prefill mma_sync)");
-    configured = true;
-  }
+  set_smem_limit_once<mma_sync_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill mma_sync)");
   mma_sync_kernel<T, D><<<dim3(p.q_tiles, batch * p.hq), kThreads, smem, stream>>>(p);
   check_cuda(cudaGetLastError(), "prefill mma_sync launch");
 }
@@ -83,15 +79,7 @@ void launch_mma_sync(const Params& p, int batch, cudaStream_t stream) {
 
 namespace {
 
-bool device_has_wgmma() {
-  static int major = -1;
-  if (major < 0) {
-    int dev = 0;
-    check_cuda(cudaGetDevice(&dev), "cudaGetDevice");
-    check_cuda(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev), "cudaDeviceGetAttribute");
-  }
-  return major == 9;  // the sm_90a build runs on Hopper only
-}
+bool device_has_wgmma() { return detail::cc_major() == 9; }  // the sm_90a build runs on Hopper only
 
 template <typename T, int D>
 void dispatch(const prefill::Params& p, int batch, PrefillImpl impl, cudaStream_t s) {

@@ -9,6 +9,7 @@
 // Loads stay cp.async + one CTA barrier per tile (double-buffered), plus the generic->async proxy
 // fence the tensor cores need before reading what cp.async wrote.
 #include "kernels/device.cuh"
+#include "kernels/launch_util.h"
 #include "kernels/moa_prefill_impl.cuh"
 #include "kernels/wgmma.cuh"
 
@@ -121,13 +122,7 @@ __global__ void __launch_bounds__(kThreads, MIN_CTAS) wgmma_kernel(const Params 
 template <typename T, int D, int MIN_CTAS>
 void launch_variant(const Params& p, int batch, cudaStream_t stream) {
   constexpr size_t smem = (kBM + 4 * kBN) * D * sizeof(T);
-  static bool configured = false;
-  if (!configured) {
-    check_cuda(cudaFuncSetAttribute(wgmma_kernel<T, D, MIN_CTAS>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    static_cast<int>(smem)),
-               "cudaFuncSetAttribute(prefill wgmma)");
-    configured = true;
-  }
+  set_smem_limit_once<wgmma_kernel<T, D, MIN_CTAS>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma)");
   wgmma_kernel<T, D, MIN_CTAS><<<dim3(p.q_tiles, batch * p.hq), kThreads, smem, stream>>>(p);
   check_cuda(cudaGetLastError(), "prefill wgmma launch");
 }
