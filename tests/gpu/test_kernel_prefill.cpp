@@ -24,7 +24,7 @@ std::string describe(const PrefillCase& c) {
 }
 
 void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
-  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta"};
+  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta", "wgmma_pipe"};
   SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
   std::mt19937 rng(seed);
   const int nb = (c.n + 63) / 64;
@@ -85,8 +85,7 @@ void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
               lse_err);
 }
 
-TEST(KernelPrefill, MatchesReferenceOnOddShapes) {
-  MOA_SKIP_WITHOUT_GPU();
+void check_impl(PrefillImpl impl) {
   const std::vector<PrefillCase> cases = {
       {2, 4, 4, 200, 64, DType::bf16, true, {1, 2, 3, 100}},      // MHA, band 1 and >= nb
       {1, 8, 2, 333, 128, DType::bf16, false, {}},                // GQA 4, per-query-head plan
@@ -102,8 +101,29 @@ TEST(KernelPrefill, MatchesReferenceOnOddShapes) {
   const size_t count = std::getenv("MOA_KERNEL_TEST_QUICK") ? std::min<size_t>(3, cases.size()) : cases.size();
   unsigned seed = 1234;
   for (size_t i = 0; i < count; ++i, ++seed)
-    for (PrefillImpl impl : {PrefillImpl::mma_sync, PrefillImpl::wgmma, PrefillImpl::wgmma_2cta})
-      run_case(cases[i], seed, impl);
+    run_case(cases[i], seed, impl);
+}
+
+// One test per implementation, so a failure names the implementation (the default one is wgmma_2cta).
+TEST(KernelPrefill, MmaSyncMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::mma_sync);
+}
+TEST(KernelPrefill, WgmmaMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::wgmma);
+}
+TEST(KernelPrefill, Wgmma2CtaMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::wgmma_2cta);
+}
+TEST(KernelPrefill, WgmmaPipelinedMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::wgmma_pipelined);
+}
+TEST(KernelPrefill, AutomaticMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::automatic);
 }
 
 TEST(KernelPrefill, RejectsBadShapes) {
