@@ -83,7 +83,6 @@ bool device_has_wgmma() { return detail::cc_major() == 9; }  // the sm_90a build
 
 template <typename T, int D>
 void dispatch(const prefill::Params& p, int batch, PrefillImpl impl, cudaStream_t s) {
-  if (impl == PrefillImpl::wgmma_pipelined) return prefill::launch_wgmma_pipelined<T, D>(p, batch, s);
   const bool wgmma = impl == PrefillImpl::wgmma || impl == PrefillImpl::wgmma_2cta ||
                      (impl == PrefillImpl::automatic && kPrefillAutoWgmma && device_has_wgmma());
   if (wgmma) prefill::launch_wgmma<T, D>(p, batch, impl == PrefillImpl::wgmma_2cta || (impl == PrefillImpl::automatic && kPrefillAuto2Cta), s);

@@ -108,7 +108,5 @@ template <typename T, int D>
 void launch_mma_sync(const Params& p, int batch, cudaStream_t stream);
 template <typename T, int D>
 void launch_wgmma(const Params& p, int batch, bool two_ctas_per_sm, cudaStream_t stream);
-template <typename T, int D>
-void launch_wgmma_pipelined(const Params& p, int batch, cudaStream_t stream);
 
 }  // namespace moa::kernels::prefill

@@ -119,125 +119,12 @@ __global__ void __launch_bounds__(kThreads, MIN_CTAS) wgmma_kernel(const Params 
   store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
 }
 
-// Pipelined variant (one CTA per SM, 3 K/V stages, ~190 registers): while the tensor cores compute
-// S_{j+1} = Q K_{j+1}, the warpgroup does the softmax of S_j; PV_j then runs on the same wait.
-// The third stage is what makes it legal: tile j+2 is loaded into the stage of tile j-1, whose
-// PV finished before the barrier that precedes the load.
-template <typename T, int D>
-__global__ void __launch_bounds__(kThreads, 1) wgmma_pipe_kernel(const Params p) {
-  constexpr int kStages = 3;
-  extern __shared__ __align__(1024) unsigned char smem_raw[];
-  T* sQ = reinterpret_cast<T*>(smem_raw);
-  T* sK = sQ + kBM * D;            // [3][D/64 panels][kBN][64]
-  T* sV = sK + kStages * kBN * D;  // [3][D/64 panels][kBN][64]
-  auto q_layout = [](int r, int c) { return panel_offset<kBM>(r, c); };
-  auto kv_layout = [](int r, int c) { return panel_offset<kBN>(r, c); };
-
-  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-  const int t = lane & 3, wg = warp >> 2;
-  const CtaWork w(p);
-  const T* Q = static_cast<const T*>(p.q) + static_cast<size_t>(w.bh) * p.n * D;
-  const T* K = static_cast<const T*>(p.k) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
-  const T* V = static_cast<const T*>(p.v) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
-  auto load_kv = [&](int j) {  // tile j into stage j % 3
-    const int st = j % kStages, kb = w.key_block(j);
-    load_tile<kBN, D>(sK + st * kBN * D, K, kb * kBN, p.n, tid, kv_layout);
-    load_tile<kBN, D>(sV + st * kBN * D, V, kb * kBN, p.n, tid, kv_layout);
-  };
-  const uint32_t q_base = smem_u32(sQ) + wg * 64 * 128;
-  auto issue_s = [&](float (&s)[kBN / 8][4], int j) {
-    const uint32_t k_base = smem_u32(sK + (j % kStages) * kBN * D);
-#pragma unroll
-    for (int ks = 0; ks < D / 16; ++ks) {
-      const uint64_t da = wgmma_desc(q_base + (ks >> 2) * kBM * 128 + (ks & 3) * 32, 16, 1024);
-      const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kBN * 128 + (ks & 3) * 32, 16, 1024);
-      wgmma_ss<T, kBN>(s, da, db, ks > 0 ? 1 : 0);
-    }
-  };
-
-  load_tile<kBM, D>(sQ, Q, w.m0, p.n, tid, q_layout);
-  load_kv(0);
-  cp_async_commit();
-  if (w.n_iter > 1) load_kv(1);
-  cp_async_commit();
-
-  float o[D / 8][4];
-#pragma unroll
-  for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
-  float row_max[2] = {-INFINITY, -INFINITY};
-  float row_sum[2] = {0.f, 0.f};
-  const int row_a = w.m0 + warp * 16 + (lane >> 2);
-
-  float s_cur[kBN / 8][4], s_next[kBN / 8][4];
-  cp_async_wait<1>();  // Q and tile 0
-  fence_proxy_async();
-  __syncthreads();
-  fence_regs<kBN / 8>(s_cur);
-  wgmma_fence();
-  issue_s(s_cur, 0);
-  wgmma_commit();
-  wgmma_wait<0>();
-  fence_regs<kBN / 8>(s_cur);
-
-  for (int j = 0; j < w.n_iter; ++j) {
-    const bool has_next = j + 1 < w.n_iter;
-    cp_async_wait<0>();  // tile j+1 (the newest group) has landed for this thread
-    fence_proxy_async();
-    __syncthreads();     // ... for every thread; and every warp finished PV_{j-1}: stage (j+2)%3 is free
-    if (j + 2 < w.n_iter) load_kv(j + 2);
-    cp_async_commit();
-    if (has_next) {
-      fence_regs<kBN / 8>(s_next);
-      wgmma_fence();
-      issue_s(s_next, j + 1);
-      wgmma_commit();
-      fence_regs<kBN / 8>(s_next);
-    }
-    const int kb = w.key_block(j);
-    if (w.needs_mask(kb)) apply_mask<kBN / 8>(s_cur, row_a, kb, w.kband, t);
-    softmax_update<kBN / 8, D / 8>(s_cur, o, row_max, row_sum, p.scale_log2);
-    uint32_t pf[kBN / 16][4];
-#pragma unroll
-    for (int kk = 0; kk < kBN / 16; ++kk) {
-      pf[kk][0] = pack2<T>(s_cur[2 * kk][0], s_cur[2 * kk][1]);
-      pf[kk][1] = pack2<T>(s_cur[2 * kk][2], s_cur[2 * kk][3]);
-      pf[kk][2] = pack2<T>(s_cur[2 * kk + 1][0], s_cur[2 * kk + 1][1]);
-      pf[kk][3] = pack2<T>(s_cur[2 * kk + 1][2], s_cur[2 * kk + 1][3]);
-    }
-    const uint32_t v_base = smem_u32(sV + (j % kStages) * kBN * D);
-    fence_regs<D / 8>(o);
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < kBN / 16; ++kk)
-      wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kBN * 128, 1024));
-    wgmma_commit();
-    wgmma_wait<0>();  // S_{j+1} and PV_j
-    fence_regs<D / 8>(o);
-    if (has_next) {
-      fence_regs<kBN / 8>(s_next);
-#pragma unroll
-      for (int i = 0; i < kBN / 8; ++i)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) s_cur[i][e] = s_next[i][e];
-    }
-  }
-  store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
-}
-
 template <typename T, int D, int MIN_CTAS>
 void launch_variant(const Params& p, int batch, cudaStream_t stream) {
   constexpr size_t smem = (kBM + 4 * kBN) * D * sizeof(T);
   set_smem_limit_once<wgmma_kernel<T, D, MIN_CTAS>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma)");
   wgmma_kernel<T, D, MIN_CTAS><<<dim3(p.q_tiles, batch * p.hq), kThreads, smem, stream>>>(p);
   check_cuda(cudaGetLastError(), "prefill wgmma launch");
-}
-
-template <typename T, int D>
-void launch_wgmma_pipelined(const Params& p, int batch, cudaStream_t stream) {
-  constexpr size_t smem = (kBM + 6 * kBN) * D * sizeof(T);
-  set_smem_limit_once<wgmma_pipe_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma pipelined)");
-  wgmma_pipe_kernel<T, D><<<dim3(p.q_tiles, batch * p.hq), kThreads, smem, stream>>>(p);
-  check_cuda(cudaGetLastError(), "prefill wgmma pipelined launch");
 }
 
 template <typename T, int D>
@@ -252,11 +139,4 @@ template void launch_wgmma<__nv_bfloat16, 128>(const Params&, int, bool, cudaStr
 template void launch_wgmma<__half, 64>(const Params&, int, bool, cudaStream_t);
 template void launch_wgmma<__half, 128>(const Params&, int, bool, cudaStream_t);
 
-}  // namespace moa::kernels::prefill
-
-namespace moa::kernels::prefill {
-template void launch_wgmma_pipelined<__nv_bfloat16, 64>(const Params&, int, cudaStream_t);
-template void launch_wgmma_pipelined<__nv_bfloat16, 128>(const Params&, int, cudaStream_t);
-template void launch_wgmma_pipelined<__half, 64>(const Params&, int, cudaStream_t);
-template void launch_wgmma_pipelined<__half, 128>(const Params&, int, cudaStream_t);
 }  // namespace moa::kernels::prefill

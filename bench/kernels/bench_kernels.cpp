@@ -120,10 +120,8 @@ int main(int argc, char** argv) {
       double ms = 1e30;
       std::string best;
       for (auto [impl, name] : {std::pair{PrefillImpl::mma_sync, "mma_sync"}, std::pair{PrefillImpl::wgmma, "wgmma"},
-                                std::pair{PrefillImpl::wgmma_2cta, "wgmma_2cta"},
-                                std::pair{PrefillImpl::wgmma_pipelined, "wgmma_pipelined"}}) {
+                                std::pair{PrefillImpl::wgmma_2cta, "wgmma_2cta"}}) {
         if (impl != PrefillImpl::mma_sync && std::getenv("MOA_BENCH_NO_WGMMA")) continue;  // tests failed there
-        if (impl == PrefillImpl::wgmma_pipelined && std::getenv("MOA_BENCH_NO_PIPELINED")) continue;
         a.impl = impl;
         const double t = median_ms([&](int i) {
           a.q = i & 1 ? q1.p : q0.p;

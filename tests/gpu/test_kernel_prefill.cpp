@@ -24,7 +24,7 @@ std::string describe(const PrefillCase& c) {
 }
 
 void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
-  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta", "wgmma_pipe"};
+  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta"};
   SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
   std::mt19937 rng(seed);
   const int nb = (c.n + 63) / 64;
@@ -116,10 +116,6 @@ TEST(KernelPrefill, WgmmaMatchesReference) {
 TEST(KernelPrefill, Wgmma2CtaMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
   check_impl(PrefillImpl::wgmma_2cta);
-}
-TEST(KernelPrefill, WgmmaPipelinedMatchesReference) {
-  MOA_SKIP_WITHOUT_GPU();
-  check_impl(PrefillImpl::wgmma_pipelined);
 }
 TEST(KernelPrefill, AutomaticMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
