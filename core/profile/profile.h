@@ -40,7 +40,6 @@ struct ProfileRequest {
 struct ProfileSummary {
   int64_t samples_done = 0;     // samples computed by this call (resumed ones not counted)
   double seconds = 0;           // wall time of this call
-  double peak_memory_bytes = 0;  // CUDA: peak allocated; CPU: 0 (not tracked)
 };
 
 // Runs the request. Progress: fraction of all (length, sample) pairs, with a message naming
