@@ -1,8 +1,9 @@
 // Profiler benchmark (issue 5): seconds per sample and peak GPU memory of the fused profiler
 // and of the naive autograd profiler that materialises attention (as the MoA reference
 // does), against one forward+backward of the same model at the same length (flash SDPA,
-// activations only: weights frozen, as in profiling). One JSON object per line.
-//   bench_profile --model DIR [--device cuda] [--lengths 8192,16384,32768]
+// activations only: weights frozen, as in profiling), plain where it fits and with per-layer
+// recompute (the fused profiler's passes without the influence kernel). One JSON object per line.
+//   bench_profile --model DIR [--device cuda] [--lengths 2048,8192,16384,32768]
 //                 [--naive-lengths 2048,4096,8192] [--out results.jsonl]
 #include <chrono>
 #include <fstream>
@@ -91,8 +92,9 @@ int main(int argc, char** argv) {
                  "[--naive-lengths 2048,4096,8192] [--out f.jsonl]\n";
     return 2;
   }
-  const at::Device dev(a.count("device") ? a["device"] : "cuda");
-  const auto lengths = parse(a.count("lengths") ? a["lengths"] : "8192,16384,32768");
+  at::Device dev(a.count("device") ? a["device"] : "cuda");
+  if (dev.is_cuda() && !dev.has_index()) dev = at::Device(at::kCUDA, 0);
+  const auto lengths = parse(a.count("lengths") ? a["lengths"] : "2048,8192,16384,32768");
   const auto naive_lengths = parse(a.count("naive-lengths") ? a["naive-lengths"] : "2048,4096,8192");
   std::ofstream out_file;
   if (a.count("out")) out_file.open(a["out"], std::ios::app);
@@ -131,6 +133,9 @@ int main(int argc, char** argv) {
   auto naive = [&](int64_t N) {
     return [&, N] { return moa::influence_reference(model, sample(N, c.vocab_size), false).loss; };
   };
+  auto recompute_fwd_bwd = [&](int64_t N) {
+    return [&, N] { return moa::influence_fused(model, sample(N, c.vocab_size), {}, false).loss; };
+  };
   auto fwd_bwd = [&](int64_t N) {
     return [&, N] {
       forward_backward(model, sample(N, c.vocab_size));
@@ -143,6 +148,7 @@ int main(int argc, char** argv) {
   sync(dev);
   for (int64_t N : lengths) {
     measure("forward_backward", N, fwd_bwd(N));
+    measure("forward_backward_recompute", N, recompute_fwd_bwd(N));
     measure("fused", N, fused(N));
   }
   for (int64_t N : naive_lengths) measure("naive", N, naive(N));

@@ -40,7 +40,10 @@ InfluenceResult influence_reference(const LlamaModel& model, const InfluenceInpu
 // from the top the layer is recomputed with autograd to get dO (gradient at the attention
 // output) and the gradient for the layer below, and influence_blocks() pools |E| from Q, K,
 // V, O, the row log-sum-exp and dO. Memory O(L * N * hidden + one layer's activations).
-InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& input, const InfluenceTick& tick = {});
+// pool = false runs the same passes without the influence: the benchmark's baseline of one
+// forward+backward with per-layer recompute (pooled is then all zero).
+InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& input, const InfluenceTick& tick = {},
+                                bool pool = true);
 
 // The formula on materialised A and G = dL/dA, [..., N, N]; same dtype out.
 at::Tensor influence_entries(const at::Tensor& A, const at::Tensor& G);

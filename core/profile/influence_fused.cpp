@@ -64,7 +64,7 @@ std::pair<at::Tensor, at::Tensor> cuda_attention_lse(const Projected& p, double 
 
 }  // namespace
 
-InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& in, const InfluenceTick& tick) {
+InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& in, const InfluenceTick& tick, bool pool) {
   const auto& c = model.config();
   const int64_t N = static_cast<int64_t>(in.ids.size()), L = c.num_layers, Hq = c.num_heads, nb = (N + 63) / 64;
   const auto dev = model.device();
@@ -132,7 +132,7 @@ InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& i
       o.retain_grad();
       finish_layer(model, l, x, o).backward(dx);
       saved = {p.q.detach()[0], p.k.detach()[0], p.v.detach()[0], o.detach()[0], lse[0], o.grad()[0], scale};
-      blocks = influence_blocks(saved, false);
+      if (pool) blocks = influence_blocks(saved, false);
 #endif
     } else {
       auto o = saved_o[l].detach().requires_grad_(true);
@@ -144,7 +144,7 @@ InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& i
       ((p.q * cast(blocks.dq)).sum() + (p.k * cast(blocks.dk)).sum() + (p.v * cast(blocks.dv)).sum()).backward();
       saved_o[l] = saved_lse[l] = at::Tensor();
     }
-    r.pooled[l].copy_(blocks.pooled.cpu());
+    if (blocks.pooled.defined()) r.pooled[l].copy_(blocks.pooled.cpu());
     dx = x.grad();
     xs[l] = at::Tensor();
   }
