@@ -19,13 +19,6 @@ namespace {
 
 at::ScalarType work_type(const at::Tensor& t) { return t.scalar_type() == at::kDouble ? at::kDouble : at::kFloat; }
 
-// Keys visible to query rows [t0, t0 + n): [n, s_end] bool, true on or below the diagonal.
-at::Tensor causal_rows(int64_t t0, int64_t n, int64_t s_end, const at::TensorOptions& o) {
-  auto qi = at::arange(t0, t0 + n, o.dtype(at::kLong)).unsqueeze(1);
-  auto ki = at::arange(0, s_end, o.dtype(at::kLong)).unsqueeze(0);
-  return ki <= qi;
-}
-
 // [Hq, n, D] rows of a query-like tensor grouped by KV head: [Hkv, G * n, D].
 at::Tensor by_kv_head(const at::Tensor& x, int64_t Hkv) {
   return x.reshape({Hkv, x.size(0) / Hkv * x.size(1), x.size(2)});
@@ -149,25 +142,51 @@ InfluenceBlocks influence_blocks(const AttentionSaved& a, bool want_grads, const
   return influence_blocks_cpu(a, want_grads, tick);
 }
 
+namespace {
+
+// Scores [Hq, n, s_end] of rows t0..t0+n-1 -> causal softmax P in place, and each row's lse.
+// Rows are independent and live in cache: max, exp-sum and scale in three short passes.
+template <class T>
+void chunk_softmax(T* s, T* lse, int64_t Hq, int64_t N, int64_t t0, int64_t n, int64_t s_end, double scale) {
+  at::parallel_for(0, Hq * n, 16, [&](int64_t begin, int64_t end) {
+    const T sc = static_cast<T>(scale);
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t h = row / n, i = t0 + row % n, last = std::min(i, s_end - 1);
+      T* x = s + row * s_end;
+      T mx = -std::numeric_limits<T>::infinity();
+      for (int64_t j = 0; j <= last; ++j) mx = std::max(mx, x[j] * sc);
+      T sum = 0;
+      for (int64_t j = 0; j <= last; ++j) sum += (x[j] = std::exp(x[j] * sc - mx));
+      const T inv = T(1) / sum;
+      for (int64_t j = 0; j <= last; ++j) x[j] *= inv;
+      for (int64_t j = last + 1; j < s_end; ++j) x[j] = T(0);
+      lse[h * N + i] = mx + std::log(sum);
+    }
+  });
+}
+
+}  // namespace
+
 std::pair<at::Tensor, at::Tensor> attention_with_lse_cpu(const at::Tensor& q_in, const at::Tensor& k_in,
                                                          const at::Tensor& v_in, double scale,
                                                          const std::function<void()>& tick) {
   const auto wt = work_type(q_in);
-  const int64_t Hq = q_in.size(0), N = q_in.size(1), D = q_in.size(2), Hkv = k_in.size(0);
-  auto q = q_in.to(wt), k = k_in.to(wt), v = v_in.to(wt);
+  const int64_t Hq = q_in.size(0), N = q_in.size(1), D = q_in.size(2), Hkv = k_in.size(0), G = Hq / Hkv;
+  auto q = q_in.to(wt).contiguous(), k = k_in.to(wt).contiguous(), v = v_in.to(wt).contiguous();
   auto o = at::empty({Hq, N, D}, q.options());
   auto lse = at::empty({Hq, N}, q.options());
+  const int64_t C = std::min(kInfluenceChunkRows, N);
+  auto s_buf = at::empty({Hq * C * N}, q.options());
   for (int64_t t0 = 0; t0 < N; t0 += kInfluenceChunkRows) {
     if (tick) tick();
     const int64_t n = std::min(kInfluenceChunkRows, N - t0), s_end = t0 + n;
-    auto s = at::bmm(by_kv_head(q.narrow(1, t0, n), Hkv), k.narrow(1, 0, s_end).transpose(1, 2))
-                 .view({Hq, n, s_end})
-                 .mul_(scale);
-    s.masked_fill_(causal_rows(t0, n, s_end, q.options()).logical_not(), -std::numeric_limits<double>::infinity());
-    auto l = at::logsumexp(s, -1, true);
-    auto p = (s - l).exp_();
-    lse.narrow(1, t0, n).copy_(l.squeeze(-1));
-    o.narrow(1, t0, n).copy_(at::bmm(p.view({Hkv, Hq / Hkv * n, s_end}), v.narrow(1, 0, s_end)).view({Hq, n, D}));
+    auto s = s_buf.narrow(0, 0, Hq * n * s_end).view({Hkv, G * n, s_end});
+    at::bmm_out(s, by_kv_head(q.narrow(1, t0, n), Hkv), k.narrow(1, 0, s_end).transpose(1, 2));
+    if (wt == at::kDouble)
+      chunk_softmax<double>(s.data_ptr<double>(), lse.data_ptr<double>(), Hq, N, t0, n, s_end, scale);
+    else
+      chunk_softmax<float>(s.data_ptr<float>(), lse.data_ptr<float>(), Hq, N, t0, n, s_end, scale);
+    o.narrow(1, t0, n).copy_(at::bmm(s, v.narrow(1, 0, s_end)).view({Hq, n, D}));
   }
   return {o.to(q_in.scalar_type()), lse};
 }
