@@ -112,8 +112,8 @@ int run(const moa::cli::Args& args) {
       char name[32];
       std::snprintf(name, sizeof name, "plan_%02d", static_cast<int>(std::lround(b * 100)));
       moa::plan_write(out / (std::string(name) + ".moaplan.json"), plan, moa::PlanFormat::moa);
-      moa::plan_write(out / (std::string(name) + ".reference.json"), plan, moa::PlanFormat::reference);
-      moa::plan_write(out / (std::string(name) + ".csv"), plan, moa::PlanFormat::csv);
+      moa::plan_write(out / (std::string(name) + ".reference.json"), plan, moa::PlanFormat::reference_json);
+      moa::plan_write(out / (std::string(name) + ".csv"), plan, moa::PlanFormat::reference_csv);
       std::printf("      budget %.2f: density", b);
       for (auto& [n, d] : res.density) std::printf(" %lld:%.3f", static_cast<long long>(n), d);
       std::printf("  predicted loss");
