@@ -102,14 +102,18 @@ TEST(ProfileRun, CancelsWithinASecond) {
   auto last = std::chrono::steady_clock::now();
   double max_gap = 0;
   int calls = 0;
-  moa::profile_run(r, [&](double, const std::string&) {
+  std::string prev, gap_at;
+  moa::profile_run(r, [&](double, const std::string& msg) {
     const auto t = std::chrono::steady_clock::now();
-    max_gap = std::max(max_gap, std::chrono::duration<double>(t - last).count());
+    const double gap = std::chrono::duration<double>(t - last).count();
+    if (gap > max_gap) gap_at = "'" + prev + "' -> '" + msg + "'";
+    max_gap = std::max(max_gap, gap);
+    prev = msg;
     last = t;
     ++calls;
     return true;
   });
-  std::cout << calls << " progress calls, longest gap " << max_gap << " s\n";
+  std::cout << calls << " progress calls, longest gap " << max_gap << " s, " << gap_at << "\n";
   EXPECT_LT(max_gap, 1.0);
   int seen = 0;
   r.out = scratch() / "cancel2.moaprof.h5";
