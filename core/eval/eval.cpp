@@ -122,10 +122,13 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
     const auto& s = r.samples[i];
     const auto ids32 = tok.encode(apply_chat_template(chat, s.prompt), true);
     const std::vector<int64_t> ids(ids32.begin(), ids32.end());
-    const int64_t total = static_cast<int64_t>(ids.size()) + r.max_new_tokens;
-    if (total > c.max_position_embeddings)
-      throw Error("eval: prompt " + std::to_string(i) + " needs " + std::to_string(total) + " positions; the model has " +
-                  std::to_string(c.max_position_embeddings));
+    // New tokens are capped by the context: the answer must fit in max_position_embeddings.
+    const int64_t room = c.max_position_embeddings - static_cast<int64_t>(ids.size());
+    if (room < 1)
+      throw Error("eval: prompt " + std::to_string(i) + " has " + std::to_string(ids.size()) +
+                  " tokens, no room to answer within the model's " + std::to_string(c.max_position_embeddings) + " positions");
+    gopt.max_new_tokens = std::min<int64_t>(r.max_new_tokens, room);
+    const int64_t total = static_cast<int64_t>(ids.size()) + gopt.max_new_tokens;
     auto attention = backend_for(r.attention, c, total);
     density_sum += attended_density(eval_band_blocks(r.attention, static_cast<int>(c.num_layers), static_cast<int>(c.num_heads), total), total);
     auto out = generate_greedy(model, {ids}, *attention, gopt);
