@@ -60,11 +60,11 @@ int run(const moa::cli::Args& args) {
   const fs::path model = args.has("model") ? fs::path(args.get("model")) : default_model();
   const fs::path out = args.get("out", "moa-pipeline");
   fs::create_directories(out);
-  const auto lengths_ll = moa::cli::parse_int_list(args.get("lengths", "1024,2048,4096"), "--lengths");
+  const auto lengths_ll = moa::cli::parse_int_list(args.get("lengths", "2048,4096"), "--lengths");
   const std::vector<int64_t> lengths(lengths_ll.begin(), lengths_ll.end());
   const auto budgets = moa::cli::parse_double_list(args.get("budgets", "0.5,0.25"), "--budgets");
   const auto eval_ll = moa::cli::parse_int_list(args.get("eval-lengths", "2048,4096"), "--eval-lengths");
-  const int samples = static_cast<int>(args.get_int("samples", 1));
+  const int samples = static_cast<int>(args.get_int("samples", 2));
   const int prompts = static_cast<int>(args.get_int("eval-prompts", 3));
   const int threads = static_cast<int>(args.get_int("threads", std::max(1u, std::thread::hardware_concurrency())));
   const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 2026));
@@ -89,7 +89,7 @@ int run(const moa::cli::Args& args) {
 
   const fs::path profile_path = out / "run.moaprof.h5";
   {
-    Stage s(2, stages, "profile attention influence at lengths " + args.get("lengths", "1024,2048,4096"));
+    Stage s(2, stages, "profile attention influence at lengths " + args.get("lengths", "2048,4096"));
     moa::ProfileRequest pr;
     pr.model_dir = model;
     pr.records = calib;
@@ -105,10 +105,27 @@ int run(const moa::cli::Args& args) {
   {
     Stage s(3, stages, "solve: one rule per KV head, mean density <= budget at every length (CBC)");
     const moa::Profile profile = moa::profile_read(profile_path);
-    const auto table = moa::loss_table_build(profile, moa::default_rule_grid(lengths), moa::Granularity::kv_head);
+    // DESIGN's grid (alpha step 1024) leaves ~9 rules at these short lengths: step 256 instead.
+    moa::RuleGridSpec grid = moa::default_grid_spec(lengths);
+    grid.alpha_step = 256;
+    const auto table = moa::loss_table_build(profile, moa::rule_grid(grid, lengths), moa::Granularity::kv_head);
+    std::printf("      %d candidate rules per KV head\n", table.num_rules());
     for (double b : budgets) {
       moa::SolveRequest req;
       for (int64_t n : lengths) req.budgets[n] = b;
+      // Lengths weigh equally: each length's loss is divided by its total influence (the
+      // loss of dropping everything but the sink), or short lengths, whose answers are hardest,
+      // dominate the sum.
+      for (int li = 0; li < table.num_lengths(); ++li) {
+        double total = 0;
+        for (int l = 0; l < table.num_layers; ++l)
+          for (int u = 0; u < table.num_units; ++u) {
+            double worst = 0;
+            for (int r = 0; r < table.num_rules(); ++r) worst = std::max(worst, table.loss_at(l, u, r, li));
+            total += worst;
+          }
+        req.weights[table.lengths[li]] = total > 0 ? 1.0 / total : 1.0;
+      }
       req.threads = threads;
       auto res = moa::solve_assignment(table, req);
       auto plan = moa::plan_from_assignment(table, res.assignment, req);
@@ -174,7 +191,7 @@ int run(const moa::cli::Args& args) {
 }
 
 moa::cli::Register reg({"pipeline", "the main job: calibrate, profile, solve, evaluate and report on the demo model",
-                        "[--model DIR] [--out DIR] [--lengths 1024,2048,4096] [--samples 1] [--budgets 0.5,0.25] "
+                        "[--model DIR] [--out DIR] [--lengths 2048,4096] [--samples 2] [--budgets 0.5,0.25] "
                         "[--eval-lengths 2048,4096] [--eval-prompts 3] [--threads T]",
                         run});
 
