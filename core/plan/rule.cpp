@@ -1,0 +1,91 @@
+#include "core/plan/rule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "core/profile/profile_store.h"
+#include "core/util/error.h"
+
+namespace moa {
+
+std::string rule_text(const Rule& rule) {
+  std::ostringstream s;
+  s << "(" << rule.alpha << ", " << rule.beta << ")";
+  return s.str();
+}
+
+double rule_span(const Rule& rule, int64_t length) {
+  return rule.alpha + rule.beta * static_cast<double>(length);
+}
+
+int64_t length_blocks(int64_t length) {
+  if (length <= 0 || length % kBlockSize != 0)
+    throw Error("length " + std::to_string(length) + " is not a positive multiple of 64");
+  return length / kBlockSize;
+}
+
+int64_t rule_band_blocks(const Rule& rule, int64_t length) {
+  const int64_t nb = length_blocks(length);
+  // A tiny tolerance so that spans that are exact multiples of 64 in real arithmetic
+  // (e.g. beta = 0.3, N = 640) are not floored one block short by binary rounding.
+  const double blocks = rule_span(rule, length) / kBlockSize;
+  const auto k = static_cast<int64_t>(std::floor(blocks + 1e-9));
+  return std::clamp<int64_t>(k, 1, nb);
+}
+
+bool band_attends(int64_t band_blocks, int64_t qb, int64_t kb) {
+  if (kb > qb || kb < 0) return false;
+  return kb == 0 || kb >= qb - band_blocks + 1;
+}
+
+int64_t band_attended_blocks(int64_t band_blocks, int64_t qb) {
+  const int64_t band = std::min(band_blocks, qb + 1);  // blocks qb-band+1 .. qb
+  const bool sink_outside_band = qb - band + 1 > 0;
+  return band + (sink_outside_band ? 1 : 0);
+}
+
+double rule_density(const Rule& rule, int64_t length) {
+  const int64_t nb = length_blocks(length);
+  return static_cast<double>(band_attended_blocks(rule_band_blocks(rule, length), nb - 1)) /
+         static_cast<double>(nb);
+}
+
+RuleGridSpec default_grid_spec(const std::vector<int64_t>& lengths) {
+  if (lengths.empty()) throw Error("rule grid: no lengths given");
+  RuleGridSpec spec;
+  spec.alpha_min = -static_cast<double>(*std::min_element(lengths.begin(), lengths.end()));
+  spec.alpha_max = static_cast<double>(*std::max_element(lengths.begin(), lengths.end()));
+  spec.alpha_step = 1024.0;
+  for (int i = 0; i <= 8; ++i) spec.betas.push_back(i / 8.0);
+  return spec;
+}
+
+std::vector<Rule> rule_grid(const RuleGridSpec& spec, const std::vector<int64_t>& lengths) {
+  if (lengths.empty()) throw Error("rule grid: no lengths given");
+  if (spec.alpha_step <= 0) throw Error("rule grid: alpha step must be positive");
+  if (spec.betas.empty()) throw Error("rule grid: no beta values given");
+  for (int64_t n : lengths) length_blocks(n);
+  const int64_t shortest = *std::min_element(lengths.begin(), lengths.end());
+  std::vector<Rule> rules;
+  const auto steps = static_cast<int64_t>(std::floor((spec.alpha_max - spec.alpha_min) / spec.alpha_step + 1e-9));
+  for (int64_t i = 0; i <= steps; ++i) {
+    const double alpha = spec.alpha_min + static_cast<double>(i) * spec.alpha_step;
+    for (double beta : spec.betas) {
+      const Rule r{alpha, beta};
+      if (rule_span(r, shortest) <= 0) continue;
+      bool fits = true;
+      for (int64_t n : lengths) fits = fits && rule_span(r, n) <= static_cast<double>(n);
+      if (fits) rules.push_back(r);
+    }
+  }
+  std::sort(rules.begin(), rules.end());
+  rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+  return rules;
+}
+
+std::vector<Rule> default_rule_grid(const std::vector<int64_t>& lengths) {
+  return rule_grid(default_grid_spec(lengths), lengths);
+}
+
+}  // namespace moa

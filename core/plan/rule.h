@@ -1,0 +1,54 @@
+#pragma once
+// Elastic attention rules and their block layouts (DESIGN §4). Torch-free: the GUI, the
+// runtime and the kernels' host code all share these definitions, so the layout used to
+// estimate a rule's loss is exactly the layout the prefill kernel runs.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace moa {
+
+// A rule (alpha, beta): span S(N) = alpha + beta * N tokens at input length N.
+struct Rule {
+  double alpha = 0.0;  // tokens
+  double beta = 0.0;   // fraction of N
+  bool operator==(const Rule& o) const { return alpha == o.alpha && beta == o.beta; }
+  bool operator!=(const Rule& o) const { return !(*this == o); }
+  bool operator<(const Rule& o) const { return alpha != o.alpha ? alpha < o.alpha : beta < o.beta; }
+};
+
+std::string rule_text(const Rule& rule);  // "(alpha, beta)"
+
+double rule_span(const Rule& rule, int64_t length);
+
+// Number of key blocks (N/64 in all).
+int64_t length_blocks(int64_t length);
+
+// Band blocks k(N) = floor(alpha/64 + beta*N/64), clamped to [1, N/64].
+int64_t rule_band_blocks(const Rule& rule, int64_t length);
+
+// Whether query block qb attends key block kb under a band of k blocks:
+// kb in {0} ∪ [qb-k+1, qb] (and kb <= qb: causal).
+bool band_attends(int64_t band_blocks, int64_t qb, int64_t kb);
+
+// Key blocks attended by query block qb under a band of k blocks (sink included).
+int64_t band_attended_blocks(int64_t band_blocks, int64_t qb);
+
+// Density at N: key blocks attended by the last query block / (N/64), sink included.
+double rule_density(const Rule& rule, int64_t length);
+
+// Candidate grid: alpha from alpha_min to alpha_max in steps of alpha_step, beta from the
+// list; kept when the span is positive at the shortest length and <= N at every length.
+struct RuleGridSpec {
+  double alpha_min = 0.0;
+  double alpha_max = 0.0;
+  double alpha_step = 1024.0;
+  std::vector<double> betas;
+};
+
+// The DESIGN §4 default: alpha from -min_len to max_len step 1024, beta in {0, 1/8, ..., 1}.
+RuleGridSpec default_grid_spec(const std::vector<int64_t>& lengths);
+std::vector<Rule> rule_grid(const RuleGridSpec& spec, const std::vector<int64_t>& lengths);
+std::vector<Rule> default_rule_grid(const std::vector<int64_t>& lengths);
+
+}  // namespace moa

@@ -1,0 +1,281 @@
+// The plan MILP on CBC's C API.
+//   x[u][r] in {0,1}: unit u (layer-major) runs rule r;  sum_r x[u][r] = 1.
+//   for each budget length N: lo_N <= sum_{u,r} density[r][N] / U * x[u][r] <= rho_N.
+//   optional epsilon caps:      sum_{u,r} loss[u][r][N] x[u][r] <= cap_N.
+//   optional K rules per layer: x[u][r] <= y[l][r] for u in l;  sum_r y[l][r] <= K.
+//     (the disaggregated linking rows give a much tighter LP than sum_u x <= U y: measured
+//     36 s -> see docs/solver.md).
+//   minimise sum_N w_N sum_{u,r} loss[u][r][N] x[u][r].
+#include <coin/Cbc_C_Interface.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "core/solve/solve.h"
+#include "core/util/error.h"
+
+namespace moa {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+std::vector<double> length_weights(const LossTable& t, const SolveRequest& req) {
+  std::vector<double> w(static_cast<size_t>(t.num_lengths()), req.weights.empty() ? 1.0 : 0.0);
+  for (const auto& [n, v] : req.weights) w[static_cast<size_t>(t.length_index(n))] = v;
+  return w;
+}
+
+// Locked rule index per unit, -1 when free. Assumes check_request passed.
+std::vector<int> lock_map(const LossTable& t, const SolveRequest& req) {
+  std::vector<int> locked(static_cast<size_t>(t.num_layers) * t.num_units, -1);
+  for (const RuleLock& lk : req.locks) locked[static_cast<size_t>(lk.layer) * t.num_units + lk.unit] = t.rule_index(lk.rule);
+  return locked;
+}
+
+struct Column {
+  std::vector<int> rows;
+  std::vector<double> values;
+};
+
+}  // namespace
+
+void check_request(const LossTable& t, const SolveRequest& req) {
+  if (req.budgets.empty()) throw Error("solve: no density budget given");
+  for (const auto& [n, rho] : req.budgets) {
+    t.length_index(n);
+    if (!(rho > 0.0 && rho <= 1.0))
+      throw Error("budget " + num(rho) + " at length " + std::to_string(n) + " must be in (0, 1]");
+  }
+  for (const auto& [n, cap] : req.loss_caps) t.length_index(n);
+  if (req.min_fraction < 0.0 || req.min_fraction > 1.0)
+    throw Error("min fraction " + num(req.min_fraction) + " must be in [0, 1]");
+  if (req.max_rules_per_layer < 0) throw Error("max rules per layer must be >= 0");
+  std::map<std::pair<int, int>, Rule> seen;
+  std::vector<std::set<int>> locked_rules(static_cast<size_t>(t.num_layers));
+  for (const RuleLock& lk : req.locks) {
+    const std::string where = "lock on layer " + std::to_string(lk.layer) + " " +
+                              (t.granularity == Granularity::head ? "head " : "KV head ") + std::to_string(lk.unit);
+    if (lk.layer < 0 || lk.layer >= t.num_layers || lk.unit < 0 || lk.unit >= t.num_units)
+      throw Error(where + ": out of range (" + std::to_string(t.num_layers) + " layers, " +
+                  std::to_string(t.num_units) + " units per layer)");
+    const int r = t.rule_index(lk.rule);
+    if (r < 0) throw Error(where + ": rule " + rule_text(lk.rule) + " is not among the candidate rules");
+    auto [it, fresh] = seen.emplace(std::make_pair(lk.layer, lk.unit), lk.rule);
+    if (!fresh && it->second != lk.rule)
+      throw Error("contradictory locks: " + where + " is locked to both " + rule_text(it->second) + " and " +
+                  rule_text(lk.rule));
+    locked_rules[static_cast<size_t>(lk.layer)].insert(r);
+  }
+  if (req.max_rules_per_layer > 0)
+    for (int l = 0; l < t.num_layers; ++l)
+      if (static_cast<int>(locked_rules[static_cast<size_t>(l)].size()) > req.max_rules_per_layer)
+        throw Error("contradictory locks: layer " + std::to_string(l) + " has " +
+                    std::to_string(locked_rules[static_cast<size_t>(l)].size()) +
+                    " distinct locked rules but max rules per layer is " + std::to_string(req.max_rules_per_layer));
+  const std::vector<int> locked = lock_map(t, req);
+  const double units = static_cast<double>(locked.size());
+  for (const auto& [n, rho] : req.budgets) {
+    const int ni = t.length_index(n);
+    double dmin = 1.0, dmax = 0.0;
+    for (int r = 0; r < t.num_rules(); ++r) {
+      dmin = std::min(dmin, t.density_at(r, ni));
+      dmax = std::max(dmax, t.density_at(r, ni));
+    }
+    double lo = 0.0, hi = 0.0;
+    for (int r : locked) {
+      lo += r >= 0 ? t.density_at(r, ni) : dmin;
+      hi += r >= 0 ? t.density_at(r, ni) : dmax;
+    }
+    lo /= units;
+    hi /= units;
+    if (lo > rho + 1e-12)
+      throw Error("budget " + num(rho) + " at length " + std::to_string(n) +
+                  " is below the smallest achievable mean density " + num(lo) + " (smallest rule density " +
+                  num(dmin) + (req.locks.empty() ? "" : ", with the locked heads") + ")");
+    if (req.min_fraction > 0 && hi < req.min_fraction * rho - 1e-12)
+      throw Error("min fraction " + num(req.min_fraction) + " of budget " + num(rho) + " at length " +
+                  std::to_string(n) + " exceeds the largest achievable mean density " + num(hi));
+  }
+}
+
+SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const std::vector<int>* warm_start) {
+  const auto t0 = Clock::now();
+  check_request(t, req);
+  const int R = t.num_rules(), L = t.num_layers, U = t.num_units;
+  const int units = L * U;
+  const std::vector<double> w = length_weights(t, req);
+  const std::vector<int> locked = lock_map(t, req);
+
+  // Objective per column, scaled so the largest coefficient is 1 (CBC's tolerances are absolute).
+  std::vector<double> cost(static_cast<size_t>(units) * R, 0.0);
+  for (int u = 0; u < units; ++u)
+    for (int r = 0; r < R; ++r) {
+      double c = 0.0;
+      for (int n = 0; n < t.num_lengths(); ++n) c += w[n] * t.loss_at(u / U, u % U, r, n);
+      cost[static_cast<size_t>(u) * R + r] = c;
+    }
+  double scale = 0.0;
+  for (double c : cost) scale = std::max(scale, std::fabs(c));
+  if (scale <= 0.0) scale = 1.0;
+
+  // Columns allowed to be 1: all rules, or only the lock of a locked unit.
+  std::vector<char> allowed(cost.size(), 1);
+  std::vector<int> budget_idx, cap_idx;
+  for (const auto& [n, rho] : req.budgets) budget_idx.push_back(t.length_index(n));
+  for (const auto& [n, cap] : req.loss_caps) cap_idx.push_back(t.length_index(n));
+  for (int u = 0; u < units; ++u)
+    if (locked[u] >= 0) {
+      std::fill(&allowed[static_cast<size_t>(u) * R], &allowed[static_cast<size_t>(u) * R] + R, 0);
+      allowed[static_cast<size_t>(u) * R + locked[u]] = 1;
+    }
+
+  // Rows.
+  std::vector<double> row_lo, row_hi;
+  auto add_row = [&](double lo, double hi) {
+    row_lo.push_back(lo);
+    row_hi.push_back(hi);
+    return static_cast<int>(row_lo.size()) - 1;
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  for (int u = 0; u < units; ++u) add_row(1.0, 1.0);
+  std::vector<int> budget_row;
+  for (const auto& [n, rho] : req.budgets)
+    budget_row.push_back(add_row(req.min_fraction > 0 ? req.min_fraction * rho * units : -inf, rho * units));
+  std::vector<int> cap_row;
+  for (const auto& [n, cap] : req.loss_caps) cap_row.push_back(add_row(-inf, cap / scale));
+  const int K = req.max_rules_per_layer;
+  const int k_row0 = static_cast<int>(row_lo.size());
+  if (K > 0) {
+    for (int i = 0; i < units * R; ++i) add_row(-inf, 0.0);
+    for (int l = 0; l < L; ++l) add_row(-inf, K);
+  }
+
+  // Columns (CSC). Densities are multiplied by U*L instead of divided, for exact coefficients.
+  const int ncols = units * R + (K > 0 ? L * R : 0);
+  std::vector<int> start{0}, index;
+  std::vector<double> value, col_lo(ncols, 0.0), col_hi(ncols, 1.0), obj(ncols, 0.0);
+  for (int u = 0; u < units; ++u)
+    for (int r = 0; r < R; ++r) {
+      const int col = u * R + r;
+      index.push_back(u);
+      value.push_back(1.0);
+      for (size_t b = 0; b < budget_idx.size(); ++b) {
+        index.push_back(budget_row[b]);
+        value.push_back(t.density_at(r, budget_idx[b]));
+      }
+      for (size_t c = 0; c < cap_idx.size(); ++c) {
+        index.push_back(cap_row[c]);
+        value.push_back(t.loss_at(u / U, u % U, r, cap_idx[c]) / scale);
+      }
+      if (K > 0) {
+        index.push_back(k_row0 + col);
+        value.push_back(1.0);
+      }
+      start.push_back(static_cast<int>(index.size()));
+      obj[col] = cost[col] / scale;
+      if (!allowed[col]) col_hi[col] = 0.0;
+      if (locked[u] == r) col_lo[col] = 1.0;
+    }
+  for (int l = 0; K > 0 && l < L; ++l)
+    for (int r = 0; r < R; ++r) {
+      for (int u = l * U; u < (l + 1) * U; ++u) {
+        index.push_back(k_row0 + u * R + r);
+        value.push_back(-1.0);
+      }
+      index.push_back(k_row0 + units * R + l);
+      value.push_back(1.0);
+      start.push_back(static_cast<int>(index.size()));
+    }
+
+  std::unique_ptr<Cbc_Model, void (*)(Cbc_Model*)> model(Cbc_newModel(), Cbc_deleteModel);
+  Cbc_Model* m = model.get();
+  Cbc_loadProblem(m, ncols, static_cast<int>(row_lo.size()), start.data(), index.data(), value.data(),
+                  col_lo.data(), col_hi.data(), obj.data(), row_lo.data(), row_hi.data());
+  for (int c = 0; c < ncols; ++c) Cbc_setInteger(m, c);
+  Cbc_setObjSense(m, 1.0);
+  Cbc_setLogLevel(m, req.log_level);
+  Cbc_setMaximumSeconds(m, req.time_limit_s);
+  if (req.relative_gap > 0) Cbc_setAllowableFractionGap(m, req.relative_gap);
+  if (req.threads > 1) Cbc_setParameter(m, "threads", std::to_string(req.threads).c_str());
+  if (warm_start && warm_start->size() == static_cast<size_t>(units)) {
+    std::vector<int> idx;
+    std::vector<double> val;
+    for (int u = 0; u < units; ++u) {
+      idx.push_back(u * R + (*warm_start)[u]);
+      val.push_back(1.0);
+    }
+    if (K > 0) {
+      std::set<int> used;
+      for (int u = 0; u < units; ++u) used.insert((u / U) * R + (*warm_start)[u]);
+      for (int i : used) {
+        idx.push_back(units * R + i);
+        val.push_back(1.0);
+      }
+    }
+    Cbc_setMIPStartI(m, static_cast<int>(idx.size()), idx.data(), val.data());
+  }
+  const auto ts = Clock::now();
+  Cbc_solve(m);
+  SolveResult res;
+  res.solve_seconds = seconds_since(ts);
+  if (Cbc_isProvenInfeasible(m)) {
+    std::string what = "no plan meets all constraints together (budgets";
+    for (const auto& [n, rho] : req.budgets) what += " " + std::to_string(n) + ":" + num(rho);
+    if (req.min_fraction > 0) what += ", min fraction " + num(req.min_fraction);
+    if (K > 0) what += ", max " + std::to_string(K) + " rules per layer";
+    if (!req.locks.empty()) what += ", " + std::to_string(req.locks.size()) + " locked heads";
+    if (!req.loss_caps.empty()) what += ", loss caps";
+    throw Error(what + ")");
+  }
+  const double* x = Cbc_getColSolution(m);
+  if (Cbc_getNumCols(m) != ncols || x == nullptr || Cbc_bestSolution(m) == nullptr)
+    throw Error("solve: CBC found no feasible plan within " + num(req.time_limit_s) + " s");
+  res.assignment.assign(static_cast<size_t>(units), -1);
+  for (int u = 0; u < units; ++u)
+    for (int r = 0; r < R; ++r)
+      if (x[u * R + r] > 0.5) res.assignment[u] = r;
+  for (int u = 0; u < units; ++u)
+    if (res.assignment[u] < 0) throw Error("solve: CBC returned a solution without a rule for unit " + std::to_string(u));
+  res.proven_optimal = Cbc_isProvenOptimal(m) != 0;
+  res.nodes = Cbc_getNodeCount(m);
+  for (int n = 0; n < t.num_lengths(); ++n) {
+    res.loss[t.lengths[n]] = loss_table_total(t, res.assignment, n);
+    res.density[t.lengths[n]] = loss_table_mean_density(t, res.assignment, n);
+    res.objective += w[n] * res.loss[t.lengths[n]];
+  }
+  // CBC's bound is in scaled units; "optimal" means optimal within the requested gap.
+  res.best_bound = std::min(res.objective, Cbc_getBestPossibleObjValue(m) * scale);
+  res.gap = res.objective != 0.0 ? std::max(0.0, (res.objective - res.best_bound) / std::fabs(res.objective)) : 0.0;
+  res.wall_seconds = seconds_since(t0);
+  return res;
+}
+
+SolveResult PlanSolver::solve(const SolveRequest& request) {
+  check_request(table_, request);
+  std::vector<int> start = last_;
+  if (!start.empty())
+    for (const RuleLock& lk : request.locks)
+      start[static_cast<size_t>(lk.layer) * table_.num_units + lk.unit] = table_.rule_index(lk.rule);
+  // CBC rejects an infeasible MIP start by itself; a feasible one prunes the tree at once.
+  SolveResult res = solve_assignment(table_, request, start.empty() ? nullptr : &start);
+  last_ = res.assignment;
+  return res;
+}
+
+}  // namespace moa

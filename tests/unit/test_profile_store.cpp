@@ -1,0 +1,221 @@
+// Profile store: round trip, incremental + resume == uninterrupted (bitwise), clear errors.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <filesystem>
+#include <fstream>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <unistd.h>
+
+#include "core/profile/profile_store.h"
+#include "core/util/error.h"
+
+namespace fs = std::filesystem;
+using namespace moa;
+
+namespace {
+
+fs::path temp_path(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("moa_test_profile_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+ProfileMeta small_meta() {
+  ProfileMeta m;
+  m.model_name = "tiny";
+  m.model_hash = "abc123";
+  m.num_layers = 2;
+  m.num_heads = 4;
+  m.num_kv_heads = 2;
+  m.head_dim = 16;
+  m.tool_version = "test";
+  m.calib_file = "calib.jsonl";
+  return m;
+}
+
+std::vector<float> random_pooled(const ProfileMeta& m, int64_t length, uint32_t seed) {
+  const size_t nb = size_t(length / 64);
+  std::vector<float> v(size_t(m.num_layers) * m.num_heads * nb * nb);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  for (auto& x : v) x = u(rng);
+  return v;
+}
+
+std::string expect_error(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected moa::Error";
+  return {};
+}
+
+void write_samples(ProfileWriter& w, const ProfileMeta& m, int from, int to) {
+  for (int s = from; s < to; ++s)
+    for (int64_t n : {128, 192}) w.add_sample(n, 100 + s, 0.5 + s, random_pooled(m, n, uint32_t(s * 7 + n)));
+}
+
+}  // namespace
+
+TEST(ProfileStore, RoundTrip) {
+  Profile p;
+  p.meta = small_meta();
+  LengthProfile lp;
+  lp.length = 128;
+  lp.samples_target = 3;
+  lp.sample_ids = {4, 9};
+  lp.sample_loss = {1.25, 2.5};
+  lp.influence = random_pooled(p.meta, 128, 1);
+  p.lengths[128] = lp;
+  const fs::path path = temp_path("roundtrip.moaprof.h5");
+  profile_write(path, p);
+  const Profile q = profile_read(path);
+  EXPECT_EQ(q.meta.model_hash, "abc123");
+  EXPECT_EQ(q.meta.calib_file, "calib.jsonl");
+  EXPECT_EQ(q.meta.num_kv_heads, 2);
+  ASSERT_EQ(q.lengths.count(128), 1u);
+  const LengthProfile& r = q.lengths.at(128);
+  EXPECT_EQ(r.samples_target, 3);
+  EXPECT_EQ(r.sample_ids, lp.sample_ids);
+  EXPECT_EQ(r.sample_loss, lp.sample_loss);
+  EXPECT_EQ(r.influence, lp.influence);
+}
+
+TEST(ProfileStore, MeanOfSamples) {
+  const ProfileMeta m = small_meta();
+  const fs::path path = temp_path("mean.moaprof.h5");
+  {
+    ProfileWriter w(path, m, {128}, 2, false);
+    std::vector<float> a(random_pooled(m, 128, 0).size(), 1.0f), b(a.size(), 3.0f);
+    w.add_sample(128, 0, 0.1, a);
+    w.add_sample(128, 1, 0.2, b);
+    EXPECT_EQ(w.state(128).samples_done(), 2);
+  }
+  const Profile p = profile_read(path);
+  for (float x : p.lengths.at(128).influence) ASSERT_FLOAT_EQ(x, 2.0f);
+}
+
+TEST(ProfileStore, ResumeEqualsUninterrupted) {
+  const ProfileMeta m = small_meta();
+  const fs::path full = temp_path("full.moaprof.h5");
+  const fs::path split = temp_path("split.moaprof.h5");
+  {
+    ProfileWriter w(full, m, {128, 192}, 5, false);
+    write_samples(w, m, 0, 5);
+  }
+  {
+    ProfileWriter w(split, m, {128, 192}, 5, false);
+    write_samples(w, m, 0, 2);
+  }
+  {
+    ProfileWriter w(split, m, {128, 192}, 5, true);
+    EXPECT_EQ(w.state(128).samples_done(), 2);
+    write_samples(w, m, 2, 5);
+  }
+  const Profile a = profile_read(full), b = profile_read(split);
+  for (int64_t n : {128, 192}) {
+    const auto& x = a.lengths.at(n);
+    const auto& y = b.lengths.at(n);
+    EXPECT_EQ(x.sample_ids, y.sample_ids);
+    ASSERT_EQ(x.influence.size(), y.influence.size());
+    EXPECT_EQ(0, std::memcmp(x.influence.data(), y.influence.data(), x.influence.size() * sizeof(float)));
+  }
+}
+
+TEST(ProfileStore, ResumeRollsForwardAnInterruptedCommit) {
+  // Simulate a kill between "pending written" and "samples_done updated".
+  const ProfileMeta m = small_meta();
+  const fs::path path = temp_path("killed.moaprof.h5");
+  std::vector<float> expect;
+  {
+    ProfileWriter w(path, m, {128}, 3, false);
+    w.add_sample(128, 0, 0.0, random_pooled(m, 128, 5));
+    w.add_sample(128, 1, 0.0, random_pooled(m, 128, 6));
+    expect = w.state(128).influence;
+  }
+  {
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "len_128", H5P_DEFAULT);
+    hid_t a = H5Aopen(g, "samples_done", H5P_DEFAULT);
+    const int64_t one = 1;
+    H5Awrite(a, H5T_NATIVE_INT64, &one);
+    H5Aclose(a);
+    H5Gclose(g);
+    H5Fclose(f);
+  }
+  EXPECT_EQ(profile_read(path).lengths.at(128).samples_done(), 2);
+  ProfileWriter w(path, m, {128}, 3, true);
+  EXPECT_EQ(w.state(128).samples_done(), 2);
+  EXPECT_EQ(w.state(128).influence, expect);
+}
+
+TEST(ProfileStore, ResumeRejectsOtherModel) {
+  ProfileMeta m = small_meta();
+  const fs::path path = temp_path("other.moaprof.h5");
+  { ProfileWriter w(path, m, {128}, 1, false); }
+  m.model_hash = "zzz";
+  const std::string msg = expect_error([&] { ProfileWriter w(path, m, {128}, 1, true); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos);
+  EXPECT_NE(msg.find("model_hash"), std::string::npos);
+  m = small_meta();
+  m.num_heads = 8;
+  EXPECT_NE(expect_error([&] { ProfileWriter w(path, m, {128}, 1, true); }).find("num_heads"),
+            std::string::npos);
+}
+
+TEST(ProfileStore, Errors) {
+  const ProfileMeta m = small_meta();
+  const fs::path text = temp_path("not.h5");
+  std::ofstream(text) << "hello, not hdf5";
+  EXPECT_NE(expect_error([&] { profile_read(text); }).find("not an HDF5 file"), std::string::npos);
+
+  const fs::path good = temp_path("good.moaprof.h5");
+  {
+    ProfileWriter w(good, m, {128}, 2, false);
+    w.add_sample(128, 0, 0.0, random_pooled(m, 128, 1));
+  }
+  // Truncated: keep the signature, lose the rest.
+  const fs::path cut = temp_path("cut.moaprof.h5");
+  fs::copy_file(good, cut, fs::copy_options::overwrite_existing);
+  fs::resize_file(cut, fs::file_size(good) / 3);
+  const std::string cut_msg = expect_error([&] { profile_read(cut); });
+  EXPECT_NE(cut_msg.find(cut.string()), std::string::npos);
+
+  EXPECT_NE(expect_error([&] { ProfileWriter w(temp_path("bad.h5"), m, {100}, 1, false); })
+                .find("multiple of 64"),
+            std::string::npos);
+
+  auto patch = [&](const char* obj, const char* attr, int64_t value, bool remove) {
+    const fs::path p = temp_path(std::string("patched_") + attr + ".h5");
+    fs::copy_file(good, p, fs::copy_options::overwrite_existing);
+    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
+    if (remove) {
+      H5Adelete(o, attr);
+    } else {
+      hid_t a = H5Aopen(o, attr, H5P_DEFAULT);
+      H5Awrite(a, H5T_NATIVE_INT64, &value);
+      H5Aclose(a);
+    }
+    H5Oclose(o);
+    H5Fclose(f);
+    return p;
+  };
+  EXPECT_NE(expect_error([&] { profile_read(patch("/", "schema_version", 99, false)); })
+                .find("schema_version 99 is from another release"),
+            std::string::npos);
+  EXPECT_NE(expect_error([&] { profile_read(patch("/", "model_hash", 0, true)); })
+                .find("missing attribute '/model_hash'"),
+            std::string::npos);
+  EXPECT_NE(expect_error([&] { profile_read(patch("/", "num_heads", 2, false)); })
+                .find("but the attributes say [2,2,2,2]"),
+            std::string::npos);
+  EXPECT_NE(expect_error([&] { profile_read(patch("len_128", "length", 100, false)); })
+                .find("multiple of 64"),
+            std::string::npos);
+}
