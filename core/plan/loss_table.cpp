@@ -67,6 +67,10 @@ LossTable loss_table_build(const Profile& profile, const std::vector<Rule>& rule
   const ProfileMeta& meta = profile.meta;
   if (rules.empty()) throw Error("loss table: no candidate rules");
   LossTable t;
+  t.model_name = meta.model_name;
+  t.model_hash = meta.model_hash;
+  t.num_heads = meta.num_heads;
+  t.num_kv_heads = meta.num_kv_heads;
   t.granularity = granularity;
   t.num_layers = meta.num_layers;
   t.num_units = granularity == Granularity::head ? meta.num_heads : meta.num_kv_heads;

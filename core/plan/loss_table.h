@@ -4,6 +4,7 @@
 // u a query head (granularity head) or a KV head (granularity kv_head: summed over the
 // query heads of its group). Torch-free.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/plan/plan.h"
@@ -14,6 +15,11 @@ namespace moa {
 struct Profile;
 
 struct LossTable {
+  // Model identity, copied into the plans solved from this table.
+  std::string model_name;
+  std::string model_hash;
+  int num_heads = 0;
+  int num_kv_heads = 0;
   Granularity granularity = Granularity::kv_head;
   int num_layers = 0;
   int num_units = 0;  // per layer: heads or KV heads

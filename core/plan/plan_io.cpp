@@ -126,7 +126,22 @@ std::string plan_to_json(const Plan& plan) {
   j["predicted_loss"] = length_map_to_json(plan.predicted_loss);
   j["density"] = length_map_to_json(plan.density);
   j["provenance"] = plan.provenance;
-  return j.dump(1) + "\n";
+  // One key per line and one layer per line: diffable and readable for 32 x 32 heads.
+  std::string out = "{\n";
+  size_t i = 0;
+  for (const auto& [key, value] : j.items()) {
+    out += "  " + json(key).dump() + ": ";
+    if ((key == "rules" || key == "locked") && !value.empty()) {
+      out += "[\n";
+      for (size_t l = 0; l < value.size(); ++l)
+        out += "    " + value[l].dump() + (l + 1 < value.size() ? ",\n" : "\n");
+      out += "  ]";
+    } else {
+      out += value.dump();
+    }
+    out += ++i < j.size() ? ",\n" : "\n";
+  }
+  return out + "}\n";
 }
 
 Plan plan_from_json(const std::string& text_in, const std::string& file) {

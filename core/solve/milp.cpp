@@ -213,22 +213,14 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   Cbc_setMaximumSeconds(m, req.time_limit_s);
   if (req.relative_gap > 0) Cbc_setAllowableFractionGap(m, req.relative_gap);
   if (req.threads > 1) Cbc_setParameter(m, "threads", std::to_string(req.threads).c_str());
-  if (warm_start && warm_start->size() == static_cast<size_t>(units)) {
+  // CBC 2.10 fails on a MIP start when the model has the y columns of the K constraint
+  // ("Illegal index <ncols> in ClpModel::getColumnName", then no solution, by index and by
+  // name alike), so K-constrained re-solves start cold.
+  if (warm_start && warm_start->size() == static_cast<size_t>(units) && K == 0) {
     std::vector<int> idx;
-    std::vector<double> val;
-    for (int u = 0; u < units; ++u) {
-      idx.push_back(u * R + (*warm_start)[u]);
-      val.push_back(1.0);
-    }
-    if (K > 0) {
-      std::set<int> used;
-      for (int u = 0; u < units; ++u) used.insert((u / U) * R + (*warm_start)[u]);
-      for (int i : used) {
-        idx.push_back(units * R + i);
-        val.push_back(1.0);
-      }
-    }
-    Cbc_setMIPStartI(m, static_cast<int>(idx.size()), idx.data(), val.data());
+    for (int u = 0; u < units; ++u) idx.push_back(u * R + (*warm_start)[u]);
+    const std::vector<double> ones(idx.size(), 1.0);
+    Cbc_setMIPStartI(m, static_cast<int>(idx.size()), idx.data(), ones.data());
   }
   const auto ts = Clock::now();
   Cbc_solve(m);

@@ -10,6 +10,8 @@ namespace moa {
 
 namespace {
 
+constexpr double kCappedTimeLimit = 5.0;
+
 bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
   bool strictly = false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -34,7 +36,9 @@ std::vector<Plan> solve_pareto(const LossTable& t, const SolveRequest& request, 
   points = std::max(points, 2);
   std::vector<std::vector<int>> found;
   std::vector<std::vector<double>> values;
+  std::vector<double> gaps;
   auto record = [&](const SolveResult& r) {
+    gaps.push_back(r.gap);
     std::vector<double> v;
     for (int64_t n : t.lengths) v.push_back(r.loss.at(n));
     found.push_back(r.assignment);
@@ -56,6 +60,9 @@ std::vector<Plan> solve_pareto(const LossTable& t, const SolveRequest& request, 
   std::vector<int> level(static_cast<size_t>(std::max(0, n_obj - 1)), 0);
   while (n_obj > 1) {
     SolveRequest req = request;
+    // Loss caps turn the MILP into a multi-knapsack CBC proves slowly (minutes at 1024 heads):
+    // each capped point gets a short time limit and keeps its incumbent, whose gap is recorded.
+    req.time_limit_s = std::min(request.time_limit_s, kCappedTimeLimit);
     req.weights.clear();
     req.weights[t.lengths[0]] = 1.0;
     for (int j = 1; j < n_obj; ++j) {
@@ -85,6 +92,7 @@ std::vector<Plan> solve_pareto(const LossTable& t, const SolveRequest& request, 
     kept.push_back(values[i]);
     out.push_back(plan_from_assignment(t, found[i], request));
     out.back().provenance["pareto_index"] = std::to_string(out.size() - 1);
+    out.back().provenance["gap"] = std::to_string(gaps[i]);
   }
   return out;
 }

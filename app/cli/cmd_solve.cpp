@@ -1,0 +1,195 @@
+// moa solve | moa plans | moa plan convert: plan optimisation and plan files from the shell.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/command.h"
+#include "core/plan/plan_io.h"
+#include "core/profile/profile_store.h"
+#include "core/solve/solve.h"
+#include "core/util/error.h"
+#include "core/util/files.h"
+
+namespace {
+
+using moa::cli::Args;
+
+const std::vector<std::string> kSolveOptions = {
+    "profile", "budget", "max-rules-per-layer", "lock", "granularity", "min-fraction", "gap",
+    "time-limit", "threads", "alpha-step", "betas", "baseline", "out", "format", "points", "out-dir"};
+
+// "L:H=alpha,beta" with H a query head; kv_head plans lock the head's KV group.
+moa::RuleLock parse_lock(const std::string& text, const moa::LossTable& table, int group) {
+  const auto colon = text.find(':'), eq = text.find('='), comma = text.find(',', eq == std::string::npos ? 0 : eq);
+  if (colon == std::string::npos || eq == std::string::npos || comma == std::string::npos || colon > eq)
+    throw moa::Error("--lock '" + text + "': expected LAYER:HEAD=ALPHA,BETA");
+  try {
+    moa::RuleLock lk;
+    size_t pos = 0;
+    lk.layer = std::stoi(text.substr(0, colon), &pos);
+    const int head = std::stoi(text.substr(colon + 1, eq - colon - 1));
+    lk.unit = head / group;
+    lk.rule.alpha = std::stod(text.substr(eq + 1, comma - eq - 1));
+    lk.rule.beta = std::stod(text.substr(comma + 1));
+    if (head < 0 || lk.layer < 0 || lk.layer >= table.num_layers || head >= table.num_heads)
+      throw moa::Error("--lock '" + text + "': layer or head out of range (" + std::to_string(table.num_layers) +
+                       " layers, " + std::to_string(table.num_heads) + " heads)");
+    return lk;
+  } catch (const std::logic_error&) {
+    throw moa::Error("--lock '" + text + "': expected LAYER:HEAD=ALPHA,BETA with numbers");
+  }
+}
+
+struct Setup {
+  moa::LossTable table;
+  moa::SolveRequest request;
+};
+
+Setup setup_from_args(const Args& args) {
+  args.allow_only(kSolveOptions);
+  const std::string profile_path = args.get("profile");
+  const moa::Profile profile = moa::profile_read(profile_path);
+  std::vector<int64_t> lengths;
+  for (const auto& [n, lp] : profile.lengths)
+    if (lp.samples_done() > 0) lengths.push_back(n);
+  if (lengths.empty()) moa::fail_file(profile_path, "no length has any profiled sample yet");
+  const auto budgets = moa::cli::parse_double_list(args.get("budget"), "--budget");
+  Setup s;
+  if (budgets.size() == 1) {
+    for (int64_t n : lengths) s.request.budgets[n] = budgets[0];
+  } else if (budgets.size() == lengths.size()) {
+    for (size_t i = 0; i < lengths.size(); ++i) s.request.budgets[lengths[i]] = budgets[i];
+  } else {
+    throw moa::Error("--budget: give one value or one per profiled length (" + std::to_string(lengths.size()) + ")");
+  }
+  const auto& m = profile.meta;
+  const moa::Granularity granularity = moa::granularity_parse(
+      args.get("granularity", m.num_kv_heads < m.num_heads ? "kv_head" : "head"));
+  moa::RuleGridSpec spec = moa::default_grid_spec(lengths);
+  spec.alpha_step = args.get_double("alpha-step", spec.alpha_step);
+  if (args.has("betas")) spec.betas = moa::cli::parse_double_list(args.get("betas"), "--betas");
+  std::vector<moa::Rule> rules = moa::rule_grid(spec, lengths);
+  // Locked rules and the streaming baseline's window need table rows too.
+  std::vector<std::string> lock_texts = args.get_all("lock");
+  for (const std::string& text : lock_texts) {
+    const auto eq = text.find('='), comma = text.find(',', eq == std::string::npos ? 0 : eq);
+    if (eq != std::string::npos && comma != std::string::npos) {
+      try {
+        rules.push_back({std::stod(text.substr(eq + 1, comma - eq - 1)), std::stod(text.substr(comma + 1))});
+      } catch (const std::logic_error&) {
+      }
+    }
+  }
+  if (args.get("baseline", "") == "streaming") rules.push_back(moa::streaming_rule(s.request.budgets));
+  std::sort(rules.begin(), rules.end());
+  rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+  s.table = moa::loss_table_build(profile, rules, granularity, lengths);
+  const int group = granularity == moa::Granularity::head ? 1 : m.num_heads / m.num_kv_heads;
+  for (const std::string& text : lock_texts) s.request.locks.push_back(parse_lock(text, s.table, group));
+  s.request.max_rules_per_layer = static_cast<int>(args.get_int("max-rules-per-layer", 0));
+  s.request.min_fraction = args.get_double("min-fraction", 0.0);
+  s.request.relative_gap = args.get_double("gap", 1e-3);
+  s.request.time_limit_s = args.get_double("time-limit", 60.0);
+  s.request.threads = static_cast<int>(args.get_int("threads", 2));
+  return s;
+}
+
+void print_lengths_header(const moa::LossTable& t) {
+  std::printf("%-6s", "plan");
+  for (int64_t n : t.lengths) std::printf("  loss@%-7lld", static_cast<long long>(n));
+  for (int64_t n : t.lengths) std::printf("  dens@%-6lld", static_cast<long long>(n));
+  std::printf("\n");
+}
+
+void print_plan_row(const std::string& name, const moa::Plan& p, const moa::LossTable& t) {
+  std::printf("%-6s", name.c_str());
+  for (int64_t n : t.lengths) std::printf("  %-12.6g", p.predicted_loss.at(n));
+  for (int64_t n : t.lengths) std::printf("  %-11.4f", p.density.at(n));
+  std::printf("\n");
+}
+
+moa::PlanFormat out_format(const Args& args, const std::filesystem::path& out) {
+  return args.has("format") ? moa::plan_format_parse(args.get("format")) : moa::plan_format_from_path(out);
+}
+
+int run_solve(const Args& args) {
+  Setup s = setup_from_args(args);
+  const std::filesystem::path out = args.get("out");
+  const std::string baseline = args.get("baseline", "");
+  moa::Plan plan;
+  if (baseline == "uniform") {
+    plan = moa::baseline_uniform(s.table, s.request);
+  } else if (baseline == "streaming") {
+    plan = moa::baseline_streaming(s.table, s.request);
+  } else if (baseline == "per-layer") {
+    plan = moa::baseline_per_layer(s.table, s.request);
+  } else if (baseline.empty()) {
+    const moa::SolveResult r = moa::solve_assignment(s.table, s.request);
+    plan = moa::plan_from_assignment(s.table, r.assignment, s.request);
+    plan.provenance["solve_seconds"] = std::to_string(r.wall_seconds);
+    plan.provenance["gap"] = std::to_string(r.gap);
+    std::printf("solved in %.2f s (CBC %.2f s), gap %.4f%%%s\n", r.wall_seconds, r.solve_seconds, 100 * r.gap,
+                r.proven_optimal ? "" : " (time limit reached)");
+  } else {
+    throw moa::Error("--baseline '" + baseline + "' is not one of uniform, streaming, per-layer");
+  }
+  plan.provenance["profile"] = args.get("profile");
+  print_lengths_header(s.table);
+  print_plan_row(baseline.empty() ? "moa" : baseline, plan, s.table);
+  moa::plan_write(out, plan, out_format(args, out));
+  std::printf("wrote %s\n", out.string().c_str());
+  return 0;
+}
+
+int run_plans(const Args& args) {
+  Setup s = setup_from_args(args);
+  const int points = static_cast<int>(args.get_int("points", 3));
+  const std::vector<moa::Plan> front = moa::solve_pareto(s.table, s.request, points);
+  std::printf("%zu Pareto plans (epsilon-constraint, %d levels per capped length)\n", front.size(), points);
+  print_lengths_header(s.table);
+  for (size_t i = 0; i < front.size(); ++i) print_plan_row(std::to_string(i), front[i], s.table);
+  if (args.has("out-dir")) {
+    const std::filesystem::path dir = args.get("out-dir");
+    std::filesystem::create_directories(dir);
+    for (size_t i = 0; i < front.size(); ++i) {
+      moa::Plan p = front[i];
+      p.provenance["profile"] = args.get("profile");
+      moa::plan_write(dir / ("plan_" + std::to_string(i) + ".moaplan.json"), p, moa::PlanFormat::moa);
+    }
+    std::printf("wrote %zu plans to %s\n", front.size(), dir.string().c_str());
+  }
+  return 0;
+}
+
+int run_convert(const Args& args) {
+  args.allow_only({"in", "out", "to", "plan-id"});
+  const std::filesystem::path in = args.get("in"), out = args.get("out");
+  moa::Plan plan;
+  if (args.has("plan-id") && moa::plan_format_from_path(in) == moa::PlanFormat::reference_csv) {
+    plan = moa::plan_from_csv(moa::read_text_file(in), in.string(), static_cast<int>(args.get_int("plan-id", 0)));
+  } else {
+    plan = moa::plan_read(in);
+  }
+  const moa::PlanFormat format = args.has("to") ? moa::plan_format_parse(args.get("to")) : moa::plan_format_from_path(out);
+  if (format == moa::PlanFormat::moa && plan.model_hash.empty()) plan.model_hash = "unknown";
+  moa::plan_write(out, plan, format);
+  std::printf("wrote %s (%s, %d layers x %d %s)\n", out.string().c_str(), moa::plan_format_name(format),
+              plan.num_layers, plan.units_per_layer(), plan.granularity == moa::Granularity::head ? "heads" : "KV heads");
+  return 0;
+}
+
+const char* kSolveUsage =
+    "--profile run.moaprof.h5 --budget 0.5[,0.5,0.5] [--max-rules-per-layer 2] [--lock L:H=alpha,beta ...]\n"
+    "       [--granularity head|kv_head] [--min-fraction 0.9] [--gap 0.001] [--time-limit 60] [--threads 2]\n"
+    "       [--alpha-step 1024] [--betas 0,0.125,...] [--baseline uniform|streaming|per-layer]\n"
+    "       --out plan.moaplan.json|plan.json|plan.csv [--format moa|reference|csv]";
+
+moa::cli::Register reg_solve({"solve", "solve one plan (MILP) from a profile at density budgets", kSolveUsage, run_solve, {}});
+moa::cli::Register reg_plans({"plans", "list the Pareto set of plans over the profiled lengths",
+                              "--profile run.moaprof.h5 --budget 0.5[,...] [solve options] [--points 3] [--out-dir DIR]",
+                              run_plans, {}});
+moa::cli::Register reg_convert({"plan convert", "convert plans: ours <-> MoA reference JSON <-> CSV",
+                                "--in X --out Y [--to moa|reference|csv] [--plan-id N]", run_convert, {}});
+
+}  // namespace
