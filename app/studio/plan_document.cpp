@@ -117,17 +117,23 @@ void PlanDocument::applySolved(const Plan& solved, const QString& text) {
 
 void PlanDocument::install(const Plan& plan, int layer, int unit) {
   const bool same_shape = plan_ && plan_->num_layers == plan.num_layers &&
-                          plan_->units_per_layer() == plan.units_per_layer();
-  const bool rules_changed = !plan_ || plan_->rules != plan.rules;
-  const bool budgets_changed = !plan_ || plan_->budgets != plan.budgets;
+                          plan_->units_per_layer() == plan.units_per_layer() &&
+                          plan_->granularity == plan.granularity;
+  const bool rules_changed = !same_shape || plan_->rules != plan.rules;
+  const bool locks_changed = !same_shape || plan_->locked != plan.locked;
+  const bool budgets_changed = !same_shape || plan_->budgets != plan.budgets;
   plan_ = plan;
-  if (layer >= 0 && same_shape) {
+  if (!same_shape) {
+    preview_.reset(profile_, *plan_);
+    emit planReset();
+  } else if (layer >= 0) {
     preview_.updateUnit(*plan_, layer, unit);
     emit unitChanged(layer, unit);
-  } else {
-    if (rules_changed || !same_shape) preview_.reset(profile_, *plan_);
-    emit planReset();
+  } else if (rules_changed) {
+    preview_.reset(profile_, *plan_);
+    emit rulesChanged();
   }
+  if (same_shape && locks_changed) emit locksChanged();
   if (budgets_changed) emit budgetsChanged();
   emit previewChanged();
 }

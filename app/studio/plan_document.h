@@ -45,8 +45,10 @@ class PlanDocument : public QObject {
   void install(const Plan& plan, int unit_layer, int unit);
 
  signals:
-  void planReset();                    // new plan, or a change touching many units
+  void planReset();                    // new plan or new shape: views rebuild
   void unitChanged(int layer, int unit);
+  void rulesChanged();                 // many rules at once (solve, undo of a solve)
+  void locksChanged();
   void budgetsChanged();
   void previewChanged();
 

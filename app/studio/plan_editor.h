@@ -1,0 +1,53 @@
+#pragma once
+// The plan editor: per-length budgets and live totals on top, the per-unit rule table
+// below (sortable, edit in place), lock/unlock and re-solve buttons.
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+class QSortFilterProxyModel;
+class QSpinBox;
+class QTableView;
+
+namespace moa::studio {
+
+class PlanSummaryModel;
+class PlanTableModel;
+class Workspace;
+
+class PlanEditor : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PlanEditor(Workspace* ws, QWidget* parent = nullptr);
+  PlanTableModel* tableModel() const { return table_model_; }
+  PlanSummaryModel* summaryModel() const { return summary_model_; }
+  QTableView* tableView() const { return table_; }
+  int maxRulesPerLayer() const;
+  // Locks or unlocks the units of the selected rows (one undo step per unit).
+  void setSelectedLocked(bool locked);
+
+ signals:
+  void resolveRequested();
+
+ protected:
+  void changeEvent(QEvent* event) override;
+
+ private:
+  void retranslate();
+  void syncSelectionFromHead();
+
+  Workspace* ws_;
+  PlanTableModel* table_model_;
+  PlanSummaryModel* summary_model_;
+  QSortFilterProxyModel* proxy_;
+  QTableView* summary_;
+  QTableView* table_;
+  QLabel* summary_title_;
+  QLabel* k_label_;
+  QSpinBox* k_box_;
+  QPushButton* lock_;
+  QPushButton* unlock_;
+  QPushButton* resolve_;
+};
+
+}  // namespace moa::studio
