@@ -6,7 +6,6 @@
 #include <cmath>
 #include <limits>
 
-#include "core/plan/loss_table.h"
 #include "core/plan/rule.h"
 
 namespace moa::studio {
@@ -78,8 +77,7 @@ GridValues grid_values(GridMetric metric, const ProfileData* profile, const Plan
         case GridMetric::PlanDensity: v = rule_density(plan->head_rule(l, h), length); break;
         case GridMetric::PredictedLoss:
           // Per query head (a KV-head rule's loss is the sum of its heads' values).
-          v = dropped_influence(lp->influence.data() + lp->at(l, h, 0, 0, g.heads), lp->blocks(),
-                                rule_band_blocks(plan->head_rule(l, h), length));
+          v = summary ? summary->droppedAt(l, h, rule_band_blocks(plan->head_rule(l, h), length)) : v;
           break;
       }
       g.values[static_cast<size_t>(l) * g.heads + h] = v;

@@ -18,6 +18,15 @@ struct InfluenceSummary {
   std::vector<float> far_fraction;
   // [layer][head]: total pooled influence (how much the loss depends on this head at all).
   std::vector<float> total;
+  // [layer][head][k], k = 0..nb: influence a band of k blocks (plus the sink) drops, i.e.
+  // the head's predicted loss under any rule with k band blocks at this length. Computed once
+  // here, in the worker, so the plan preview prices an edit in O(1) per head.
+  std::vector<double> dropped;
+  int64_t blocks = 0;
+  double droppedAt(int layer, int head, int64_t band_blocks) const {
+    return dropped[(static_cast<size_t>(layer) * num_heads + head) * static_cast<size_t>(blocks + 1) +
+                   static_cast<size_t>(band_blocks)];
+  }
   float at(const std::vector<float>& v, int layer, int head) const {
     return v[static_cast<size_t>(layer) * num_heads + head];
   }

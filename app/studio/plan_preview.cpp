@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 
-#include "core/plan/loss_table.h"
 #include "core/plan/rule.h"
 
 namespace moa::studio {
@@ -16,7 +15,7 @@ void PlanPreview::reset(ProfileDataPtr profile, const Plan& plan) {
   lengths_.clear();
   if (profile_) {
     for (const auto& [n, lp] : profile_->lengths)
-      if (lp->samples_done() > 0 && !lp->influence.empty()) lengths_.push_back(n);
+      if (lp->samples_done() > 0 && profile_->summaries.count(n)) lengths_.push_back(n);
   }
   if (lengths_.empty()) {
     profile_.reset();
@@ -47,12 +46,12 @@ void PlanPreview::reset(ProfileDataPtr profile, const Plan& plan) {
 }
 
 double PlanPreview::computeUnitLoss(const Plan& plan, int layer, int unit, size_t length_idx) const {
-  const LengthProfile& lp = *profile_->lengths.at(lengths_[length_idx]);
-  const int64_t band = rule_band_blocks(plan.rules[layer][unit], lp.length);
+  const int64_t length = lengths_[length_idx];
+  const InfluenceSummary& summary = profile_->summaries.at(length);
+  const int64_t band = rule_band_blocks(plan.rules[layer][unit], length);
   const int group = plan.group_size();
   double loss = 0.0;
-  for (int h = unit * group; h < (unit + 1) * group; ++h)
-    loss += dropped_influence(lp.influence.data() + lp.at(layer, h, 0, 0, plan.num_heads), lp.blocks(), band);
+  for (int h = unit * group; h < (unit + 1) * group; ++h) loss += summary.droppedAt(layer, h, band);
   return loss;
 }
 

@@ -18,9 +18,11 @@ Workspace::Workspace(QObject* parent)
     : QObject(parent), table_cache_(std::make_shared<TableCache>()) {
   // A stopped or failed profile load leaves the lengths that fully arrived: mark the
   // document incomplete and price the plan against what is there.
-  connect(&profile_jobs_, &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
+  connect(&profile_jobs_, &JobTracker::finished, this, [this](quint64 id, JobOutcome outcome, const QString& text) {
     if (outcome != JobOutcome::Done) {
-      if (!profile_.isEmpty()) profile_.finish(false);
+      // Only a load that already replaced the document leaves it incomplete; one that failed
+      // before its first stage (unreadable file) leaves the previous profile as it was.
+      if (id == profile_load_began_) profile_.finish(false);
       if (outcome == JobOutcome::Failed) emit message(tr("Profile not opened: %1").arg(text));
     }
   });
@@ -100,7 +102,12 @@ quint64 Workspace::loadProfileInto(JobTracker* jobs, const QString& path, bool c
     job.progress(0.0, "reading " + file.filename().string());
     Profile p = profile_read(file);
     const ProfileMeta meta = p.meta;
-    if (!compare) job.deliver([this, meta, path] { profile_.begin(meta, path); });
+    const quint64 id = job.id();
+    if (!compare)
+      job.deliver([this, meta, path, id] {
+        profile_load_began_ = id;
+        profile_.begin(meta, path);
+      });
     else
       job.deliver([this, meta, path] {
         compare_building_ = std::make_shared<ProfileData>();

@@ -95,6 +95,7 @@ class Workspace : public QObject {
   ProfileDataPtr compare_profile_;
   std::shared_ptr<ProfileData> compare_building_;
   std::optional<Plan> compare_plan_;
+  quint64 profile_load_began_ = 0;  // id of the load that last reset the profile document
   int64_t current_length_ = 0;
   HeadRef current_head_;
   std::vector<HeadRef> selected_;

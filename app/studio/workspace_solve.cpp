@@ -25,6 +25,17 @@ std::map<int64_t, double> solve_budgets(const std::vector<int64_t>& lengths, con
   return budgets;
 }
 
+// DESIGN §4's grid (alpha from -min_len to max_len, beta in {0, 1/8, ..., 1}) with the alpha
+// step scaled to the profile: the default 1024-token step leaves no rule below density 1 at
+// short lengths (512, 1024), while a quarter of the shortest length gives ~20 alphas at any
+// scale and keeps 2k/4k/8k at the usual step of 512..1024.
+std::vector<Rule> solve_rule_grid(const std::vector<int64_t>& lengths) {
+  RuleGridSpec spec = default_grid_spec(lengths);
+  const int64_t shortest = *std::min_element(lengths.begin(), lengths.end());
+  spec.alpha_step = std::clamp<double>(static_cast<double>(shortest / 4 / 64 * 64), 64.0, 1024.0);
+  return rule_grid(spec, lengths);
+}
+
 }  // namespace
 
 quint64 Workspace::solve(const SolveOptions& options) {
@@ -57,7 +68,7 @@ quint64 Workspace::solve(const SolveOptions& options) {
                                                   cached, cache, base](JobContext& job) {
     std::shared_ptr<const LossTable> table = cached;
     // Locked rules outside the grid (typed in by hand) still need a column in the table.
-    std::vector<Rule> grid = default_rule_grid(lengths);
+    std::vector<Rule> grid = solve_rule_grid(lengths);
     bool table_has_locks = true;
     for (const RuleLock& lk : request.locks) {
       if (std::find(grid.begin(), grid.end(), lk.rule) == grid.end()) grid.push_back(lk.rule);
