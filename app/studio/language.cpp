@@ -28,7 +28,11 @@ QString language_apply(const QString& code) {
   active = QStringLiteral("en");
   if (want == QStringLiteral("zh_CN")) {
     auto* tr = new QTranslator;
-    if (tr->load(QStringLiteral(":/i18n/moa_studio_zh_CN.qm"))) {
+    // Embedded in moa-studio; tools and tests that link the library alone point
+    // MOA_STUDIO_QM_DIR at the build's compiled catalogue instead.
+    const bool loaded = tr->load(QStringLiteral(":/i18n/moa_studio_zh_CN.qm")) ||
+                        tr->load(QStringLiteral("moa_studio_zh_CN"), qEnvironmentVariable("MOA_STUDIO_QM_DIR"));
+    if (loaded) {
       QCoreApplication::installTranslator(tr);
       app_translator = tr;
       active = want;
