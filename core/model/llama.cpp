@@ -125,7 +125,8 @@ at::Tensor LlamaModel::load(const std::string& name) const {
 }
 
 at::Tensor LlamaModel::rms_norm(const at::Tensor& x, const at::Tensor& weight) const {
-  auto h = x.to(at::kFloat);
+  // float32 statistics as transformers; a float64 model (reference tests) stays float64.
+  auto h = x.scalar_type() == at::kDouble ? x : x.to(at::kFloat);
   auto var = h.pow(2).mean(-1, true);
   h = h * at::rsqrt(var + config().rms_norm_eps);
   return weight * h.to(x.scalar_type());

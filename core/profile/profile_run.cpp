@@ -1,0 +1,141 @@
+// profile_run: calibration records -> influence per sample -> ProfileWriter, resumable.
+#include <chrono>
+#include <thread>
+
+#include "core/compat/torch_compat.h"
+#include "core/model/llama.h"
+#include "core/profile/influence.h"
+#include "core/profile/profile.h"
+#include "core/profile/profile_inputs.h"
+#include "core/profile/profile_store.h"
+#include "core/util/error.h"
+
+namespace moa {
+
+ProfileImplementation profile_implementation_from_name(const std::string& name) {
+  if (name == "auto") return ProfileImplementation::Auto;
+  if (name == "reference") return ProfileImplementation::Reference;
+  if (name == "fused") return ProfileImplementation::Fused;
+  throw Error("implementation must be auto, reference or fused (got '" + name + "')");
+}
+
+namespace {
+
+void check_request(const ProfileRequest& r, const ModelConfig& c) {
+  if (r.lengths.empty()) throw Error("profile: no lengths");
+  if (r.samples < 1) throw Error("profile: samples must be at least 1");
+  for (size_t i = 0; i < r.lengths.size(); ++i) {
+    const int64_t n = r.lengths[i];
+    if (n <= 0 || n % kBlockSize != 0)
+      throw Error("profile: length " + std::to_string(n) + " is not a positive multiple of " + std::to_string(kBlockSize));
+    if (n > c.max_position_embeddings)
+      throw Error("profile: length " + std::to_string(n) + " is beyond the model's context (max_position_embeddings " +
+                  std::to_string(c.max_position_embeddings) + ")");
+    for (size_t j = 0; j < i; ++j)
+      if (r.lengths[j] == n) throw Error("profile: length " + std::to_string(n) + " is listed twice");
+  }
+  if (r.device != "cpu" && r.device != "cuda") throw Error("profile: device must be cpu or cuda (got '" + r.device + "')");
+  if (r.device == "cuda" && !compat::cuda_available()) throw Error("profile: --device cuda, but no CUDA in this build or machine");
+  if (r.out.empty()) throw Error("profile: no output file");
+}
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+}  // namespace
+
+ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress) {
+  const double t_start = now();
+  auto ck = Checkpoint::open(req.model_dir);
+  const ModelConfig& c = ck->config();
+  check_request(req, c);
+  if (req.device == "cpu")
+    at::set_num_threads(req.threads > 0 ? req.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+
+  // Everything that can be wrong with the inputs is found before the first sample runs.
+  const std::string source = req.records.empty() ? req.calib_file.string() : std::string("calibration records");
+  const std::vector<CalibRecord> records = req.records.empty() ? calib_read_jsonl(req.calib_file) : req.records;
+  const CalibTokenizer tokenizer = CalibTokenizer::for_checkpoint(req.model_dir, c.vocab_size);
+  struct Job {
+    int64_t length;
+    size_t record;
+    CalibSequence seq;
+  };
+  std::vector<std::vector<Job>> jobs;
+  for (int64_t n : req.lengths) {
+    jobs.emplace_back();
+    for (size_t i : calib_select(records, n, req.samples, source)) {
+      const std::string where = source + ": record " + std::to_string(i + 1) + ", length " + std::to_string(n) + ": ";
+      jobs.back().push_back({n, i, calib_sequence(records[i], tokenizer, n, where)});
+      for (int32_t id : jobs.back().back().seq.input_ids)
+        if (id < 0 || id >= c.vocab_size)
+          throw Error(where + "token id " + std::to_string(id) + " is outside the model's vocabulary");
+    }
+  }
+
+  ProfileMeta meta;
+  meta.model_name = ck->name();
+  meta.model_hash = ck->content_hash();
+  meta.num_layers = static_cast<int>(c.num_layers);
+  meta.num_heads = static_cast<int>(c.num_heads);
+  meta.num_kv_heads = static_cast<int>(c.num_kv_heads);
+  meta.head_dim = static_cast<int>(c.head_dim);
+  meta.tool_version = std::string("moa ") + MOA_VERSION;
+  meta.calib_file = req.records.empty() ? req.calib_file.string() : std::string("(records)");
+  const bool resume = req.resume && std::filesystem::exists(req.out);
+  ProfileWriter writer(req.out, meta, req.lengths, req.samples, resume);
+
+  // A resumed file must have been made from the same records in the same order.
+  int64_t total = 0, done = 0;
+  for (const auto& per_length : jobs) {
+    const auto& state = writer.state(per_length.front().length);
+    for (int64_t k = 0; k < state.samples_done() && k < static_cast<int64_t>(per_length.size()); ++k)
+      if (state.sample_ids[k] != static_cast<int64_t>(per_length[k].record))
+        fail_file(req.out.string(), "cannot resume: sample " + std::to_string(k) + " at length " +
+                                        std::to_string(per_length.front().length) + " was record " +
+                                        std::to_string(state.sample_ids[k] + 1) + ", this run's is record " +
+                                        std::to_string(per_length[k].record + 1) + " (other calibration data?)");
+    total += static_cast<int64_t>(per_length.size());
+    done += std::min<int64_t>(state.samples_done(), static_cast<int64_t>(per_length.size()));
+  }
+
+  const at::Device device = req.device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  std::optional<at::ScalarType> dtype;
+  if (req.dtype) dtype = to_scalar_type(dtype_from_torch_name(*req.dtype));
+  else if (device.is_cpu()) dtype = at::kFloat;  // bf16 matmuls are slow on CPUs
+  report(progress, total ? static_cast<double>(done) / total : 1.0, "loading " + ck->name());
+  LlamaModel model(ck, device, dtype);
+  const bool reference = req.implementation == ProfileImplementation::Reference;
+
+  ProfileSummary summary;
+  for (const auto& per_length : jobs) {
+    const int64_t n = per_length.front().length;
+    for (size_t k = static_cast<size_t>(writer.state(n).samples_done()); k < per_length.size(); ++k) {
+      const Job& job = per_length[k];
+      InfluenceInput in;
+      in.ids.assign(job.seq.input_ids.begin(), job.seq.input_ids.end());
+      in.answer_begin = static_cast<int64_t>(job.seq.answer_begin);
+      in.answer_end = static_cast<int64_t>(job.seq.answer_end);
+      const std::string what = "length " + std::to_string(n) + ", sample " + std::to_string(k + 1) + "/" +
+                               std::to_string(per_length.size());
+      const double base = static_cast<double>(done) / total, step = 1.0 / total;
+      const double layers = static_cast<double>(c.num_layers);
+      auto tick = [&](int layer, const char* phase) {
+        // forward: first half of the sample's share; backward (top layer first): second half.
+        const bool fwd = std::string(phase) == "forward";
+        const double within = fwd ? 0.5 * layer / layers : 0.5 + 0.5 * (layers - 1 - layer) / layers;
+        report(progress, base + step * within, what + ": " + phase + " layer " + std::to_string(layer + 1));
+      };
+      const InfluenceResult r = reference ? influence_reference(model, in, false, tick) : influence_fused(model, in, tick);
+      const auto pooled = r.pooled.contiguous();
+      writer.add_sample(n, static_cast<int64_t>(job.record), r.loss,
+                        std::vector<float>(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel()));
+      ++done;
+      ++summary.samples_done;
+      report(progress, static_cast<double>(done) / total, what + " done, answer loss " + std::to_string(r.loss));
+    }
+  }
+  summary.seconds = now() - t_start;
+  return summary;
+}
+
+}  // namespace moa

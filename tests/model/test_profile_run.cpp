@@ -1,0 +1,141 @@
+// profile_run end to end on a tiny model (CPU): the file it writes, resume equals an
+// uninterrupted run, cancellation latency, and the errors users hit.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/model/checkpoint.h"
+#include "core/profile/calib_build.h"
+#include "core/profile/profile.h"
+#include "core/profile/profile_store.h"
+#include "core/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path scratch() {
+  auto d = fs::temp_directory_path() / ("moa_profile_run_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+fs::path tiny(const std::string& name, uint64_t seed) {
+  const auto d = scratch() / name;
+  if (!fs::exists(d / "config.json")) {
+    auto cfg = moa::config_preset("tiny");
+    cfg.initializer_range = 0.1;
+    moa::RandomCheckpointOptions opt;
+    opt.seed = seed;
+    moa::checkpoint_write_random(cfg, d, opt);
+  }
+  return d;
+}
+
+moa::ProfileRequest request(const std::string& out) {
+  moa::ProfileRequest r;
+  r.model_dir = tiny("model", 1);
+  r.records = moa::calib_build_demo({1024}, 3, 7);
+  r.lengths = {1024};
+  r.samples = 3;
+  r.out = scratch() / out;
+  r.threads = 2;
+  return r;
+}
+
+std::string error_of(const moa::ProfileRequest& r) {
+  try {
+    moa::profile_run(r, {});
+  } catch (const moa::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(ProfileRun, WritesTheProfileAndResumesToTheSameResult) {
+  auto full = request("full.moaprof.h5");
+  const auto summary = moa::profile_run(full, {});
+  EXPECT_EQ(summary.samples_done, 3);
+  const auto p = moa::profile_read(full.out);
+  EXPECT_EQ(p.meta.model_hash, moa::Checkpoint::open(full.model_dir)->content_hash());
+  EXPECT_EQ(p.meta.num_layers, 2);
+  EXPECT_EQ(p.meta.num_kv_heads, 2);
+  const auto& lp = p.lengths.at(1024);
+  EXPECT_EQ(lp.samples_done(), 3);
+  EXPECT_EQ(lp.sample_ids, (std::vector<int64_t>{0, 1, 2}));
+  ASSERT_EQ(lp.influence.size(), 2u * 4 * 16 * 16);
+  EXPECT_GT(lp.influence[lp.at(1, 3, 15, 0, 4)], 0.0f);  // sink block of the last query block
+  EXPECT_EQ(lp.influence[lp.at(1, 3, 0, 15, 4)], 0.0f);  // above the diagonal
+
+  // Stop after the first sample (cancel), then resume: same file contents.
+  auto part = request("part.moaprof.h5");
+  int finished = 0;
+  EXPECT_THROW(moa::profile_run(part,
+                                [&](double, const std::string& msg) {
+                                  if (msg.find(" done") != std::string::npos) ++finished;
+                                  return finished < 1;
+                                }),
+               moa::Cancelled);
+  EXPECT_EQ(moa::profile_read(part.out).lengths.at(1024).samples_done(), 1);
+  part.resume = true;
+  EXPECT_EQ(moa::profile_run(part, {}).samples_done, 2);
+  const auto q = moa::profile_read(part.out);
+  EXPECT_EQ(q.lengths.at(1024).influence, lp.influence);
+  EXPECT_EQ(q.lengths.at(1024).sample_loss, lp.sample_loss);
+
+  // Resuming with another model's checkpoint is refused, naming the hash.
+  auto other = part;
+  other.model_dir = tiny("other", 2);
+  EXPECT_NE(error_of(other).find("model_hash"), std::string::npos) << error_of(other);
+}
+
+TEST(ProfileRun, CancelsWithinASecond) {
+  // Cancellation takes effect at the next progress call, so the bound is the longest gap
+  // between calls (they come between layers and 256-row attention chunks).
+  auto r = request("cancel.moaprof.h5");
+  r.lengths = {2048};
+  r.samples = 1;
+  r.records = moa::calib_build_demo({2048}, 1, 7);
+  auto last = std::chrono::steady_clock::now();
+  double max_gap = 0;
+  int calls = 0;
+  moa::profile_run(r, [&](double, const std::string&) {
+    const auto t = std::chrono::steady_clock::now();
+    max_gap = std::max(max_gap, std::chrono::duration<double>(t - last).count());
+    last = t;
+    ++calls;
+    return true;
+  });
+  std::cout << calls << " progress calls, longest gap " << max_gap << " s\n";
+  EXPECT_LT(max_gap, 1.0);
+  int seen = 0;
+  r.out = scratch() / "cancel2.moaprof.h5";
+  EXPECT_THROW(moa::profile_run(r, [&](double, const std::string&) { return ++seen < calls / 2; }), moa::Cancelled);
+  EXPECT_EQ(seen, calls / 2);
+  EXPECT_EQ(moa::profile_read(r.out).lengths.at(2048).samples_done(), 0);
+}
+
+TEST(ProfileRun, ClearErrors) {
+  auto r = request("errors.moaprof.h5");
+  r.lengths = {1000};
+  EXPECT_NE(error_of(r).find("not a positive multiple of 64"), std::string::npos);
+  r.lengths = {8192};  // tiny's max_position_embeddings is 4096
+  EXPECT_NE(error_of(r).find("beyond the model's context"), std::string::npos);
+  r.lengths = {2048};  // records built for 1024 do not serve 2048
+  EXPECT_NE(error_of(r).find("usable at length 2048"), std::string::npos);
+  auto records = r.records;
+  for (auto& rec : records) {
+    rec.length.reset();
+    rec.input_ids.clear();
+    rec.answer_span.reset();
+  }
+  r.records = records;  // no length: re-assembled from text, and too short for 2048
+  const std::string e = error_of(r);
+  EXPECT_NE(e.find("shorter than the profile length 2048"), std::string::npos) << e;
+  r = request("errors.moaprof.h5");
+  r.samples = 4;
+  EXPECT_NE(error_of(r).find("4 samples were asked for"), std::string::npos);
+}
