@@ -36,10 +36,12 @@ CompareView::CompareView(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(
     *mosaic = mosaic_create(plot, gradient);
     *title = new QLabel(this);
     (*title)->setAlignment(Qt::AlignCenter);
+    (*title)->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     grid->addWidget(*title, 0, col);
     grid->addWidget(plot, 1, col);
     ++col;
   }
+  grid->setRowStretch(1, 1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(bar);
@@ -126,7 +128,8 @@ void CompareView::refresh() {
     va = grid_values(m, profile.get(), plan_a, length);
     vb = grid_values(m, profile.get(), plan_b, length);
     name_a = ws_->plan()->path().isEmpty() ? tr("current plan") : QFileInfo(ws_->plan()->path()).fileName();
-    name_b = plan_b ? tr("plan B") : tr("plan B (none: open one)");
+    if (!ws_->plan()->undoStack()->isClean()) name_a = tr("%1 (edited)").arg(name_a);
+    name_b = plan_b ? QFileInfo(ws_->comparePlanPath()).fileName() : tr("plan B (none: open one)");
   } else {
     va = grid_values(m, profile.get(), nullptr, length);
     vb = grid_values(m, profile_b.get(), nullptr, length);

@@ -35,6 +35,7 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
   scale_ = new QCPColorScale(plot_);
   plot_->plotLayout()->addElement(0, 1, scale_);
   map_->setColorScale(scale_);
+  scale_->setGradient(gradient);  // after attaching: the scale's gradient wins
   // Influence spans orders of magnitude between the diagonal and far blocks.
   scale_->setDataScaleType(QCPAxis::stLogarithmic);
   scale_->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
@@ -143,6 +144,8 @@ void HeadDetailView::refresh() {
                                         .arg(rule_density(rule, length), 0, 'f', 3);
   }
   title_->setText(title);
+  plot_->xAxis->setTicker(cell_ticker(static_cast<int>(nb), false, std::max(200, plot_->width() - 160)));
+  plot_->yAxis->setTicker(cell_ticker(static_cast<int>(nb), true, std::max(200, plot_->height() - 60)));
   if (new_shape) resetZoom();
   else plot_->replot();
 }

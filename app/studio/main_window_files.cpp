@@ -86,7 +86,6 @@ void MainWindow::savePlan(bool ask) {
   if (!path.endsWith(QStringLiteral(".json"))) path += QStringLiteral(".moaplan.json");
   try {
     ws_->savePlan(path);
-    ws_->plan()->undoStack()->setClean();
     recent_files_add(path);
     updateModelInfo();
   } catch (const std::exception& e) {
@@ -162,6 +161,7 @@ Session MainWindow::currentSession() const {
     s.plan_json = QString::fromStdString(plan_to_json(ws_->plan()->plan()));
   }
   if (ProfileDataPtr b = ws_->compareProfile()) s.compare_profile = QString::fromStdString(b->path);
+  s.compare_plan = ws_->comparePlanPath();
   s.metric = QString::fromLatin1(grid_metric_key(grid_->metric()));
   s.length = ws_->currentLength();
   s.layer = ws_->currentHead().layer;
@@ -184,6 +184,13 @@ void MainWindow::restoreSession(const Session& s) {
     ws_->plan()->clear();
   }
   if (!s.compare_profile.isEmpty()) ws_->openCompareProfile(s.compare_profile);
+  if (!s.compare_plan.isEmpty()) {
+    try {
+      ws_->openComparePlan(s.compare_plan);
+    } catch (const std::exception& e) {
+      showError(tr("Cannot open"), QString::fromStdString(e.what()));
+    }
+  }
   pending_ = s;
   if (!s.profile.isEmpty()) {
     ws_->openProfile(s.profile);

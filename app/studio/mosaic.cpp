@@ -41,6 +41,9 @@ Mosaic mosaic_create(QCustomPlot* plot, const QCPColorGradient& gradient) {
   plot->plotLayout()->addElement(0, 1, m.scale);
   m.scale->setType(QCPAxis::atRight);
   m.map->setColorScale(m.scale);
+  // The scale owns the gradient once attached: set it there, or its default (gpCold,
+  // NaN opaque) wins.
+  m.scale->setGradient(gradient);
   auto* margins = new QCPMarginGroup(plot);
   plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   m.scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
@@ -53,17 +56,14 @@ Mosaic mosaic_create(QCustomPlot* plot, const QCPColorGradient& gradient) {
   return m;
 }
 
-namespace {
-
-// Integer tick labels at cell centres, thinned so they never overlap.
-QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped) {
+QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels) {
   auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-  const int step = count <= 16 ? 1 : count <= 40 ? 4 : 8;
+  // At least ~22 px per label, and steps of 1, 2, 4, 8, ... so labels land on round heads.
+  int step = 1;
+  while (pixels > 0 && count > 1 && pixels * step / count < 22) step *= 2;
   for (int i = 0; i < count; i += step) ticker->addTick(flipped ? count - 1 - i : i, QString::number(i));
   return ticker;
 }
-
-}  // namespace
 
 void mosaic_fill(Mosaic& m, const GridValues& g, const QString& scale_label, bool symmetric) {
   if (g.empty()) {
@@ -94,8 +94,9 @@ void mosaic_fill(Mosaic& m, const GridValues& g, const QString& scale_label, boo
   if (hi - lo <= 0.0) hi = lo + (lo == 0.0 ? 1.0 : std::abs(lo) * 1e-3);
   m.map->setDataRange(QCPRange(lo, hi));
   m.scale->axis()->setLabel(scale_label);
-  m.plot->xAxis->setTicker(cell_ticker(m.cols, false));
-  m.plot->yAxis->setTicker(cell_ticker(m.rows, true));
+  const QRect area = m.plot->axisRect()->rect();
+  m.plot->xAxis->setTicker(cell_ticker(m.cols, false, area.width() > 50 ? area.width() : m.plot->width() - 120));
+  m.plot->yAxis->setTicker(cell_ticker(m.rows, true, area.height() > 50 ? area.height() : m.plot->height() - 60));
   m.plot->xAxis->setRange(-0.5, m.cols - 0.5);
   m.plot->yAxis->setRange(-0.5, m.rows - 0.5);
   m.map->setVisible(true);

@@ -13,6 +13,9 @@ QCPColorGradient sequential_gradient();
 // Blue -> white -> red around zero, for differences.
 QCPColorGradient diverging_gradient();
 
+// Integer labels at cell centres, thinned to fit `pixels` of axis; flipped: row 0 at the top.
+QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels);
+
 // A color map + color scale on the plot's main axis rect, set up for layers x heads cells.
 struct Mosaic {
   QCustomPlot* plot = nullptr;

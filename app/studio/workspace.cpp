@@ -167,11 +167,15 @@ void Workspace::savePlan(const QString& path) {
   const std::filesystem::path file = path.toStdString();
   const PlanFormat format = plan_format_from_path(file);
   plan_write(file, plan_.plan(), format);
-  if (format == PlanFormat::moa) plan_.setPath(path);
+  if (format == PlanFormat::moa) {
+    plan_.setPath(path);
+    plan_.undoStack()->setClean();
+  }
 }
 
 void Workspace::openComparePlan(const QString& path) {
   compare_plan_ = plan_read(path.toStdString());
+  compare_plan_path_ = path;
   emit compareChanged();
 }
 

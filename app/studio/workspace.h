@@ -58,6 +58,7 @@ class Workspace : public QObject {
   // Compare targets ("B" side); A is the current document.
   ProfileDataPtr compareProfile() const { return compare_profile_; }
   const std::optional<Plan>& comparePlan() const { return compare_plan_; }
+  QString comparePlanPath() const { return compare_plan_path_; }
   quint64 openCompareProfile(const QString& path);
   void openComparePlan(const QString& path);
 
@@ -95,6 +96,7 @@ class Workspace : public QObject {
   ProfileDataPtr compare_profile_;
   std::shared_ptr<ProfileData> compare_building_;
   std::optional<Plan> compare_plan_;
+  QString compare_plan_path_;
   quint64 profile_load_began_ = 0;  // id of the load that last reset the profile document
   int64_t current_length_ = 0;
   HeadRef current_head_;
