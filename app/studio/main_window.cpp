@@ -81,6 +81,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   connect(ws_, &Workspace::message, this, [this](const QString& text) { statusBar()->showMessage(text); job_message_->setText(text); });
   connect(ws_, &Workspace::solveFailed, this, [this](const QString& text) { showError(tr("Solve failed"), text); });
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateModelInfo);
+  connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateActions);
   connect(ws_->profile(), &ProfileDocument::finished, this, &MainWindow::updateModelInfo);
   connect(ws_->plan(), &PlanDocument::planReset, this, &MainWindow::updateModelInfo);
   connect(ws_->plan(), &PlanDocument::planReset, this, &MainWindow::updateActions);
@@ -125,8 +126,7 @@ void MainWindow::createActions() {
   redo_->setShortcut(QKeySequence::Redo);
   lock_ = make();
   unlock_ = make();
-  profile_run_ = make();
-  profile_run_->setEnabled(false);  // no profiler API in this build (see updateActions)
+  profile_run_ = make(QKeySequence(Qt::CTRL | Qt::Key_P));
   solve_ = make(QKeySequence(Qt::CTRL | Qt::Key_R));
   stop_action_ = make(QKeySequence(Qt::Key_Escape));
   lang_en_ = make();
@@ -154,6 +154,7 @@ void MainWindow::createActions() {
   connect(lock_, &QAction::triggered, this, [this] { editor_->setSelectedLocked(true); });
   connect(unlock_, &QAction::triggered, this, [this] { editor_->setSelectedLocked(false); });
   connect(solve_, &QAction::triggered, this, &MainWindow::startSolve);
+  connect(profile_run_, &QAction::triggered, this, &MainWindow::profileDialog);
   connect(stop_action_, &QAction::triggered, stop_, &QPushButton::click);
   connect(lang_en_, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("en")); });
   connect(lang_zh_, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("zh_CN")); });
@@ -216,7 +217,7 @@ void MainWindow::retranslate() {
   lock_->setText(tr("Lock Selected Heads"));
   unlock_->setText(tr("Unlock Selected Heads"));
   profile_run_->setText(tr("&Profile Model…"));
-  profile_run_->setToolTip(tr("Profiling needs the core profiler, which this build does not include yet; open a *.moaprof.h5 written by 'moa profile'."));
+  profile_run_->setToolTip(tr("Measure every head's attention influence on the open model (writes a *.moaprof.h5)"));
   solve_->setText(tr("&Solve Plan"));
   stop_action_->setText(tr("S&top Job"));
   lang_en_->setText(QStringLiteral("English"));
@@ -304,7 +305,16 @@ void MainWindow::updateActions() {
   const bool profile = !ws_->profile()->isEmpty();
   for (QAction* a : {save_plan_, save_plan_as_, export_plan_, export_table_csv_, lock_, unlock_}) a->setEnabled(plan);
   solve_->setEnabled(profile && !ws_->solveJobs()->isRunning());
+  profile_run_->setEnabled(ws_->model()->checkpoint() != nullptr);
   export_profile_->setEnabled(profile);
+}
+
+void MainWindow::startProfile(const ProfileOptions& options) {
+  try {
+    ws_->runProfile(options);
+  } catch (const std::exception& e) {
+    showError(tr("Cannot profile"), QString::fromStdString(e.what()));
+  }
 }
 
 void MainWindow::startSolve() {

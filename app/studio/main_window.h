@@ -4,6 +4,7 @@
 #include <QMainWindow>
 
 #include "app/studio/session.h"
+#include "app/studio/workspace.h"
 
 class QAction;
 class QLabel;
@@ -42,6 +43,7 @@ class MainWindow : public QMainWindow {
   Session currentSession() const;
   void restoreSession(const Session& session);
   void startSolve();
+  void startProfile(const ProfileOptions& options);
   void setLanguage(const QString& code);
 
  protected:
@@ -61,6 +63,7 @@ class MainWindow : public QMainWindow {
   void openModelDialog();
   void openProfileDialog();
   void openPlanDialog();
+  void profileDialog();
   void savePlan(bool ask);
   void exportPlanAs();
   void exportFigure();

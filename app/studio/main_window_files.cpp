@@ -14,6 +14,7 @@
 #include "app/studio/main_window.h"
 #include "app/studio/plan_editor.h"
 #include "app/studio/plan_table_model.h"
+#include "app/studio/profile_dialog.h"
 #include "app/studio/rule_plot_view.h"
 #include "app/studio/workspace.h"
 #include "core/plan/plan_io.h"
@@ -75,6 +76,19 @@ void MainWindow::openPlanDialog() {
     ws_->openComparePlan(f);
   } catch (const std::exception& e) {
     showError(tr("Cannot open"), QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::profileDialog() {
+  QString out = QDir(dialogDir()).filePath(QStringLiteral("profile.moaprof.h5"));
+  if (auto ck = ws_->model()->checkpoint())
+    out = QDir(dialogDir()).filePath(QString::fromStdString(ck->name()) + QStringLiteral(".moaprof.h5"));
+  ProfileDialog dialog(ws_->defaultProfileLengths(), out, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  try {
+    startProfile(dialog.options());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot profile"), QString::fromStdString(e.what()));
   }
 }
 

@@ -96,54 +96,59 @@ quint64 Workspace::openDemoModel() {
   });
 }
 
+void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
+                           double from) {
+  job.progress(from, "reading " + file.filename().string());
+  Profile p = profile_read(file);
+  const ProfileMeta meta = p.meta;
+  const quint64 id = job.id();
+  if (!compare)
+    job.deliver([this, meta, path, id] {
+      profile_load_began_ = id;
+      profile_.begin(meta, path);
+    });
+  else
+    job.deliver([this, meta, path] {
+      compare_building_ = std::make_shared<ProfileData>();
+      compare_building_->meta = meta;
+      compare_building_->path = path.toStdString();
+    });
+  // Summaries per length, delivered one by one so the grid fills while the rest computes;
+  // Stop takes effect between lengths.
+  const double span = 1.0 - from;
+  size_t done = 0;
+  const size_t count = p.lengths.size();
+  for (auto& [n, lp] : p.lengths) {
+    if (!job.progress(from + span * (0.3 + 0.7 * static_cast<double>(done) / static_cast<double>(count)),
+                      "summarising length " + std::to_string(n)))
+      throw Cancelled();
+    auto shared = std::make_shared<const LengthProfile>(std::move(lp));
+    InfluenceSummary summary = influence_summarize(*shared, meta.num_layers, meta.num_heads);
+    if (!compare) {
+      job.deliver([this, shared, summary = std::move(summary)]() mutable {
+        profile_.addLength(shared, std::move(summary));
+      });
+    } else {
+      job.deliver([this, shared, summary = std::move(summary)]() mutable {
+        compare_building_->lengths[shared->length] = shared;
+        compare_building_->summaries[shared->length] = std::move(summary);
+      });
+    }
+    ++done;
+  }
+  if (!compare) job.deliver([this] { profile_.finish(true); });
+  else
+    job.deliver([this] {
+      compare_profile_ = std::move(compare_building_);
+      emit compareChanged();
+    });
+  job.progress(1.0, "profile ready");
+}
+
 quint64 Workspace::loadProfileInto(JobTracker* jobs, const QString& path, bool compare) {
   const std::filesystem::path file = path.toStdString();
-  return jobs->start(tr("Opening profile %1").arg(QFileInfo(path).fileName()), [this, file, path, compare](JobContext& job) {
-    job.progress(0.0, "reading " + file.filename().string());
-    Profile p = profile_read(file);
-    const ProfileMeta meta = p.meta;
-    const quint64 id = job.id();
-    if (!compare)
-      job.deliver([this, meta, path, id] {
-        profile_load_began_ = id;
-        profile_.begin(meta, path);
-      });
-    else
-      job.deliver([this, meta, path] {
-        compare_building_ = std::make_shared<ProfileData>();
-        compare_building_->meta = meta;
-        compare_building_->path = path.toStdString();
-      });
-    // Summaries per length, delivered one by one so the grid fills while the rest computes;
-    // Stop takes effect between lengths.
-    size_t done = 0;
-    const size_t count = p.lengths.size();
-    for (auto& [n, lp] : p.lengths) {
-      if (!job.progress(0.3 + 0.7 * static_cast<double>(done) / static_cast<double>(count),
-                        "summarising length " + std::to_string(n)))
-        throw Cancelled();
-      auto shared = std::make_shared<const LengthProfile>(std::move(lp));
-      InfluenceSummary summary = influence_summarize(*shared, meta.num_layers, meta.num_heads);
-      if (!compare) {
-        job.deliver([this, shared, summary = std::move(summary)]() mutable {
-          profile_.addLength(shared, std::move(summary));
-        });
-      } else {
-        job.deliver([this, shared, summary = std::move(summary)]() mutable {
-          compare_building_->lengths[shared->length] = shared;
-          compare_building_->summaries[shared->length] = std::move(summary);
-        });
-      }
-      ++done;
-    }
-    if (!compare) job.deliver([this] { profile_.finish(true); });
-    else
-      job.deliver([this] {
-        compare_profile_ = std::move(compare_building_);
-        emit compareChanged();
-      });
-    job.progress(1.0, "profile ready");
-  });
+  return jobs->start(tr("Opening profile %1").arg(QFileInfo(path).fileName()),
+                     [this, file, path, compare](JobContext& job) { loadStages(job, file, path, compare, 0.0); });
 }
 
 quint64 Workspace::openProfile(const QString& path) { return loadProfileInto(&profile_jobs_, path, false); }

@@ -23,6 +23,14 @@ struct HeadRef {
   bool operator==(const HeadRef& o) const { return layer == o.layer && head == o.head; }
 };
 
+struct ProfileOptions {
+  std::vector<int64_t> lengths;  // multiples of 64, within the model's context
+  int64_t samples = 4;           // per length
+  QString calib_file;            // calibration jsonl; empty: the built-in demo records
+  QString out;                   // *.moaprof.h5
+  bool resume = false;           // continue a stopped run in `out`
+};
+
 struct SolveOptions {
   int max_rules_per_layer = 2;  // K of DESIGN §4 (the paper's 2)
   double min_fraction = 0.0;
@@ -48,6 +56,11 @@ class Workspace : public QObject {
   // (note() then says so).
   quint64 openDemoModel();
   quint64 openProfile(const QString& path);
+  // Profiles the open model (core profile_run) into options.out, then opens the result.
+  // Stop ends the run within about a second; finished samples stay in the file (resume).
+  quint64 runProfile(const ProfileOptions& options);
+  // Lengths to offer for the open model: 2k/4k/8k capped by its context.
+  std::vector<int64_t> defaultProfileLengths() const;
   // Solves with the current plan's budgets and locks (or 50% density at every profiled
   // length for a first plan). Needs a profile.
   quint64 solve(const SolveOptions& options = {});
@@ -84,6 +97,9 @@ class Workspace : public QObject {
 
  private:
   quint64 loadProfileInto(JobTracker* jobs, const QString& path, bool compare);
+  // Worker side of a profile load: reads the file, then delivers meta, each length, finish.
+  void loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
+                  double from);
   std::shared_ptr<const LossTable> cachedTable(ProfileDataPtr profile, Granularity g);
 
   ModelDocument model_;

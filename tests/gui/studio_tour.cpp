@@ -1,10 +1,9 @@
-// Drives the real main window through the main workflow (open model, open profile, solve,
-// inspect a head, edit a rule, compare, export, switch language) and saves a screenshot of
-// the window after each step. Run under Xvfb by scripts/screenshots.sh.
+// Drives the real main window through the main workflow (open the demo model, profile it,
+// solve, inspect a head, edit a rule, compare, export, switch language) and saves a
+// screenshot of the window after each step. Run under Xvfb by scripts/screenshots.sh.
 //
-// usage: studio_tour --out DIR [--profile FILE] [--model DIR]
-// Without --profile it writes a fixture profile (tests/gui/profile_fixture.h) and a random
-// checkpoint of the same shape: the profiler is not in this build yet.
+// usage: studio_tour --out DIR [--model DIR] [--lengths 1024,2048,4096] [--samples 2]
+//                    [--profile FILE]   (open this profile instead of running the profiler)
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -26,8 +25,6 @@
 #include "app/studio/plan_table_model.h"
 #include "app/studio/rule_plot_view.h"
 #include "app/studio/workspace.h"
-#include "core/model/config.h"
-#include "tests/gui/profile_fixture.h"
 
 using namespace moa;
 using namespace moa::studio;
@@ -62,7 +59,11 @@ int main(int argc, char** argv) {
   QCommandLineOption out_opt(QStringLiteral("out"), QStringLiteral("screenshot folder"), QStringLiteral("dir"));
   QCommandLineOption profile_opt(QStringLiteral("profile"), QStringLiteral("profile to open"), QStringLiteral("file"));
   QCommandLineOption model_opt(QStringLiteral("model"), QStringLiteral("checkpoint dir"), QStringLiteral("dir"));
-  parser.addOptions({out_opt, profile_opt, model_opt});
+  QCommandLineOption lengths_opt(QStringLiteral("lengths"), QStringLiteral("profile lengths"), QStringLiteral("list"),
+                                 QStringLiteral("1024,2048,4096"));
+  QCommandLineOption samples_opt(QStringLiteral("samples"), QStringLiteral("samples per length"), QStringLiteral("n"),
+                                 QStringLiteral("2"));
+  parser.addOptions({out_opt, profile_opt, model_opt, lengths_opt, samples_opt});
   parser.addHelpOption();
   parser.process(app);
   const QString out = parser.value(out_opt);
@@ -71,24 +72,12 @@ int main(int argc, char** argv) {
   const QString work = QDir(out).filePath(QStringLiteral("tour-files"));
   QDir().mkpath(work);
 
-  QString profile = parser.value(profile_opt);
-  QString model = parser.value(model_opt);
-  if (profile.isEmpty()) {
-    // Shape of a small Llama: 8 layers, 16 query / 4 KV heads, profiled at 2k/4k/8k.
-    profile = QDir(work).filePath(QStringLiteral("fixture-8x16.moaprof.h5"));
-    test::fixture_profile_write(profile.toStdString(), 8, 16, 4, {2048, 4096, 8192}, 4);
-    if (model.isEmpty()) {
-      ModelConfig c = config_preset("tiny");
-      c.num_layers = 8;
-      c.num_heads = 16;
-      c.num_kv_heads = 4;
-      c.hidden_size = 256;
-      c.head_dim = 16;
-      c.intermediate_size = 512;
-      model = QDir(work).filePath(QStringLiteral("random-8x16"));
-      checkpoint_write_random(c, model.toStdString(), RandomCheckpointOptions{});
-    }
-  }
+  const QString profile = parser.value(profile_opt);
+  const QString model = parser.value(model_opt);
+  std::vector<int64_t> lengths;
+  for (const QString& part : parser.value(lengths_opt).split(QLatin1Char(','), Qt::SkipEmptyParts))
+    lengths.push_back(part.toLongLong());
+  const int samples = parser.value(samples_opt).toInt();
 
   MainWindow w;
   w.resize(1600, 1000);
@@ -98,38 +87,62 @@ int main(int argc, char** argv) {
   else ws->openModel(model);
   wait_for(ws->modelJobs(), SIGNAL(finished(quint64, moa::studio::JobOutcome, QString)), 60000);
 
-  // 1. The profile: far influence per head, filling in length by length.
-  ws->openProfile(profile);
-  wait_for(ws->profile(), SIGNAL(finished(bool)), 60000);
-  ws->setCurrentHead({5, 6});
-  shot(&w, out, "01-profile-far-influence.png");
+  // 1. Profile the model (the real profiler, on the CPU here), screenshot while it runs.
+  if (profile.isEmpty()) {
+    ProfileOptions options;
+    options.lengths = lengths;
+    options.samples = samples;
+    options.out = QDir(work).filePath(QStringLiteral("tour.moaprof.h5"));
+    QSignalSpy progress(ws->profileJobs(), &JobTracker::progressChanged);
+    w.startProfile(options);
+    while (progress.isEmpty() || progress.last().at(1).toInt() < 300) {
+      if (!progress.wait(120000)) break;
+    }
+    shot(&w, out, "01-profiling.png");
+  } else {
+    ws->openProfile(profile);
+  }
+  wait_for(ws->profile(), SIGNAL(finished(bool)), 1800000);
+  // The head that looks farthest back at the longest length is the interesting one.
+  ws->setCurrentLength(ws->profile()->data()->lengthList().back());
+  const GridValues far = w.headGrid()->values();
+  HeadRef best{0, 0};
+  for (int l = 0; l < far.layers; ++l)
+    for (int h = 0; h < far.heads; ++h)
+      if (far.at(l, h) > far.at(best.layer, best.head)) best = {l, h};
+  ws->setCurrentHead(best);
+  ws->setSelectedHeads({best});
+  shot(&w, out, "02-profile-far-influence.png");
 
   // 2. Solve at the default budgets (50% density at every length), show the spans.
   w.startSolve();
   wait_for(ws->solveJobs(), SIGNAL(finished(quint64, moa::studio::JobOutcome, QString)), 120000);
   ws->savePlan(QDir(work).filePath(QStringLiteral("solved.moaplan.json")));
   w.headGrid()->setMetric(GridMetric::PlanSpan);
-  shot(&w, out, "02-plan-spans.png");
+  shot(&w, out, "03-plan-spans.png");
 
   // 3. A head's influence map with its rule's block layout.
   w.tabs()->setCurrentWidget(w.headDetail());
-  shot(&w, out, "03-head-detail.png");
+  shot(&w, out, "04-head-detail.png");
 
   // 4. Edit the head's rule in the table (undoable), lock it, and plot several rules.
-  const int unit = ws->unitOf(6);
+  const int unit = ws->unitOf(best.head);
   PlanTableModel* table = w.planEditor()->tableModel();
-  const Rule old = ws->plan()->plan().rules[5][unit];
-  table->setData(table->index(table->rowOf(5, unit), PlanTableModel::AlphaColumn), old.alpha + 1024.0);
-  table->setData(table->index(table->rowOf(5, unit), table->lockedColumn()), Qt::Checked, Qt::CheckStateRole);
-  ws->setSelectedHeads({{0, 1}, {3, 4}, {5, 6}, {7, 10}});
+  const Rule old = ws->plan()->plan().rules[best.layer][unit];
+  table->setData(table->index(table->rowOf(best.layer, unit), PlanTableModel::BetaColumn), std::min(1.0, old.beta + 0.25));
+  table->setData(table->index(table->rowOf(best.layer, unit), table->lockedColumn()), Qt::Checked, Qt::CheckStateRole);
+  std::vector<HeadRef> heads{best};
+  for (int l = 0; l < far.layers && heads.size() < 4; l += std::max(1, far.layers / 3))
+    if (l != best.layer) heads.push_back({l, (l * 3) % far.heads});
+  ws->setSelectedHeads(heads);
   w.headGrid()->setMetric(GridMetric::PredictedLoss);
   w.tabs()->setCurrentWidget(w.rulePlot());
-  shot(&w, out, "04-edit-and-rule-plot.png");
+  shot(&w, out, "05-edit-and-rule-plot.png");
 
   // 5. Compare the edited plan with the solver's.
   ws->openComparePlan(QDir(work).filePath(QStringLiteral("solved.moaplan.json")));
   w.tabs()->setCurrentWidget(w.compareView());
-  shot(&w, out, "05-compare-plans.png");
+  shot(&w, out, "06-compare-plans.png");
 
   // 6. Export: plan files, figures, data.
   ws->savePlan(QDir(work).filePath(QStringLiteral("edited.moaplan.json")));
@@ -141,7 +154,7 @@ int main(int argc, char** argv) {
 
   // 7. The same window in Simplified Chinese.
   w.tabs()->setCurrentWidget(w.headDetail());
-  if (language_apply(QStringLiteral("zh_CN")) == QStringLiteral("zh_CN")) shot(&w, out, "06-zh_CN.png");
+  if (language_apply(QStringLiteral("zh_CN")) == QStringLiteral("zh_CN")) shot(&w, out, "07-zh_CN.png");
   else std::cerr << "zh_CN catalogue not found\n";
   language_apply(QStringLiteral("en"));
   return 0;
