@@ -168,6 +168,24 @@ ZH = {
     "Solving plan": "正在求解方案",
     "%1: loss %2, density %3": "%1：损失 %2，密度 %3",
     "Solved in %1 s (%2)": "求解用时 %1 秒（%2）",
+    "%1 (edited)": "%1（已编辑）",
+    "Measure every head's attention influence on the open model (writes a *.moaprof.h5)":
+        "测量当前模型每个注意力头的影响（写入 *.moaprof.h5）",
+    "Cannot profile": "无法剖析",
+    "Open profile B": "打开剖析 B",
+    "Profile model": "剖析模型",
+    "Built-in demo records (byte vocabulary)": "内置演示记录（字节词表）",
+    "Calibration file (jsonl)": "校准文件（jsonl）",
+    "Browse…": "浏览…",
+    "Resume a stopped run in this file": "在此文件中继续已停止的运行",
+    "Lengths (tokens)": "长度（token）",
+    "Samples per length": "每个长度的样本数",
+    "Records": "记录",
+    "Output": "输出",
+    "Calibration file": "校准文件",
+    "JSON lines (*.jsonl)": "JSON 行 (*.jsonl)",
+    "Profile output": "剖析输出",
+    "Profiling %1": "正在剖析 %1",
 }
 
 

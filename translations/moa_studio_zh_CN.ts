@@ -32,87 +32,87 @@
 <context>
     <name>moa::studio::CompareView</name>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="75" />
+        <location filename="../app/studio/compare_view.cpp" line="77" />
         <source>Compare plans</source>
         <translation>比较方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="75" />
+        <location filename="../app/studio/compare_view.cpp" line="77" />
         <source>Compare profiles</source>
         <translation>比较剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="78" />
+        <location filename="../app/studio/compare_view.cpp" line="80" />
         <source>Open plan B…</source>
         <translation>打开方案 B…</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="78" />
+        <location filename="../app/studio/compare_view.cpp" line="80" />
         <source>Open profile B…</source>
         <translation>打开剖析 B…</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="117" />
+        <location filename="../app/studio/compare_view.cpp" line="119" />
         <source>N = %1</source>
         <translation>N = %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="128" />
+        <location filename="../app/studio/compare_view.cpp" line="130" />
         <source>current plan</source>
         <translation>当前方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="129" />
-        <source>plan B</source>
-        <translation>方案 B</translation>
+        <location filename="../app/studio/compare_view.cpp" line="131" />
+        <source>%1 (edited)</source>
+        <translation>%1（已编辑）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="129" />
+        <location filename="../app/studio/compare_view.cpp" line="132" />
         <source>plan B (none: open one)</source>
         <translation>方案 B（无：请打开一个）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="133" />
+        <location filename="../app/studio/compare_view.cpp" line="136" />
         <source>current profile</source>
         <translation>当前剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="134" />
+        <location filename="../app/studio/compare_view.cpp" line="137" />
         <source>profile B (none: open one)</source>
         <translation>剖析 B（无：请打开一个）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="136" />
+        <location filename="../app/studio/compare_view.cpp" line="139" />
         <source>A: %1</source>
         <translation>A：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="137" />
+        <location filename="../app/studio/compare_view.cpp" line="140" />
         <source>B: %1</source>
         <translation>B：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="138" />
+        <location filename="../app/studio/compare_view.cpp" line="141" />
         <source>A − B</source>
         <translation>A − B</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="153" />
+        <location filename="../app/studio/compare_view.cpp" line="156" />
         <source>%1 of %2 heads differ; mean |A − B| = %3</source>
         <translation>%2 个头中有 %1 个不同；平均 |A − B| = %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="158" />
+        <location filename="../app/studio/compare_view.cpp" line="161" />
         <source>Open both sides to see the difference.</source>
         <translation>打开两侧后即可查看差异。</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="159" />
+        <location filename="../app/studio/compare_view.cpp" line="162" />
         <source>A and B have different shapes: no difference map.</source>
         <translation>A 与 B 形状不同：无法生成差异图。</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="161" />
+        <location filename="../app/studio/compare_view.cpp" line="164" />
         <source>difference</source>
         <translation>差值</translation>
     </message>
@@ -120,42 +120,42 @@
 <context>
     <name>moa::studio::HeadDetailView</name>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="71" />
+        <location filename="../app/studio/head_detail_view.cpp" line="72" />
         <source>Reset zoom</source>
         <translation>重置缩放</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="72" />
+        <location filename="../app/studio/head_detail_view.cpp" line="73" />
         <source>key block (64 tokens)</source>
         <translation>键块（64 个 token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="73" />
+        <location filename="../app/studio/head_detail_view.cpp" line="74" />
         <source>query block</source>
         <translation>查询块</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="74" />
+        <location filename="../app/studio/head_detail_view.cpp" line="75" />
         <source>pooled influence |E|</source>
         <translation>池化影响 |E|</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="99" />
+        <location filename="../app/studio/head_detail_view.cpp" line="100" />
         <source>No influence for layer %1 head %2 at this length</source>
         <translation>第 %1 层第 %2 头在此长度下没有影响数据</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="100" />
+        <location filename="../app/studio/head_detail_view.cpp" line="101" />
         <source>Click a head in the grid to see its influence map</source>
         <translation>在网格中点击一个头以查看其影响图</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="136" />
+        <location filename="../app/studio/head_detail_view.cpp" line="137" />
         <source>Layer %1, head %2 at %3 tokens (%4 x %4 blocks)</source>
         <translation>第 %1 层，第 %2 头，长度 %3 token（%4 × %4 块）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="140" />
+        <location filename="../app/studio/head_detail_view.cpp" line="141" />
         <source>rule %1: sink + band of %2 blocks, density %3</source>
         <translation>规则 %1：汇聚块 + %2 块带宽，密度 %3</translation>
     </message>
@@ -206,393 +206,407 @@
         <translation>求解失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="161" />
+        <location filename="../app/studio/main_window.cpp" line="163" />
         <source>About MoA Studio</source>
         <translation>关于 MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="162" />
+        <location filename="../app/studio/main_window.cpp" line="164" />
         <source>MoA Studio %1
 Mixture of Sparse Attention: inspect attention heads, edit and solve compression plans.</source>
         <translation>MoA Studio %1
 混合稀疏注意力：查看注意力头，编辑并求解压缩方案。</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="193" />
+        <location filename="../app/studio/main_window.cpp" line="195" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="194" />
+        <location filename="../app/studio/main_window.cpp" line="196" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="195" />
+        <location filename="../app/studio/main_window.cpp" line="197" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="196" />
+        <location filename="../app/studio/main_window.cpp" line="198" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="197" />
+        <location filename="../app/studio/main_window.cpp" line="199" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="198" />
+        <location filename="../app/studio/main_window.cpp" line="200" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="199" />
+        <location filename="../app/studio/main_window.cpp" line="201" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="200" />
+        <location filename="../app/studio/main_window.cpp" line="202" />
         <source>Open &amp;Model…</source>
         <translation>打开模型(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="201" />
+        <location filename="../app/studio/main_window.cpp" line="203" />
         <source>Open &amp;Demo Model</source>
         <translation>打开演示模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="202" />
+        <location filename="../app/studio/main_window.cpp" line="204" />
         <source>Open &amp;Profile…</source>
         <translation>打开剖析(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="203" />
+        <location filename="../app/studio/main_window.cpp" line="205" />
         <source>Open P&amp;lan…</source>
         <translation>打开方案(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="204" />
+        <location filename="../app/studio/main_window.cpp" line="206" />
         <source>&amp;Save Plan</source>
         <translation>保存方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="205" />
+        <location filename="../app/studio/main_window.cpp" line="207" />
         <source>Save Plan &amp;As…</source>
         <translation>方案另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="206" />
+        <location filename="../app/studio/main_window.cpp" line="208" />
         <source>Plan in MoA Reference Format (JSON/CSV)…</source>
         <translation>MoA 参考格式方案（JSON/CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="207" />
+        <location filename="../app/studio/main_window.cpp" line="209" />
         <source>Current Figure (PNG/PDF)…</source>
         <translation>当前图表（PNG/PDF）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="208" />
+        <location filename="../app/studio/main_window.cpp" line="210" />
         <source>Head Grid Values (CSV)…</source>
         <translation>头网格数值（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="209" />
+        <location filename="../app/studio/main_window.cpp" line="211" />
         <source>Plan Table (CSV)…</source>
         <translation>方案表（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="210" />
+        <location filename="../app/studio/main_window.cpp" line="212" />
         <source>Profile (HDF5)…</source>
         <translation>剖析（HDF5）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="211" />
+        <location filename="../app/studio/main_window.cpp" line="213" />
         <source>Open Session…</source>
         <translation>打开会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="212" />
+        <location filename="../app/studio/main_window.cpp" line="214" />
         <source>Save Session…</source>
         <translation>保存会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="213" />
+        <location filename="../app/studio/main_window.cpp" line="215" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="214" />
+        <location filename="../app/studio/main_window.cpp" line="216" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="215" />
+        <location filename="../app/studio/main_window.cpp" line="217" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="216" />
+        <location filename="../app/studio/main_window.cpp" line="218" />
         <source>Lock Selected Heads</source>
         <translation>锁定所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="217" />
+        <location filename="../app/studio/main_window.cpp" line="219" />
         <source>Unlock Selected Heads</source>
         <translation>解锁所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="218" />
+        <location filename="../app/studio/main_window.cpp" line="220" />
         <source>&amp;Profile Model…</source>
         <translation>剖析模型(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="219" />
-        <source>Profiling needs the core profiler, which this build does not include yet; open a *.moaprof.h5 written by 'moa profile'.</source>
-        <translation>剖析需要核心剖析器，本构建尚未包含；请打开由 'moa profile' 生成的 *.moaprof.h5 文件。</translation>
+        <location filename="../app/studio/main_window.cpp" line="221" />
+        <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
+        <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="220" />
+        <location filename="../app/studio/main_window.cpp" line="222" />
         <source>&amp;Solve Plan</source>
         <translation>求解方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="221" />
+        <location filename="../app/studio/main_window.cpp" line="223" />
         <source>S&amp;top Job</source>
         <translation>停止任务(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="226" />
+        <location filename="../app/studio/main_window.cpp" line="228" />
         <source>&amp;About MoA Studio</source>
         <translation>关于 MoA Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="227" />
+        <location filename="../app/studio/main_window.cpp" line="229" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="228" />
+        <location filename="../app/studio/main_window.cpp" line="230" />
         <source>Head detail</source>
         <translation>头详情</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="229" />
+        <location filename="../app/studio/main_window.cpp" line="231" />
         <source>Rule plot</source>
         <translation>规则曲线</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="230" />
+        <location filename="../app/studio/main_window.cpp" line="232" />
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="260" />
+        <location filename="../app/studio/main_window.cpp" line="262" />
         <source>%1: stopped</source>
         <translation>%1：已停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="261" />
+        <location filename="../app/studio/main_window.cpp" line="263" />
         <source>%1: failed: %2</source>
         <translation>%1：失败：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="263" />
+        <location filename="../app/studio/main_window.cpp" line="265" />
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="272" />
+        <location filename="../app/studio/main_window.cpp" line="274" />
         <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="277" />
+        <location filename="../app/studio/main_window.cpp" line="279" />
         <source>MoA Studio — %1</source>
         <translation>MoA Studio — %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="279" />
+        <location filename="../app/studio/main_window.cpp" line="281" />
         <source>&lt;b&gt;Model&lt;/b&gt; none</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="280" />
+        <location filename="../app/studio/main_window.cpp" line="282" />
         <source>MoA Studio</source>
         <translation>MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="284" />
+        <location filename="../app/studio/main_window.cpp" line="286" />
         <source>%1 (%2 samples)</source>
         <translation>%1（%2 个样本）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="285" />
+        <location filename="../app/studio/main_window.cpp" line="287" />
         <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="287" />
+        <location filename="../app/studio/main_window.cpp" line="289" />
         <source> — incomplete</source>
         <translation> — 不完整</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="289" />
+        <location filename="../app/studio/main_window.cpp" line="291" />
         <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="293" />
+        <location filename="../app/studio/main_window.cpp" line="295" />
         <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="294" />
+        <location filename="../app/studio/main_window.cpp" line="296" />
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="297" />
+        <location filename="../app/studio/main_window.cpp" line="299" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="316" />
+        <location filename="../app/studio/main_window.cpp" line="317" />
+        <location filename="../app/studio/main_window_files.cpp" line="93" />
+        <source>Cannot profile</source>
+        <translation>无法剖析</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="327" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="35" />
-        <location filename="../app/studio/main_window_files.cpp" line="41" />
-        <location filename="../app/studio/main_window_files.cpp" line="77" />
+        <location filename="../app/studio/main_window_files.cpp" line="36" />
+        <location filename="../app/studio/main_window_files.cpp" line="42" />
+        <location filename="../app/studio/main_window_files.cpp" line="80" />
+        <location filename="../app/studio/main_window_files.cpp" line="207" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="35" />
+        <location filename="../app/studio/main_window_files.cpp" line="36" />
         <source>%1: not a model directory, profile (.h5), plan (.json/.csv) or session</source>
         <translation>%1：不是模型目录、剖析文件（.h5）、方案文件（.json/.csv）或会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="48" />
+        <location filename="../app/studio/main_window_files.cpp" line="49" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="54" />
+        <location filename="../app/studio/main_window_files.cpp" line="55" />
         <source>Open checkpoint directory</source>
         <translation>打开检查点目录</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="59" />
+        <location filename="../app/studio/main_window_files.cpp" line="60" />
         <source>Open profile</source>
         <translation>打开剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="60" />
+        <location filename="../app/studio/main_window_files.cpp" line="61" />
+        <location filename="../app/studio/main_window_files.cpp" line="74" />
         <source>MoA profiles (*.moaprof.h5 *.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5 *.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="67" />
+        <location filename="../app/studio/main_window_files.cpp" line="71" />
         <source>Open plan B</source>
         <translation>打开方案 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="67" />
+        <location filename="../app/studio/main_window_files.cpp" line="66" />
         <source>Open plan</source>
         <translation>打开方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="68" />
+        <location filename="../app/studio/main_window_files.cpp" line="66" />
+        <location filename="../app/studio/main_window_files.cpp" line="72" />
         <source>Plans (*.moaplan.json *.json *.csv)</source>
         <translation>方案文件 (*.moaplan.json *.json *.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="84" />
+        <location filename="../app/studio/main_window_files.cpp" line="73" />
+        <source>Open profile B</source>
+        <translation>打开剖析 B</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="100" />
         <source>Save plan</source>
         <translation>保存方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="84" />
+        <location filename="../app/studio/main_window_files.cpp" line="100" />
         <source>MoA plans (*.moaplan.json)</source>
         <translation>MoA 方案文件 (*.moaplan.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="93" />
-        <location filename="../app/studio/main_window_files.cpp" line="204" />
+        <location filename="../app/studio/main_window_files.cpp" line="108" />
+        <location filename="../app/studio/main_window_files.cpp" line="227" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="98" />
+        <location filename="../app/studio/main_window_files.cpp" line="113" />
         <source>Export plan</source>
         <translation>导出方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="99" />
+        <location filename="../app/studio/main_window_files.cpp" line="114" />
         <source>MoA reference JSON (*.json);;MoA reference CSV (*.csv)</source>
         <translation>MoA 参考 JSON (*.json);;MoA 参考 CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="105" />
-        <location filename="../app/studio/main_window_files.cpp" line="121" />
-        <location filename="../app/studio/main_window_files.cpp" line="131" />
-        <location filename="../app/studio/main_window_files.cpp" line="141" />
-        <location filename="../app/studio/main_window_files.cpp" line="152" />
+        <location filename="../app/studio/main_window_files.cpp" line="120" />
+        <location filename="../app/studio/main_window_files.cpp" line="136" />
+        <location filename="../app/studio/main_window_files.cpp" line="146" />
+        <location filename="../app/studio/main_window_files.cpp" line="156" />
+        <location filename="../app/studio/main_window_files.cpp" line="167" />
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="115" />
+        <location filename="../app/studio/main_window_files.cpp" line="130" />
         <source>Export figure</source>
         <translation>导出图表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="116" />
+        <location filename="../app/studio/main_window_files.cpp" line="131" />
         <source>PNG image (*.png);;PDF document (*.pdf)</source>
         <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="126" />
+        <location filename="../app/studio/main_window_files.cpp" line="141" />
         <source>Export head grid values</source>
         <translation>导出头网格数值</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="126" />
-        <location filename="../app/studio/main_window_files.cpp" line="136" />
+        <location filename="../app/studio/main_window_files.cpp" line="141" />
+        <location filename="../app/studio/main_window_files.cpp" line="151" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="136" />
+        <location filename="../app/studio/main_window_files.cpp" line="151" />
         <source>Export plan table</source>
         <translation>导出方案表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="146" />
+        <location filename="../app/studio/main_window_files.cpp" line="161" />
         <source>Export profile</source>
         <translation>导出剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="147" />
+        <location filename="../app/studio/main_window_files.cpp" line="162" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="197" />
+        <location filename="../app/studio/main_window_files.cpp" line="220" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="197" />
-        <location filename="../app/studio/main_window_files.cpp" line="209" />
+        <location filename="../app/studio/main_window_files.cpp" line="220" />
+        <location filename="../app/studio/main_window_files.cpp" line="232" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="209" />
+        <location filename="../app/studio/main_window_files.cpp" line="232" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -623,47 +637,47 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="81" />
+        <location filename="../app/studio/plan_editor.cpp" line="82" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="82" />
+        <location filename="../app/studio/plan_editor.cpp" line="83" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="83" />
+        <location filename="../app/studio/plan_editor.cpp" line="84" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="84" />
+        <location filename="../app/studio/plan_editor.cpp" line="85" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="85" />
+        <location filename="../app/studio/plan_editor.cpp" line="86" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="86" />
+        <location filename="../app/studio/plan_editor.cpp" line="87" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="87" />
+        <location filename="../app/studio/plan_editor.cpp" line="88" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="104" />
+        <location filename="../app/studio/plan_editor.cpp" line="105" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="104" />
+        <location filename="../app/studio/plan_editor.cpp" line="105" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -735,6 +749,75 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
 </context>
 <context>
+    <name>moa::studio::ProfileDialog</name>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="19" />
+        <source>Profile model</source>
+        <translation>剖析模型</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="26" />
+        <source>Built-in demo records (byte vocabulary)</source>
+        <translation>内置演示记录（字节词表）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="27" />
+        <source>Calibration file (jsonl)</source>
+        <translation>校准文件（jsonl）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="30" />
+        <location filename="../app/studio/profile_dialog.cpp" line="32" />
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="33" />
+        <source>Resume a stopped run in this file</source>
+        <translation>在此文件中继续已停止的运行</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="42" />
+        <source>Lengths (tokens)</source>
+        <translation>长度（token）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="43" />
+        <source>Samples per length</source>
+        <translation>每个长度的样本数</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="44" />
+        <source>Records</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="47" />
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="54" />
+        <source>Calibration file</source>
+        <translation>校准文件</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="54" />
+        <source>JSON lines (*.jsonl)</source>
+        <translation>JSON 行 (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="61" />
+        <source>Profile output</source>
+        <translation>剖析输出</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="61" />
+        <source>MoA profiles (*.moaprof.h5)</source>
+        <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
+    </message>
+</context>
+<context>
     <name>moa::studio::RulePlotView</name>
     <message>
         <location filename="../app/studio/rule_plot_view.cpp" line="43" />
@@ -767,7 +850,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>L%1 H%2 %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="108" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="110" />
         <source>profiled %1</source>
         <translation>已剖析 %1</translation>
     </message>
@@ -805,7 +888,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在准备随机微型模型</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="101" />
+        <location filename="../app/studio/workspace.cpp" line="150" />
         <source>Opening profile %1</source>
         <translation>正在打开剖析 %1</translation>
     </message>
@@ -828,6 +911,11 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <location filename="../app/studio/workspace_solve.cpp" line="112" />
         <source>Solved in %1 s (%2)</source>
         <translation>求解用时 %1 秒（%2）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_profile.cpp" line="39" />
+        <source>Profiling %1</source>
+        <translation>正在剖析 %1</translation>
     </message>
 </context>
 </TS>

@@ -78,7 +78,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   createActions();
   createMenus();
   for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs()}) watchJobs(jobs);
-  connect(ws_, &Workspace::message, this, [this](const QString& text) { statusBar()->showMessage(text); job_message_->setText(text); });
+  connect(ws_, &Workspace::message, this, [this](const QString& text) { job_message_->setText(text); });
   connect(ws_, &Workspace::solveFailed, this, [this](const QString& text) { showError(tr("Solve failed"), text); });
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateModelInfo);
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateActions);
@@ -92,7 +92,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
     pending_ = Session{};
   });
   connect(editor_, &PlanEditor::resolveRequested, this, &MainWindow::startSolve);
-  connect(compare_, &CompareView::openPlanBRequested, this, [this] { openPlanDialog(); });
+  connect(compare_, &CompareView::openPlanBRequested, this, [this] { openCompareDialog(true); });
+  connect(compare_, &CompareView::openProfileBRequested, this, [this] { openCompareDialog(false); });
   retranslate();
   updateActions();
   resize(1500, 950);

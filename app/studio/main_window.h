@@ -63,6 +63,7 @@ class MainWindow : public QMainWindow {
   void openModelDialog();
   void openProfileDialog();
   void openPlanDialog();
+  void openCompareDialog(bool plan);
   void profileDialog();
   void savePlan(bool ask);
   void exportPlanAs();

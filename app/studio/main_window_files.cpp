@@ -63,17 +63,19 @@ void MainWindow::openProfileDialog() {
 }
 
 void MainWindow::openPlanDialog() {
-  const bool compare = tabs_->currentWidget() == compare_ && compare_->kind() == CompareView::Kind::Plans &&
-                       sender() != open_plan_;
-  const QString f = QFileDialog::getOpenFileName(this, compare ? tr("Open plan B") : tr("Open plan"), dialogDir(),
-                                                 tr("Plans (*.moaplan.json *.json *.csv)"));
+  const QString f = QFileDialog::getOpenFileName(this, tr("Open plan"), dialogDir(), tr("Plans (*.moaplan.json *.json *.csv)"));
+  if (!f.isEmpty()) openPath(f);
+}
+
+void MainWindow::openCompareDialog(bool plan) {
+  const QString f = plan ? QFileDialog::getOpenFileName(this, tr("Open plan B"), dialogDir(),
+                                                        tr("Plans (*.moaplan.json *.json *.csv)"))
+                         : QFileDialog::getOpenFileName(this, tr("Open profile B"), dialogDir(),
+                                                        tr("MoA profiles (*.moaprof.h5 *.h5)"));
   if (f.isEmpty()) return;
-  if (!compare) {
-    openPath(f);
-    return;
-  }
   try {
-    ws_->openComparePlan(f);
+    if (plan) ws_->openComparePlan(f);
+    else ws_->openCompareProfile(f);
   } catch (const std::exception& e) {
     showError(tr("Cannot open"), QString::fromStdString(e.what()));
   }

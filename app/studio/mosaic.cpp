@@ -87,7 +87,9 @@ void mosaic_fill(Mosaic& m, const GridValues& g, const QString& scale_label, boo
     }
   if (!std::isfinite(lo)) lo = 0.0, hi = 1.0;
   if (symmetric) {
-    const double a = std::max(std::abs(lo), std::abs(hi));
+    // Zero stays at the gradient's neutral middle, also when nothing differs.
+    double a = std::max(std::abs(lo), std::abs(hi));
+    if (a == 0.0) a = 1.0;
     lo = -a;
     hi = a;
   }

@@ -75,6 +75,7 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
       ws_->setCurrentHead({layer, head});
   });
   connect(ws_, &Workspace::currentHeadChanged, this, &PlanEditor::syncSelectionFromHead);
+  connect(ws_->plan(), &PlanDocument::planReset, this, &PlanEditor::syncSelectionFromHead);
 }
 
 void PlanEditor::retranslate() {

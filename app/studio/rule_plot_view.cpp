@@ -103,8 +103,10 @@ void RulePlotView::refresh() {
     line->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashDotLine));
     auto* label = new QCPItemText(plot_);
     label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    label->position->setCoords(static_cast<double>(n), 0.0);
-    label->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
+    // At the bottom of the axis rect: the legend holds the top-left corner.
+    label->position->setCoords(static_cast<double>(n), 0.99);
+    label->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
+    label->setBrush(QBrush(QColor(255, 255, 255, 200)));
     label->setText(tr("profiled %1").arg(n));
     label->setColor(QColor(90, 90, 90));
   }

@@ -14,6 +14,8 @@
 
 #include <iostream>
 
+#include <qcustomplot.h>
+
 #include "app/studio/compare_view.h"
 #include "app/studio/data_export.h"
 #include "app/studio/figure_export.h"
@@ -103,11 +105,13 @@ int main(int argc, char** argv) {
     ws->openProfile(profile);
   }
   wait_for(ws->profile(), SIGNAL(finished(bool)), 1800000);
-  // The head that looks farthest back at the longest length is the interesting one.
+  // The head that looks farthest back at the longest length is the interesting one. The
+  // last layer is skipped: only the answer's query rows reach the loss there, so its maps
+  // hold a single row of blocks.
   ws->setCurrentLength(ws->profile()->data()->lengthList().back());
   const GridValues far = w.headGrid()->values();
   HeadRef best{0, 0};
-  for (int l = 0; l < far.layers; ++l)
+  for (int l = 0; l < std::max(1, far.layers - 1); ++l)
     for (int h = 0; h < far.heads; ++h)
       if (far.at(l, h) > far.at(best.layer, best.head)) best = {l, h};
   ws->setCurrentHead(best);
@@ -121,15 +125,25 @@ int main(int argc, char** argv) {
   w.headGrid()->setMetric(GridMetric::PlanSpan);
   shot(&w, out, "03-plan-spans.png");
 
-  // 3. A head's influence map with its rule's block layout.
+  // 3. A head's influence map with its rule's block layout, zoomed on the recent blocks
+  //    (what the wheel does).
   w.tabs()->setCurrentWidget(w.headDetail());
-  shot(&w, out, "04-head-detail.png");
+  w.headGrid()->setMetric(GridMetric::PlanDensity);
+  {
+    QCustomPlot* detail = w.headDetail()->plot();
+    const double n = detail->xAxis->range().upper;
+    detail->xAxis->setRange(n * 0.5, n);
+    detail->yAxis->setRange(-0.5, n * 0.5);
+    detail->replot();
+  }
+  shot(&w, out, "04-head-detail-zoom.png");
 
   // 4. Edit the head's rule in the table (undoable), lock it, and plot several rules.
   const int unit = ws->unitOf(best.head);
   PlanTableModel* table = w.planEditor()->tableModel();
   const Rule old = ws->plan()->plan().rules[best.layer][unit];
-  table->setData(table->index(table->rowOf(best.layer, unit), PlanTableModel::BetaColumn), std::min(1.0, old.beta + 0.25));
+  const double beta = old.beta >= 0.75 ? old.beta - 0.25 : old.beta + 0.25;
+  table->setData(table->index(table->rowOf(best.layer, unit), PlanTableModel::BetaColumn), beta);
   table->setData(table->index(table->rowOf(best.layer, unit), table->lockedColumn()), Qt::Checked, Qt::CheckStateRole);
   std::vector<HeadRef> heads{best};
   for (int l = 0; l < far.layers && heads.size() < 4; l += std::max(1, far.layers / 3))

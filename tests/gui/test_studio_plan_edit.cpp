@@ -1,6 +1,7 @@
 // Edit -> undo -> redo restores the plan exactly (JSON text and preview totals, bit for bit).
 #include <QtTest>
 
+#include "app/studio/compare_view.h"
 #include "app/studio/plan_table_model.h"
 #include "core/plan/plan_io.h"
 #include "tests/gui/gui_test_util.h"
@@ -56,6 +57,34 @@ class StudioPlanEditTest : public QObject {
     QCOMPARE(doc->plan().rules[1][1].beta, 0.75);  // locked rule kept by the solver
     doc->undoStack()->undo();
     QCOMPARE(plan_to_json(doc->plan()), edited);
+  }
+
+  void compareShowsTheEditAsADifference() {
+    const QString path = dir_.filePath(QStringLiteral("c.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 4, 8, 2, {512, 1024});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, path));
+    QVERIFY(test::solve_and_wait(ws));
+    ws.savePlan(dir_.filePath(QStringLiteral("solved.moaplan.json")));
+    ws.openComparePlan(dir_.filePath(QStringLiteral("solved.moaplan.json")));
+    CompareView view(&ws);
+    QVERIFY(!view.difference().empty());
+    for (double d : view.difference().values) QCOMPARE(d, 0.0);
+    const Rule before = ws.plan()->plan().rules[2][1];
+    QVERIFY(ws.plan()->editRule(2, 1, Rule{before.alpha + 128, before.beta}));
+    // kv_head plan: the 4 query heads of KV head 1 in layer 2 differ, by the span change.
+    const GridValues& diff = view.difference();
+    int differing = 0;
+    for (int l = 0; l < diff.layers; ++l)
+      for (int h = 0; h < diff.heads; ++h)
+        if (diff.at(l, h) != 0.0) {
+          ++differing;
+          QCOMPARE(l, 2);
+          QCOMPARE(h / 4, 1);
+        }
+    QCOMPARE(differing, 4);
+    QCOMPARE(diff.at(2, 4), std::clamp(rule_span(ws.plan()->plan().rules[2][1], diff.length), 0.0, double(diff.length)) -
+                                std::clamp(rule_span(before, diff.length), 0.0, double(diff.length)));
   }
 
   void noOpEditsPushNothing() {
