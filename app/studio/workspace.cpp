@@ -97,13 +97,18 @@ quint64 Workspace::openDemoModel() {
 }
 
 void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
-                           double from) {
-  job.progress(from, "reading " + file.filename().string());
+                           double from, bool partial) {
+  // partial: a snapshot of a file the profiler is still writing; no progress of its own,
+  // lengths without a finished sample skipped, and the document stays "incomplete".
+  if (!partial) job.progress(from, "reading " + file.filename().string());
   Profile p = profile_read(file);
   const ProfileMeta meta = p.meta;
   const quint64 id = job.id();
   if (!compare)
     job.deliver([this, meta, path, id] {
+      // One job resets the document once; its later snapshots replace lengths in place so
+      // the selection and the views' state survive.
+      if (profile_load_began_ == id) return;
       profile_load_began_ = id;
       profile_.begin(meta, path);
     });
@@ -119,9 +124,9 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
   size_t done = 0;
   const size_t count = p.lengths.size();
   for (auto& [n, lp] : p.lengths) {
-    if (!job.progress(from + span * (0.3 + 0.7 * static_cast<double>(done) / static_cast<double>(count)),
-                      "summarising length " + std::to_string(n)))
-      throw Cancelled();
+    const double f = from + span * (0.3 + 0.7 * static_cast<double>(done++) / static_cast<double>(count));
+    if (partial ? job.stopRequested() : !job.progress(f, "summarising length " + std::to_string(n))) throw Cancelled();
+    if (partial && lp.samples_done() == 0) continue;
     auto shared = std::make_shared<const LengthProfile>(std::move(lp));
     InfluenceSummary summary = influence_summarize(*shared, meta.num_layers, meta.num_heads);
     if (!compare) {
@@ -134,21 +139,20 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
         compare_building_->summaries[shared->length] = std::move(summary);
       });
     }
-    ++done;
   }
-  if (!compare) job.deliver([this] { profile_.finish(true); });
+  if (!compare) job.deliver([this, partial] { profile_.finish(!partial); });
   else
     job.deliver([this] {
       compare_profile_ = std::move(compare_building_);
       emit compareChanged();
     });
-  job.progress(1.0, "profile ready");
+  if (!partial) job.progress(1.0, "profile ready");
 }
 
 quint64 Workspace::loadProfileInto(JobTracker* jobs, const QString& path, bool compare) {
   const std::filesystem::path file = path.toStdString();
   return jobs->start(tr("Opening profile %1").arg(QFileInfo(path).fileName()),
-                     [this, file, path, compare](JobContext& job) { loadStages(job, file, path, compare, 0.0); });
+                     [this, file, path, compare](JobContext& job) { loadStages(job, file, path, compare, 0.0, false); });
 }
 
 quint64 Workspace::openProfile(const QString& path) { return loadProfileInto(&profile_jobs_, path, false); }

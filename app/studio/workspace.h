@@ -99,7 +99,7 @@ class Workspace : public QObject {
   quint64 loadProfileInto(JobTracker* jobs, const QString& path, bool compare);
   // Worker side of a profile load: reads the file, then delivers meta, each length, finish.
   void loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
-                  double from);
+                  double from, bool partial);
   std::shared_ptr<const LossTable> cachedTable(ProfileDataPtr profile, Granularity g);
 
   ModelDocument model_;

@@ -4,6 +4,8 @@
 #include <QThread>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 
 #include "app/studio/workspace.h"
 #include "core/profile/calib_build.h"
@@ -43,10 +45,30 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
       job.progress(0.0, "building calibration records");
       request.records = calib_build_demo(request.lengths, static_cast<int>(request.samples), 1);
     }
-    // Profiling is ~all of the work; reading the result back is the last 5%.
+    // Profiling is ~all of the work; reading the result back is the last 5%. After each
+    // finished sample (at most once a second) the file, which the profiler leaves consistent
+    // after every sample, is read back so the views fill in while the run goes on.
     const ProgressFn inner = job.progressFn();
-    profile_run(request, [&inner](double f, const std::string& m) { return inner(0.95 * f, m); });
-    loadStages(job, request.out, out, false, 0.95);
+    const double pairs = static_cast<double>(request.lengths.size() * request.samples);
+    int64_t staged = 0;
+    auto last_stage = std::chrono::steady_clock::now();
+    profile_run(request, [&](double f, const std::string& m) {
+      const auto done = static_cast<int64_t>(std::floor(f * pairs + 1e-9));
+      const auto now = std::chrono::steady_clock::now();
+      if (done > staged && done < static_cast<int64_t>(pairs) && now - last_stage >= std::chrono::seconds(1)) {
+        staged = done;
+        last_stage = now;
+        try {
+          loadStages(job, request.out, out, false, 0.0, true);
+        } catch (const Cancelled&) {
+          return false;
+        } catch (const std::exception&) {
+          // A snapshot that cannot be read now is skipped; the final read reports errors.
+        }
+      }
+      return inner(0.95 * f, m);
+    });
+    loadStages(job, request.out, out, false, 0.95, false);
   });
 }
 

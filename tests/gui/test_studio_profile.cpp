@@ -49,7 +49,7 @@ class StudioProfileTest : public QObject {
     QVERIFY2(finished.first().at(1).value<JobOutcome>() == JobOutcome::Done,
              qPrintable(finished.first().at(2).toString()));
     QVERIFY(progress.count() >= 2);
-    QCOMPARE(added.count(), 2);  // delivered length by length
+    QVERIFY(added.count() >= 2);  // delivered length by length (plus snapshots during the run)
     ProfileDataPtr data = ws.profile()->data();
     QCOMPARE(data->meta.num_layers, 2);
     QCOMPARE(data->meta.num_heads, 4);
@@ -94,12 +94,20 @@ class StudioProfileTest : public QObject {
     QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Stopped);
     qInfo("stopped after %lld ms; worst event-loop gap while profiling %lld ms", t.elapsed(), worst);
     QVERIFY2(worst <= 100, qPrintable(QString::number(worst)));
-    // Consistent: the document was not touched (no half profile), the file holds whole
-    // samples only, and a resumed run completes it.
-    QVERIFY(ws.profile()->isEmpty());
+    // Consistent: the file holds whole samples only; the document holds at most what the
+    // file holds (snapshots taken after finished samples), marked incomplete; a resumed run
+    // completes it.
     const Profile partial = profile_read(o.out.toStdString());
     QVERIFY(partial.lengths.at(1024).samples_done() >= 1);
     QVERIFY(partial.lengths.at(2048).samples_done() < 3);
+    QVERIFY(!ws.profile()->isComplete());
+    if (ProfileDataPtr data = ws.profile()->data()) {
+      for (const auto& [n, lp] : data->lengths) {
+        QVERIFY(lp->samples_done() >= 1);
+        QVERIFY(lp->samples_done() <= partial.lengths.at(n).samples_done());
+        QVERIFY(data->summaries.count(n));
+      }
+    }
     o.resume = true;
     finished.clear();
     ws.runProfile(o);
