@@ -83,6 +83,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateModelInfo);
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateActions);
   connect(ws_->profile(), &ProfileDocument::finished, this, &MainWindow::updateModelInfo);
+  connect(ws_->profile(), &ProfileDocument::lengthAdded, this, &MainWindow::updateModelInfo);
   connect(ws_->plan(), &PlanDocument::planReset, this, &MainWindow::updateModelInfo);
   connect(ws_->plan(), &PlanDocument::planReset, this, &MainWindow::updateActions);
   connect(ws_->profile(), &ProfileDocument::finished, this, &MainWindow::updateActions);

@@ -140,12 +140,16 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
       });
     }
   }
-  if (!compare) job.deliver([this, partial] { profile_.finish(!partial); });
-  else
+  // A snapshot is not an end: `finished` (which reprices the plan, and which callers wait
+  // on) comes once, from the final read or from the tracker when the run stops.
+  if (compare) {
     job.deliver([this] {
       compare_profile_ = std::move(compare_building_);
       emit compareChanged();
     });
+  } else if (!partial) {
+    job.deliver([this] { profile_.finish(true); });
+  }
   if (!partial) job.progress(1.0, "profile ready");
 }
 
