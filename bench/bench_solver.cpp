@@ -156,6 +156,12 @@ int main(int argc, char** argv) {
   k2_locked.locks.push_back({5, 7, Rule{0, 1}});
   cases.push_back(run("K=2 re-solve after locking one head", table, k2_locked, &solver_k2));
 
+  // DESIGN §7 speaks of ~50 rules: a finer grid (alpha step 256) gives 72.
+  RuleGridSpec fine_spec = default_grid_spec(lengths);
+  fine_spec.alpha_step = 256;
+  const LossTable fine = loss_table_build(mha, rule_grid(fine_spec, lengths), Granularity::head);
+  cases.push_back(run("fine grid (alpha step 256, " + std::to_string(fine.num_rules()) + " rules), cold", fine, req, nullptr));
+
   const Profile gqa = bench::synthetic_profile(32, 32, 8, lengths, 2);
   const LossTable kv_table = loss_table_build(gqa, grid, Granularity::kv_head);
   cases.push_back(run("GQA 32x8 KV heads, cold", kv_table, req, nullptr));

@@ -12,8 +12,8 @@ for t in safetensors config; do
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root" \
     "$root/tests/fuzz/fuzz_$t.cpp" "${src[@]}" -o "$out/fuzz_$t"
   mkdir -p "$root/tests/fuzz/corpus/$t" "$out/new_$t"
-  "$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=5 -rss_limit_mb=2048 \
-    "$out/new_$t" "$root/tests/fuzz/corpus/$t" 2>&1 | tail -n 5
+  (cd "$out" && "$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=5 -rss_limit_mb=2048 \
+    "$out/new_$t" "$root/tests/fuzz/corpus/$t") 2>&1 | grep -v "^#" | tail -n 40
   # Keep a minimised corpus in the repository.
   "$out/fuzz_$t" -merge=1 "$root/tests/fuzz/corpus/$t" "$out/new_$t" 2>&1 | tail -n 1
 done

@@ -3,6 +3,7 @@
 // LibTorch inside PyTorch 2.11 (CUDA) on the GPU machine.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 #include <torch/version.h>
 
 // MOA_TORCH_CUDA is set by CMake when the LibTorch found was built with CUDA
@@ -13,6 +14,11 @@
 #endif
 
 namespace moa::compat {
+
+// Autograd off for a scope (at::NoGradGuard exists in 1.13 only).
+struct NoGrad {
+  c10::AutoGradMode guard{false};
+};
 
 constexpr int torch_major = TORCH_VERSION_MAJOR;
 constexpr int torch_minor = TORCH_VERSION_MINOR;

@@ -91,7 +91,7 @@ ModelConfig config_parse(std::string_view text, const std::string& file) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
     fail_file(file, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) fail_file(file, "expected a JSON object at the top level");

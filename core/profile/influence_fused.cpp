@@ -3,6 +3,8 @@
 // backward through it gives dO at the attention output and the gradient for the layer below,
 // and influence_blocks() pools |E| from Q, K, V, O, LSE and dO. Peak memory: the saved
 // residuals plus one layer's activations; N x N is never materialised.
+#include <c10/core/GradMode.h>
+
 #include <cmath>
 
 #include "core/compat/torch_compat.h"
@@ -57,7 +59,7 @@ std::pair<at::Tensor, at::Tensor> cuda_attention_lse(const Projected& p, double 
       // fall through: the efficient kernel covers what flash does not
     }
   }
-  auto r = at::_scaled_dot_product_efficient_attention(p.q, k, v, c10::nullopt, true, 0.0, true, scale);
+  auto r = at::_scaled_dot_product_efficient_attention(p.q, k, v, std::nullopt, true, 0.0, true, scale);
   return {std::get<0>(r), std::get<1>(r).narrow(-1, 0, N)};
 }
 #endif
@@ -85,7 +87,7 @@ InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& i
   // Pass 1, no autograd: the input of every layer (and, on the CPU, O and LSE for pass 2).
   std::vector<at::Tensor> xs(L + 1), saved_o(L), saved_lse(L);
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     auto x = at::embedding(model.embed_tokens(), ids);
     for (int64_t l = 0; l < L; ++l) {
       if (tick) tick(static_cast<int>(l), "forward");

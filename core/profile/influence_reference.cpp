@@ -1,5 +1,7 @@
 // The reference profiler: attention probabilities materialised per layer, kept in the
 // autograd graph, and their gradients read back after one backward pass.
+#include <c10/core/GradMode.h>
+
 #include <cmath>
 #include <limits>
 
@@ -95,7 +97,7 @@ InfluenceResult influence_reference(const LlamaModel& model, const InfluenceInpu
   for (size_t l = 0; l < attention.probs.size(); ++l) {
     if (tick) tick(static_cast<int>(l), "backward");
     const auto& A = attention.probs[l];
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     auto G = A.grad();
     if (!G.defined()) G = at::zeros_like(A);  // no path to the loss (cannot happen in a Llama)
     auto E = influence_entries(A.detach().select(0, 0), G.select(0, 0));

@@ -178,7 +178,10 @@ Handle open_dataset(hid_t g, const std::string& name, const std::string& file, c
 
 std::string dims_text(const std::vector<hsize_t>& dims) {
   std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(dims[i]);
+  }
   return s + "]";
 }
 

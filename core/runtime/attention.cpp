@@ -32,24 +32,25 @@ at::Tensor attention_masked_chunked(const AttentionCall& c, const MaskFn& mask_f
   const int64_t B = c.q.size(0), Hq = c.q.size(1), T = c.q.size(2), D = c.q.size(3);
   const int64_t Hkv = c.k.size(1), S = c.k.size(2), G = Hq / Hkv;
   auto kf = c.k.to(at::kFloat), vf = c.v.to(at::kFloat);
-  auto out = at::empty({B, Hq, T, D}, c.q.options().dtype(at::kFloat));
+  // Out-of-place ops only: the profiler and CPU training differentiate through this.
+  std::vector<at::Tensor> outs;
   for (int64_t t0 = 0; t0 < T; t0 += chunk_rows) {
     const int64_t t1 = std::min(T, t0 + chunk_rows), n = t1 - t0;
     const int64_t s_end = std::min(S, c.q_start + t1);  // causal: later keys are never needed
     // [B, Hkv, G*n, D] x [B, Hkv, D, s_end] without expanding K/V for GQA.
     auto qc = c.q.narrow(2, t0, n).to(at::kFloat).reshape({B, Hkv, G * n, D});
-    auto scores = at::matmul(qc, kf.narrow(2, 0, s_end).transpose(-2, -1)).mul_(c.scale);
+    auto scores = at::matmul(qc, kf.narrow(2, 0, s_end).transpose(-2, -1)) * c.scale;
     scores = scores.view({B, Hq, n, s_end});
     auto m = mask_fn(c, t0, t1).narrow(-1, 0, s_end);
-    scores.masked_fill_(m.logical_not(), -std::numeric_limits<float>::infinity());
-    auto rowmax = std::get<0>(scores.max(-1, true));
-    rowmax = at::where(at::isinf(rowmax), at::zeros_like(rowmax), rowmax);  // empty rows
-    auto p = (scores - rowmax).exp_();
+    scores = scores.masked_fill(m.logical_not(), -std::numeric_limits<float>::infinity());
+    auto rowmax = std::get<0>(scores.max(-1, true)).detach();
+    rowmax = at::where(at::isinf(rowmax), at::zeros_like(rowmax), rowmax);  // rows with no key
+    auto p = (scores - rowmax).exp();
     auto denom = p.sum(-1, true);
-    p.div_(at::where(denom > 0, denom, at::ones_like(denom)));
-    auto o = at::matmul(p.view({B, Hkv, G * n, s_end}), vf.narrow(2, 0, s_end)).view({B, Hq, n, D});
-    out.narrow(2, t0, n).copy_(o);
+    p = p / at::where(denom > 0, denom, at::ones_like(denom));
+    outs.push_back(at::matmul(p.view({B, Hkv, G * n, s_end}), vf.narrow(2, 0, s_end)).view({B, Hq, n, D}));
   }
+  auto out = outs.size() == 1 ? outs[0] : at::cat(outs, 2);
   return out.to(c.q.scalar_type());
 }
 

@@ -196,3 +196,24 @@ TEST(Solver, Baselines) {
   const Plan streaming = baseline_streaming(t, req);
   EXPECT_EQ(streaming.rules[1][1], (Rule{128, 0}));
 }
+
+TEST(Solver, KvHeadPlanFromProfileShape) {
+  std::mt19937 rng(13);
+  LossTable t = random_table(rng, 2, 2);
+  t.granularity = Granularity::kv_head;
+  t.num_heads = 8;
+  t.num_kv_heads = 2;
+  SolveRequest req;
+  req.budgets = {{256, 0.8}, {512, 0.6}};
+  req.locks.push_back({1, 0, {0, 1}});
+  const SolveResult r = solve_assignment(t, req);
+  const Plan p = plan_from_assignment(t, r.assignment, req);
+  EXPECT_EQ(p.granularity, Granularity::kv_head);
+  EXPECT_EQ(p.units_per_layer(), 2);
+  EXPECT_TRUE(p.locked[1][0]);
+  EXPECT_FALSE(p.locked[0][0]);
+  EXPECT_EQ(p.head_rule(1, 3), (Rule{0, 1}));  // query heads 0..3 share KV head 0
+  EXPECT_NEAR(plan_density(p, 512), r.density.at(512), 1e-12);
+  EXPECT_LE(plan_density(p, 512), 0.6 + 1e-12);
+  EXPECT_NO_THROW(plan_validate(p, 2, 8, 2, "plan"));
+}

@@ -1,0 +1,96 @@
+// moa eval: retrieval accuracy and perplexity with dense, uniform or MoA-plan attention.
+// moa report: a comparison table (Markdown + JSON) of several eval results.
+#include <fstream>
+#include <iostream>
+
+#include "app/cli/command.h"
+#include "core/eval/eval.h"
+#include "core/plan/plan_io.h"
+#include "core/util/error.h"
+#include "core/util/files.h"
+
+namespace {
+
+moa::EvalAttention attention_from(const moa::cli::Args& args) {
+  moa::EvalAttention a;
+  const int modes = args.has("plan") + args.has("uniform") + args.has("dense");
+  if (modes > 1) throw moa::Error("choose one of --plan, --uniform, --dense");
+  if (args.has("plan")) {
+    a.mode = moa::AttentionMode::plan;
+    a.plan = moa::plan_read(args.get("plan"));
+  } else if (args.has("uniform")) {
+    a.mode = moa::AttentionMode::uniform;
+    a.density = args.get_double("uniform", 1.0);
+    if (!(a.density > 0 && a.density <= 1)) throw moa::Error("--uniform: density must be in (0, 1]");
+  }
+  return a;
+}
+
+int run_eval(const moa::cli::Args& args) {
+  args.allow_only({"model", "plan", "uniform", "dense", "data", "ppl", "out", "chat", "max-new-tokens", "device",
+                   "threads", "limit", "level-by", "quiet"});
+  moa::EvalRequest r;
+  r.model = args.get("model");
+  r.attention = attention_from(args);
+  if (!args.has("data") && !args.has("ppl")) throw moa::Error("give --data longeval.jsonl and/or --ppl text.jsonl");
+  if (args.has("data")) r.samples = moa::longeval_read_jsonl(args.get("data"));
+  if (args.has("ppl")) r.ppl = moa::ppl_read_jsonl(args.get("ppl"));
+  const long long limit = args.get_int("limit", 0);
+  if (limit > 0 && static_cast<long long>(r.samples.size()) > limit) r.samples.resize(limit);
+  r.chat = args.get("chat", "none");
+  r.max_new_tokens = static_cast<int>(args.get_int("max-new-tokens", 8));
+  r.device = args.get("device", "cpu");
+  r.threads = static_cast<int>(args.get_int("threads", 0));
+  r.level_by = args.get("level-by", "tokens") == "lines" ? moa::LevelBy::Lines : moa::LevelBy::Tokens;
+  const bool quiet = args.has("quiet");
+  auto res = moa::eval_run(r, [&](double f, const std::string& msg) {
+    if (!quiet) std::cerr << "\r[" << static_cast<int>(f * 100) << "%] " << msg << "          " << std::flush;
+    return true;
+  });
+  if (!quiet) std::cerr << "\n";
+  if (args.has("out")) moa::write_file_atomic(args.get("out"), res.to_json().dump(1) + "\n");
+  std::cout << moa::eval_compare_markdown({res});
+  return 0;
+}
+
+int run_report(const moa::cli::Args& args) {
+  args.allow_only({"in", "out"});
+  std::vector<moa::EvalResult> results;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& file : args.positional()) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(moa::read_text_file(file));
+    } catch (const nlohmann::json::exception& e) {
+      moa::fail_file(file, std::string("not valid JSON: ") + e.what());
+    }
+    moa::EvalResult r;
+    r.label = j.value("label", file);
+    r.mean_density = j.value("mean_density", 1.0);
+    if (j.contains("retrieval")) r.retrieval = moa::retrieval_report_from_json(j["retrieval"]);
+    if (j.contains("perplexity")) {
+      r.ppl = j["perplexity"].value("ppl", 0.0);
+      r.ppl_tokens = j["perplexity"].value("tokens", 0);
+    }
+    results.push_back(r);
+    all.push_back(j);
+  }
+  if (results.empty()) throw moa::Error("usage: moa report RESULT.json... [--out report.md]");
+  const std::string md = moa::eval_compare_markdown(results);
+  if (args.has("out")) {
+    moa::write_file_atomic(args.get("out"), md);
+    moa::write_file_atomic(args.get("out") + ".json", all.dump(1) + "\n");
+  }
+  std::cout << md;
+  return 0;
+}
+
+moa::cli::Register reg_eval({"eval", "retrieval accuracy and perplexity with dense, uniform or MoA attention",
+                             "--model DIR [--plan plan.json | --uniform DENSITY | --dense] --data longeval.jsonl "
+                             "[--ppl text.jsonl] [--out report.json] [--chat none|vicuna|llama3] [--limit N] "
+                             "[--max-new-tokens 8] [--device cpu|cuda] [--threads T] [--level-by tokens|lines]",
+                             run_eval, {"dense", "quiet"}});
+moa::cli::Register reg_report({"report", "compare eval results: Markdown table + combined JSON",
+                               "RESULT.json... [--out report.md]", run_report});
+
+}  // namespace

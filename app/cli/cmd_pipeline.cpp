@@ -1,0 +1,178 @@
+// moa pipeline: the README main job, headless. On the bundled demo model: calibration set
+// (the model's own task), profile, solve at each budget, evaluate dense / uniform / MoA at
+// equal density, export the plans and the report, print the table.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/cli/command.h"
+#include "core/data/demo_data.h"
+#include "core/eval/eval.h"
+#include "core/model/checkpoint.h"
+#include "core/plan/loss_table.h"
+#include "core/plan/plan_io.h"
+#include "core/profile/profile.h"
+#include "core/profile/profile_store.h"
+#include "core/solve/solve.h"
+#include "core/util/error.h"
+#include "core/util/files.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+fs::path default_model() {
+  for (fs::path p : {fs::path("resources/demo-model"), fs::path(MOA_SOURCE_DIR) / "resources/demo-model"})
+    if (fs::exists(p / "config.json")) return p;
+  throw moa::Error("no demo model found (resources/demo-model); pass --model DIR");
+}
+
+struct Stage {
+  int index, count;
+  std::string name;
+  double t0 = now();
+  Stage(int i, int n, std::string s) : index(i), count(n), name(std::move(s)) {
+    std::cout << "[" << index << "/" << count << "] " << name << "\n" << std::flush;
+  }
+  ~Stage() { std::printf("      done in %.1f s\n", now() - t0); }
+};
+
+moa::ProgressFn bar(const std::string& what) {
+  return [what, last = -1.0](double f, const std::string& msg) mutable {
+    if (f - last < 0.01 && f < 1.0) return true;
+    last = f;
+    const int w = 30, fill = static_cast<int>(f * w);
+    std::cout << "\r      " << what << " [" << std::string(fill, '#') << std::string(w - fill, '.') << "] "
+              << static_cast<int>(f * 100) << "% " << msg.substr(0, 60) << "        " << std::flush;
+    if (f >= 1.0) std::cout << "\n";
+    return true;
+  };
+}
+
+int run(const moa::cli::Args& args) {
+  args.allow_only({"model", "out", "lengths", "samples", "budgets", "eval-lengths", "eval-prompts", "threads", "seed",
+                   "ppl-records"});
+  const double t_start = now();
+  const fs::path model = args.has("model") ? fs::path(args.get("model")) : default_model();
+  const fs::path out = args.get("out", "moa-pipeline");
+  fs::create_directories(out);
+  const auto lengths_ll = moa::cli::parse_int_list(args.get("lengths", "1024,2048,4096"), "--lengths");
+  const std::vector<int64_t> lengths(lengths_ll.begin(), lengths_ll.end());
+  const auto budgets = moa::cli::parse_double_list(args.get("budgets", "0.5,0.25"), "--budgets");
+  const auto eval_ll = moa::cli::parse_int_list(args.get("eval-lengths", "2048,4096"), "--eval-lengths");
+  const int samples = static_cast<int>(args.get_int("samples", 1));
+  const int prompts = static_cast<int>(args.get_int("eval-prompts", 3));
+  const int threads = static_cast<int>(args.get_int("threads", std::max(1u, std::thread::hardware_concurrency())));
+  const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 2026));
+  const int stages = 5;
+
+  auto ck = moa::Checkpoint::open(model);
+  std::cout << "MoA pipeline on " << ck->dir().string() << " (" << ck->config().num_layers << " layers, "
+            << ck->config().num_heads << " heads / " << ck->config().num_kv_heads << " KV heads), output in "
+            << out.string() << "\n";
+
+  std::vector<moa::CalibRecord> calib;
+  {
+    Stage s(1, stages, "calibration set: the demo model's own task, " + std::to_string(samples) + " record(s) per length");
+    for (int64_t n : lengths) {
+      auto recs = moa::demo_calib_records(static_cast<size_t>(n), samples, seed + static_cast<uint64_t>(n));
+      calib.insert(calib.end(), recs.begin(), recs.end());
+    }
+    moa::calib_write_jsonl(out / "calib.jsonl", calib);
+  }
+
+  const fs::path profile_path = out / "run.moaprof.h5";
+  {
+    Stage s(2, stages, "profile attention influence at lengths " + args.get("lengths", "1024,2048,4096"));
+    moa::ProfileRequest pr;
+    pr.model_dir = model;
+    pr.records = calib;
+    pr.lengths = lengths;
+    pr.samples = samples;
+    pr.out = profile_path;
+    pr.threads = threads;
+    fs::remove(profile_path);
+    moa::profile_run(pr, bar("profile"));
+  }
+
+  std::vector<moa::Plan> plans;
+  {
+    Stage s(3, stages, "solve: one rule per KV head, mean density <= budget at every length (CBC)");
+    const moa::Profile profile = moa::profile_read(profile_path);
+    const auto table = moa::loss_table_build(profile, moa::default_rule_grid(lengths), moa::Granularity::kv_head);
+    for (double b : budgets) {
+      moa::SolveRequest req;
+      for (int64_t n : lengths) req.budgets[n] = b;
+      req.threads = threads;
+      auto res = moa::solve_assignment(table, req);
+      auto plan = moa::plan_from_assignment(table, res.assignment, req);
+      char name[32];
+      std::snprintf(name, sizeof name, "plan_%02d", static_cast<int>(std::lround(b * 100)));
+      moa::plan_write(out / (std::string(name) + ".moaplan.json"), plan, moa::PlanFormat::moa);
+      moa::plan_write(out / (std::string(name) + ".reference.json"), plan, moa::PlanFormat::reference_json);
+      moa::plan_write(out / (std::string(name) + ".csv"), plan, moa::PlanFormat::reference_csv);
+      std::printf("      budget %.2f: density", b);
+      for (auto& [n, d] : res.density) std::printf(" %lld:%.3f", static_cast<long long>(n), d);
+      std::printf("  predicted loss");
+      for (auto& [n, l] : res.loss) std::printf(" %lld:%.4g", static_cast<long long>(n), l);
+      std::printf("  (%s, %.2f s)\n", res.proven_optimal ? "optimal" : "gap <= 0.1%", res.wall_seconds);
+      plans.push_back(plan);
+    }
+  }
+
+  std::vector<moa::EvalResult> results;
+  {
+    Stage s(4, stages, "evaluate dense / uniform / MoA on fresh LongEval prompts");
+    std::vector<size_t> eval_lengths(eval_ll.begin(), eval_ll.end());
+    std::vector<double> depths;
+    for (int i = 0; i < prompts; ++i) depths.push_back(prompts == 1 ? 0.5 : static_cast<double>(i) / (prompts - 1));
+    moa::EvalRequest base;
+    base.model = model;
+    base.samples = moa::demo_eval_set(eval_lengths, depths, 1, seed + 7);
+    moa::longeval_write_jsonl(out / "longeval.jsonl", base.samples);
+    for (auto& r : moa::demo_calib_records(eval_lengths.back(), static_cast<int>(args.get_int("ppl-records", 1)), seed + 11))
+      base.ppl.push_back({"", moa::calib_prompt(r.context, r.question), r.answer});
+    base.threads = threads;
+    std::vector<moa::EvalAttention> settings(1);
+    for (size_t i = 0; i < budgets.size(); ++i) {
+      moa::EvalAttention u;
+      u.mode = moa::AttentionMode::uniform;
+      u.density = budgets[i];
+      moa::EvalAttention m;
+      m.mode = moa::AttentionMode::plan;
+      m.plan = plans[i];
+      settings.push_back(u);
+      settings.push_back(m);
+    }
+    for (const auto& a : settings) {
+      moa::EvalRequest r = base;
+      r.attention = a;
+      auto res = moa::eval_run(r, bar(a.label()));
+      moa::write_file_atomic(out / ("eval_" + res.label + ".json"), res.to_json().dump(1) + "\n");
+      results.push_back(std::move(res));
+    }
+  }
+  {
+    Stage s(5, stages, "export report");
+    const std::string md = moa::eval_compare_markdown(results);
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& r : results) all.push_back(r.to_json());
+    moa::write_file_atomic(out / "report.md", "# MoA pipeline report\n\n" + md);
+    moa::write_file_atomic(out / "report.json", all.dump(1) + "\n");
+    std::cout << "\n" << md;
+  }
+  std::printf("\nwrote %s/{calib.jsonl, run.moaprof.h5, plan_*.moaplan.json|reference.json|csv, eval_*.json, report.md, report.json}\n",
+              out.string().c_str());
+  std::printf("total %.1f s\n", now() - t_start);
+  return 0;
+}
+
+moa::cli::Register reg({"pipeline", "the main job: calibrate, profile, solve, evaluate and report on the demo model",
+                        "[--model DIR] [--out DIR] [--lengths 1024,2048,4096] [--samples 1] [--budgets 0.5,0.25] "
+                        "[--eval-lengths 2048,4096] [--eval-prompts 3] [--threads T]",
+                        run});
+
+}  // namespace

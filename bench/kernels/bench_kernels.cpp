@@ -1,0 +1,218 @@
+// Timing of the MoA kernels on the GPU (CUDA events, warm-up, median of many runs, inputs rotated
+// between two sets so repeated runs do not hit L2). Writes JSON to $OUT/kernels.json (or argv[1]).
+// FLOPs count kept (query, key) pairs x 4·D (QK^T and PV); decode bytes count the K/V slots read.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/device.cuh"
+#include "kernels/moa_cache.cuh"
+#include "kernels/moa_decode.cuh"
+#include "kernels/moa_prefill.cuh"
+#include "plans.h"
+
+using namespace moa::kernels;
+using moa::bench::BenchPlan;
+
+namespace {
+
+struct Buf {
+  void* p = nullptr;
+  explicit Buf(size_t bytes) { check_cuda(cudaMalloc(&p, bytes), "cudaMalloc"); }
+  ~Buf() { cudaFree(p); }
+  Buf(const Buf&) = delete;
+  Buf& operator=(const Buf&) = delete;
+};
+
+// Random bf16 values ±[0.5, 2) written on the device through a host staging vector.
+void fill_random(void* dst, size_t elems, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<uint16_t> host(std::min<size_t>(elems, size_t(1) << 24));
+  for (auto& x : host) x = static_cast<uint16_t>(0x3f00u + (rng() & 0xffu)) ^ static_cast<uint16_t>((rng() & 1u) << 15);  // ±[0.5, 2)
+  for (size_t off = 0; off < elems; off += host.size()) {
+    const size_t n = std::min(host.size(), elems - off);
+    check_cuda(cudaMemcpy(static_cast<uint16_t*>(dst) + off, host.data(), n * 2, cudaMemcpyHostToDevice), "fill");
+  }
+}
+
+template <typename F>
+double median_ms(F&& run, int reps) {
+  cudaEvent_t a, b;
+  check_cuda(cudaEventCreate(&a), "event");
+  check_cuda(cudaEventCreate(&b), "event");
+  for (int i = 0; i < 3; ++i) run(i);  // warm-up
+  std::vector<float> t;
+  for (int i = 0; i < reps; ++i) {
+    check_cuda(cudaEventRecord(a), "record");
+    run(i);
+    check_cuda(cudaEventRecord(b), "record");
+    check_cuda(cudaEventSynchronize(b), "sync");
+    float ms = 0;
+    check_cuda(cudaEventElapsedTime(&ms, a, b), "elapsed");
+    t.push_back(ms);
+  }
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+double copy_bandwidth_gbs() {
+  const size_t bytes = size_t(1) << 30;
+  Buf x(bytes), y(bytes);
+  check_cuda(cudaMemset(x.p, 1, bytes), "memset");
+  const double ms = median_ms([&](int) { check_cuda(cudaMemcpyAsync(y.p, x.p, bytes, cudaMemcpyDeviceToDevice), "copy"); }, 20);
+  return 2.0 * bytes / (ms * 1e-3) / 1e9;  // read + write
+}
+
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (device_count() == 0) {
+    std::fprintf(stderr, "no CUDA GPU\n");
+    return 0;
+  }
+  const char* out_dir = std::getenv("OUT");
+  const std::string path = argc > 1 ? argv[1] : std::string(out_dir ? out_dir : ".") + "/kernels.json";
+  const DeviceInfo info = device_info(0);
+  std::string json = "{\n  \"device\": \"" + info.name + "\",\n";
+  const double copy_gbs = copy_bandwidth_gbs();
+  json += "  \"copy_bandwidth_gbs\": " + std::to_string(copy_gbs) + ",\n  \"prefill\": [\n";
+  std::printf("device %s, copy bandwidth %.0f GB/s\n", info.name.c_str(), copy_gbs);
+
+  // ---- prefill: bf16, D=128, 32 q / 8 kv heads, B=1 ----
+  const int hq = 32, hkv = 8, d = 128;
+  bool first = true;
+  for (int n : {8192, 32768}) {
+    const size_t q_elems = size_t(hq) * n * d, kv_elems = size_t(hkv) * n * d;
+    Buf q0(q_elems * 2), q1(q_elems * 2), k0(kv_elems * 2), k1(kv_elems * 2), v0(kv_elems * 2), v1(kv_elems * 2),
+        o(q_elems * 2), lse(size_t(hq) * n * 4), band(hkv * 4);
+    fill_random(q0.p, q_elems, 1);
+    fill_random(q1.p, q_elems, 2);
+    fill_random(k0.p, kv_elems, 3);
+    fill_random(k1.p, kv_elems, 4);
+    fill_random(v0.p, kv_elems, 5);
+    fill_random(v1.p, kv_elems, 6);
+    for (double rho : {1.0, 0.5, 0.25}) {
+      const BenchPlan plan = moa::bench::make_plan(rho, hkv, n);
+      check_cuda(cudaMemcpy(band.p, plan.band_blocks.data(), hkv * 4, cudaMemcpyHostToDevice), "band");
+      PrefillArgs a;
+      a.k = k0.p;
+      a.out = o.p;
+      a.lse = static_cast<float*>(lse.p);
+      a.band_blocks = static_cast<const int32_t*>(band.p);
+      a.layout_heads_are_kv = true;
+      a.num_q_heads = hq;
+      a.num_kv_heads = hkv;
+      a.seq_len = n;
+      a.head_dim = d;
+      a.scale = 1.0f / std::sqrt(static_cast<float>(d));
+      const int reps = n > 16384 ? 10 : 30;
+      // Every implementation (tests check each against the reference); "ms" is the fastest.
+      std::string impl_json;
+      double ms = 1e30;
+      std::string best;
+      for (auto [impl, name] : {std::pair{PrefillImpl::mma_sync, "mma_sync"}, std::pair{PrefillImpl::wgmma, "wgmma"},
+                                std::pair{PrefillImpl::wgmma_2cta, "wgmma_2cta"}}) {
+        if (impl != PrefillImpl::mma_sync && std::getenv("MOA_BENCH_NO_WGMMA")) continue;  // tests failed there
+        a.impl = impl;
+        const double t = median_ms([&](int i) {
+          a.q = i & 1 ? q1.p : q0.p;
+          a.k = i & 1 ? k1.p : k0.p;
+          a.v = i & 1 ? v1.p : v0.p;
+          moa_prefill(a, nullptr);
+        }, reps);
+        impl_json += std::string(impl_json.empty() ? "" : ", ") + "\"" + name + "\": " + std::to_string(t);
+        std::printf("  prefill N=%d %s %s: %.3f ms\n", n, plan.name.c_str(), name, t);
+        if (t < ms) {
+          ms = t;
+          best = name;
+        }
+      }
+      double pairs = 0;
+      for (int kb : plan.band_blocks) pairs += moa::bench::kept_pairs(n, kb) * (hq / hkv);
+      const double tflops = 4.0 * d * pairs / (ms * 1e-3) / 1e12;
+      std::printf("prefill N=%-6d %-12s density %.3f work %.3f  %8.3f ms  %6.1f TFLOP/s (%s)\n", n, plan.name.c_str(),
+                  plan.density, plan.work_fraction, ms, tflops, best.c_str());
+      std::string bands;
+      for (size_t i = 0; i < plan.band_blocks.size(); ++i) bands += (i ? "," : "") + std::to_string(plan.band_blocks[i]);
+      json += std::string(first ? "" : ",\n") + "    {\"n\": " + std::to_string(n) + ", \"plan\": \"" + plan.name +
+              "\", \"rho\": " + std::to_string(rho) + ", \"density\": " + std::to_string(plan.density) +
+              ", \"work_fraction\": " + std::to_string(plan.work_fraction) + ", \"band_blocks\": [" + bands +
+              "], \"ms\": " + std::to_string(ms) + ", \"impl\": \"" + best + "\", \"impl_ms\": {" + impl_json +
+              "}, \"tflops\": " + std::to_string(tflops) + "}";
+      first = false;
+    }
+  }
+  json += "\n  ],\n  \"decode\": [\n";
+
+  // ---- decode: bf16, D=128, 32 q / 8 kv heads; spans = N * head fraction (sink included) ----
+  first = true;
+  struct DecodeCfg { int batch, n; double rho; };
+  for (const DecodeCfg c : {DecodeCfg{8, 32768, 1.0}, DecodeCfg{8, 32768, 0.5}, DecodeCfg{32, 8192, 1.0},
+                            DecodeCfg{32, 8192, 0.5}, DecodeCfg{64, 4096, 0.5}}) {
+    const auto f = moa::bench::head_fractions(c.rho);
+    std::vector<int32_t> span(hkv), offset(hkv);
+    int total = 0, max_span = 0;
+    for (int h = 0; h < hkv; ++h) {
+      span[h] = std::max(128, static_cast<int>(std::lround(f[h % f.size()] * c.n)));
+      offset[h] = total;
+      total += span[h];
+      max_span = std::max(max_span, span[h]);
+    }
+    const size_t cache_elems = size_t(c.batch) * total * d;
+    Buf kc(cache_elems * 2), vc(cache_elems * 2), q(size_t(c.batch) * hq * d * 2), o(size_t(c.batch) * hq * d * 2),
+        doff(hkv * 4), dspan(hkv * 4), dseen(size_t(c.batch) * hkv * 4);
+    fill_random(kc.p, cache_elems, 11);
+    fill_random(vc.p, cache_elems, 12);
+    fill_random(q.p, size_t(c.batch) * hq * d, 13);
+    std::vector<int32_t> seen(size_t(c.batch) * hkv, c.n);  // every span full: bytes = whole cache
+    check_cuda(cudaMemcpy(doff.p, offset.data(), hkv * 4, cudaMemcpyHostToDevice), "off");
+    check_cuda(cudaMemcpy(dspan.p, span.data(), hkv * 4, cudaMemcpyHostToDevice), "span");
+    check_cuda(cudaMemcpy(dseen.p, seen.data(), seen.size() * 4, cudaMemcpyHostToDevice), "seen");
+    DecodeArgs a;
+    a.q = q.p;
+    a.k_cache = kc.p;
+    a.v_cache = vc.p;
+    a.out = o.p;
+    a.head_offset = static_cast<const int32_t*>(doff.p);
+    a.head_span = static_cast<const int32_t*>(dspan.p);
+    a.seen = static_cast<const int32_t*>(dseen.p);
+    a.batch = c.batch;
+    a.num_q_heads = hq;
+    a.num_kv_heads = hkv;
+    a.head_dim = d;
+    a.total_slots = total;
+    a.max_span = max_span;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(d));
+    const size_t ws_bytes = moa_decode_workspace_bytes(a);
+    Buf ws(std::max<size_t>(ws_bytes, 16));
+    a.workspace = ws.p;
+    a.workspace_bytes = ws_bytes;
+    const double ms = median_ms([&](int) { moa_decode(a, nullptr); }, 50);
+    const double bytes = 2.0 * cache_elems * 2;  // K and V, every slot valid
+    const double gbs = bytes / (ms * 1e-3) / 1e9;
+    std::printf("decode  B=%-3d N=%-6d rho %.2f  cache %7.1f MB  %8.4f ms  %6.0f GB/s  %.0f%% of copy\n", c.batch, c.n,
+                c.rho, bytes / 1e6, ms, gbs, 100.0 * gbs / copy_gbs);
+    json += std::string(first ? "" : ",\n") + "    {\"batch\": " + std::to_string(c.batch) + ", \"n\": " +
+            std::to_string(c.n) + ", \"rho\": " + std::to_string(c.rho) + ", \"bytes\": " + std::to_string(bytes) +
+            ", \"ms\": " + std::to_string(ms) + ", \"gbs\": " + std::to_string(gbs) +
+            ", \"fraction_of_copy\": " + std::to_string(gbs / copy_gbs) + "}";
+    first = false;
+  }
+  json += "\n  ]\n}\n";
+  FILE* fp = std::fopen(path.c_str(), "w");
+  if (fp) {
+    std::fputs(json.c_str(), fp);
+    std::fclose(fp);
+  }
+  std::printf("wrote %s\n", path.c_str());
+  return 0;
+}

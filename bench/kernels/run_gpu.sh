@@ -1,0 +1,34 @@
+#!/bin/bash
+# One GPU-machine call: build (kernels only), GPU tests, benchmark + baselines, then
+# compute-sanitizer (memcheck, racecheck) on small cases. Run from the directory holding
+# CMakeLists.txt; logs and JSON go to $OUT. Usage: bench/kernels/run_gpu.sh [tests|bench|all]
+set -o pipefail
+what=${1:-all}
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
+B=/tmp/bk
+nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+cmake -S . -B $B -G Ninja -DMOA_KERNELS_ONLY=ON -DCMAKE_BUILD_TYPE=Release -DMOA_PTXAS_VERBOSE=ON > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
+ninja -C $B > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" "$OUT/build.log" | head -40; exit 1; }
+grep -E "registers|spill" "$OUT/build.log" | sort | uniq -c | head -20
+echo "HGMMA instructions in libmoa_kernels.a: $(cuobjdump -sass $B/kernels/libmoa_kernels.a 2>/dev/null | grep -c HGMMA)"
+if [ "$what" != bench ]; then
+  timeout 120 ctest --test-dir $B -L gpu -V > "$OUT/ctest_full.log" 2>&1
+  echo "ctest rc=$?"
+  grep -E "OK \]|FAILED \]|Passed|Failed|tests passed|FAILED|Failure|error|Expected|Which is|relative" "$OUT/ctest_full.log" | cut -c1-160 | tail -50
+  grep -q "OK \] KernelPrefill.Wgmma2CtaMatchesReference" "$OUT/ctest_full.log" || { echo "wgmma tests failed: benchmark mma_sync only"; export MOA_BENCH_NO_WGMMA=1; }
+fi
+if [ "$what" != tests ]; then
+  timeout 100 $B/bench/kernels/bench_kernels "$OUT/kernels.json" > "$OUT/bench.log" 2>&1; echo "bench rc=$?"
+  grep -v "^  prefill" "$OUT/bench.log"
+  PYTHONUNBUFFERED=1 timeout 150 python3 bench/kernels/baselines.py "$OUT/kernels.json" 2> "$OUT/baselines.err"; echo "baselines rc=$?"
+  grep -E "flex|sdpa" "$OUT/baselines.err" | cut -c1-200 | tail -12
+fi
+if [ "$what" != bench ]; then
+  export MOA_KERNEL_TEST_QUICK=1
+  for tool in memcheck racecheck; do
+    for t in test_kernel_prefill test_kernel_decode; do
+      timeout 45 compute-sanitizer --tool $tool --error-exitcode 7 $B/tests/$t > "$OUT/san_${tool}_$t.log" 2>&1
+      echo "compute-sanitizer $tool $t: rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/san_${tool}_$t.log" | tail -1)"
+    done
+  done
+fi

@@ -1,0 +1,44 @@
+#pragma once
+// MoA prefill: causal sink + band attention with a band width per head (DESIGN §4).
+//
+// Block layout (exact): 64-token blocks, nb = ceil(N/64) (the last block may be partial).
+// Query block i attends key blocks {0} ∪ [i-k+1, i] where k = band_blocks[layout head],
+// clamped here to [1, nb]; inside every kept block a key at position j is attended by the
+// query at position i only if j <= i (token-level causality). k >= nb is dense causal attention.
+//
+// Tensors (all contiguous, row-major, element type `dtype`, 16-byte aligned):
+//   q   [B, Hq,  N, D]      k, v [B, Hkv, N, D]      out [B, Hq, N, D]
+//   lse [B, Hq, N] float32 (may be null): natural-log log-sum-exp of scale * q·k over the kept keys.
+// GQA: query head h reads KV head h / (Hq / Hkv). Hq must be a multiple of Hkv.
+// band_blocks: DEVICE int32 array, one entry per layout head: Hkv entries when
+//   layout_heads_are_kv (per-KV-head plans), else Hq entries (MHA-expanded plans).
+// D in {64, 128}. Accumulation in float32. Only the kept key blocks are loaded or computed.
+#include "kernels/types.cuh"
+
+namespace moa::kernels {
+
+// Implementation: `automatic` picks wgmma on Hopper (when kPrefillAutoWgmma), else mma.sync.
+// wgmma_2cta is wgmma with registers capped for two CTAs per SM (the fastest measured, and what
+// `automatic` runs on Hopper); wgmma keeps ~140 registers at one CTA per SM. Same results.
+enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3 };
+inline constexpr bool kPrefillAutoWgmma = true;
+inline constexpr bool kPrefillAuto2Cta = true;  // measured faster (bench/kernels/NOTES.md)
+
+struct PrefillArgs {
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  void* out = nullptr;
+  float* lse = nullptr;
+  const int32_t* band_blocks = nullptr;  // device
+  bool layout_heads_are_kv = true;
+  int batch = 1, num_q_heads = 1, num_kv_heads = 1, seq_len = 0, head_dim = 128;
+  DType dtype = DType::bf16;
+  float scale = 1.0f;  // usually 1/sqrt(D)
+  PrefillImpl impl = PrefillImpl::automatic;
+};
+
+// Validates shapes (throws std::invalid_argument) and launches on `stream` (a cudaStream_t).
+void moa_prefill(const PrefillArgs& args, void* stream);
+
+}  // namespace moa::kernels

@@ -1,0 +1,137 @@
+// moa_prefill against the float64 reference on random odd shapes (ctest label gpu).
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "gpu/kernel_test_util.h"
+#include "kernels/moa_prefill.cuh"
+
+namespace moa::kernels::test {
+namespace {
+
+struct PrefillCase {
+  int batch, hq, hkv, n, d;
+  DType dtype;
+  bool kv_layout;
+  std::vector<int> bands;  // one per layout head; empty = random in [0, nb+2]
+};
+
+std::string describe(const PrefillCase& c) {
+  return "B=" + std::to_string(c.batch) + " Hq=" + std::to_string(c.hq) + " Hkv=" + std::to_string(c.hkv) +
+         " N=" + std::to_string(c.n) + " D=" + std::to_string(c.d) + " " + dtype_name(c.dtype) +
+         (c.kv_layout ? " per-kv" : " per-q");
+}
+
+void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
+  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta"};
+  SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
+  std::mt19937 rng(seed);
+  const int nb = (c.n + 63) / 64;
+  std::vector<int> bands = c.bands;
+  const int layout_heads = c.kv_layout ? c.hkv : c.hq;
+  if (bands.empty()) {
+    std::uniform_int_distribution<int> pick(0, nb + 2);  // includes 0 (clamped to 1) and > nb (dense)
+    for (int i = 0; i < layout_heads; ++i) bands.push_back(pick(rng));
+  }
+  ASSERT_EQ(static_cast<int>(bands.size()), layout_heads);
+  const size_t nq = static_cast<size_t>(c.batch) * c.hq * c.n * c.d;
+  const size_t nkv = static_cast<size_t>(c.batch) * c.hkv * c.n * c.d;
+  std::vector<double> q, k, v;
+  auto qb = random_tensor(nq, c.dtype, rng, 1.5f, q);  // amplitude > 1: some peaky rows
+  auto kb = random_tensor(nkv, c.dtype, rng, 1.0f, k);
+  auto vb = random_tensor(nkv, c.dtype, rng, 1.0f, v);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(c.d));
+
+  DeviceBuffer<uint16_t> dq(qb), dk(kb), dv(vb), dout(nq);
+  DeviceBuffer<float> dlse(static_cast<size_t>(c.batch) * c.hq * c.n);
+  std::vector<int32_t> bands32(bands.begin(), bands.end());
+  DeviceBuffer<int32_t> dband(bands32);
+  dout.poison();
+  dlse.poison();
+
+  PrefillArgs a;
+  a.q = dq.ptr;
+  a.k = dk.ptr;
+  a.v = dv.ptr;
+  a.out = dout.ptr;
+  a.lse = dlse.ptr;
+  a.band_blocks = dband.ptr;
+  a.layout_heads_are_kv = c.kv_layout;
+  a.batch = c.batch;
+  a.num_q_heads = c.hq;
+  a.num_kv_heads = c.hkv;
+  a.seq_len = c.n;
+  a.head_dim = c.d;
+  a.dtype = c.dtype;
+  a.scale = static_cast<float>(scale);
+  a.impl = impl;
+  moa_prefill(a, nullptr);
+  check_cuda(cudaDeviceSynchronize(), "prefill sync");
+
+  std::vector<double> ref_out, ref_lse;
+  ref::prefill(q, k, v, c.batch, c.hq, c.hkv, c.n, c.d, bands, c.kv_layout, scale, ref_out, ref_lse);
+  const auto out = to_double(dout.download(), c.dtype);
+  const auto lse_f = dlse.download();
+  std::vector<double> lse(lse_f.begin(), lse_f.end());
+  EXPECT_EQ(count_nan(out), 0u) << "output not fully written (or NaN)";
+  EXPECT_EQ(count_nan(lse), 0u) << "lse not fully written (or NaN)";
+  const double err = rel_error(out, ref_out);
+  EXPECT_LE(err, 1e-2) << "relative error " << err;
+  double lse_err = 0;
+  for (size_t i = 0; i < lse.size(); ++i) lse_err = std::max(lse_err, std::abs(lse[i] - ref_lse[i]));
+  EXPECT_LE(lse_err, 2e-3) << "max |lse - ref|";
+  std::printf("[prefill %-10s] %-52s rel err %.2e  lse max err %.2e\n", kImplName[static_cast<int>(impl)], describe(c).c_str(), err,
+              lse_err);
+}
+
+void check_impl(PrefillImpl impl) {
+  const std::vector<PrefillCase> cases = {
+      {2, 4, 4, 200, 64, DType::bf16, true, {1, 2, 3, 100}},      // MHA, band 1 and >= nb
+      {1, 8, 2, 333, 128, DType::bf16, false, {}},                // GQA 4, per-query-head plan
+      {2, 8, 1, 130, 128, DType::f16, true, {2}},                 // GQA 8, fp16
+      {3, 4, 1, 37, 64, DType::f16, true, {1}},                   // shorter than the sink
+      {1, 4, 1, 1, 128, DType::bf16, true, {1}},                  // a single token
+      {2, 8, 2, 320, 128, DType::bf16, true, {0, 3}},             // exact multiple of 64, band 0 -> 1
+      {1, 16, 2, 1000, 128, DType::bf16, true, {}},               // GQA 8, random bands
+      {2, 8, 8, 517, 64, DType::bf16, false, {}},                 // D=64, random per-head bands
+      {1, 8, 2, 700, 64, DType::f16, true, {1, 11}},              // D=64 fp16 GQA 4
+  };
+  // MOA_KERNEL_TEST_QUICK: the first 3 cases only (compute-sanitizer runs are ~100x slower).
+  const size_t count = std::getenv("MOA_KERNEL_TEST_QUICK") ? std::min<size_t>(3, cases.size()) : cases.size();
+  unsigned seed = 1234;
+  for (size_t i = 0; i < count; ++i, ++seed)
+    run_case(cases[i], seed, impl);
+}
+
+// One test per implementation, so a failure names the implementation (the default one is wgmma_2cta).
+TEST(KernelPrefill, MmaSyncMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::mma_sync);
+}
+TEST(KernelPrefill, WgmmaMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::wgmma);
+}
+TEST(KernelPrefill, Wgmma2CtaMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::wgmma_2cta);
+}
+TEST(KernelPrefill, AutomaticMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::automatic);
+}
+
+TEST(KernelPrefill, RejectsBadShapes) {
+  MOA_SKIP_WITHOUT_GPU();
+  PrefillArgs a;
+  a.head_dim = 96;
+  EXPECT_THROW(moa_prefill(a, nullptr), std::invalid_argument);
+  a.head_dim = 128;
+  a.num_q_heads = 6;
+  a.num_kv_heads = 4;
+  EXPECT_THROW(moa_prefill(a, nullptr), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace moa::kernels::test
