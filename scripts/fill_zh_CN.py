@@ -186,6 +186,15 @@ ZH = {
     "JSON lines (*.jsonl)": "JSON 行 (*.jsonl)",
     "Profile output": "剖析输出",
     "Profiling %1": "正在剖析 %1",
+    "Measuring retrieval accuracy": "正在测量检索准确率",
+    "Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5":
+        "%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5",
+    "Accuracy not measured: %1": "未测量准确率：%1",
+    "Measuring retrieval accuracy…": "正在测量检索准确率…",
+    "refreshing…": "正在刷新…",
+    "Measure accuracy in the background": "在后台测量准确率",
+    "Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit":
+        "在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量",
 }
 
 

@@ -206,265 +206,265 @@
         <translation>求解失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="163" />
+        <location filename="../app/studio/main_window.cpp" line="164" />
         <source>About MoA Studio</source>
         <translation>关于 MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="164" />
+        <location filename="../app/studio/main_window.cpp" line="165" />
         <source>MoA Studio %1
 Mixture of Sparse Attention: inspect attention heads, edit and solve compression plans.</source>
         <translation>MoA Studio %1
 混合稀疏注意力：查看注意力头，编辑并求解压缩方案。</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="195" />
+        <location filename="../app/studio/main_window.cpp" line="196" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="196" />
+        <location filename="../app/studio/main_window.cpp" line="197" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="197" />
+        <location filename="../app/studio/main_window.cpp" line="198" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="198" />
+        <location filename="../app/studio/main_window.cpp" line="199" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="199" />
+        <location filename="../app/studio/main_window.cpp" line="200" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="200" />
+        <location filename="../app/studio/main_window.cpp" line="201" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="201" />
+        <location filename="../app/studio/main_window.cpp" line="202" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="202" />
+        <location filename="../app/studio/main_window.cpp" line="203" />
         <source>Open &amp;Model…</source>
         <translation>打开模型(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="203" />
+        <location filename="../app/studio/main_window.cpp" line="204" />
         <source>Open &amp;Demo Model</source>
         <translation>打开演示模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="204" />
+        <location filename="../app/studio/main_window.cpp" line="205" />
         <source>Open &amp;Profile…</source>
         <translation>打开剖析(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="205" />
+        <location filename="../app/studio/main_window.cpp" line="206" />
         <source>Open P&amp;lan…</source>
         <translation>打开方案(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="206" />
+        <location filename="../app/studio/main_window.cpp" line="207" />
         <source>&amp;Save Plan</source>
         <translation>保存方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="207" />
+        <location filename="../app/studio/main_window.cpp" line="208" />
         <source>Save Plan &amp;As…</source>
         <translation>方案另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="208" />
+        <location filename="../app/studio/main_window.cpp" line="209" />
         <source>Plan in MoA Reference Format (JSON/CSV)…</source>
         <translation>MoA 参考格式方案（JSON/CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="209" />
+        <location filename="../app/studio/main_window.cpp" line="210" />
         <source>Current Figure (PNG/PDF)…</source>
         <translation>当前图表（PNG/PDF）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="210" />
+        <location filename="../app/studio/main_window.cpp" line="211" />
         <source>Head Grid Values (CSV)…</source>
         <translation>头网格数值（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="211" />
+        <location filename="../app/studio/main_window.cpp" line="212" />
         <source>Plan Table (CSV)…</source>
         <translation>方案表（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="212" />
+        <location filename="../app/studio/main_window.cpp" line="213" />
         <source>Profile (HDF5)…</source>
         <translation>剖析（HDF5）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="213" />
+        <location filename="../app/studio/main_window.cpp" line="214" />
         <source>Open Session…</source>
         <translation>打开会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="214" />
+        <location filename="../app/studio/main_window.cpp" line="215" />
         <source>Save Session…</source>
         <translation>保存会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="215" />
+        <location filename="../app/studio/main_window.cpp" line="216" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="216" />
+        <location filename="../app/studio/main_window.cpp" line="217" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="217" />
+        <location filename="../app/studio/main_window.cpp" line="218" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="218" />
+        <location filename="../app/studio/main_window.cpp" line="219" />
         <source>Lock Selected Heads</source>
         <translation>锁定所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="219" />
+        <location filename="../app/studio/main_window.cpp" line="220" />
         <source>Unlock Selected Heads</source>
         <translation>解锁所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="220" />
+        <location filename="../app/studio/main_window.cpp" line="221" />
         <source>&amp;Profile Model…</source>
         <translation>剖析模型(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="221" />
+        <location filename="../app/studio/main_window.cpp" line="222" />
         <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
         <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="222" />
+        <location filename="../app/studio/main_window.cpp" line="223" />
         <source>&amp;Solve Plan</source>
         <translation>求解方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="223" />
+        <location filename="../app/studio/main_window.cpp" line="224" />
         <source>S&amp;top Job</source>
         <translation>停止任务(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="228" />
+        <location filename="../app/studio/main_window.cpp" line="229" />
         <source>&amp;About MoA Studio</source>
         <translation>关于 MoA Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="229" />
+        <location filename="../app/studio/main_window.cpp" line="230" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="230" />
+        <location filename="../app/studio/main_window.cpp" line="231" />
         <source>Head detail</source>
         <translation>头详情</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="231" />
+        <location filename="../app/studio/main_window.cpp" line="232" />
         <source>Rule plot</source>
         <translation>规则曲线</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="232" />
+        <location filename="../app/studio/main_window.cpp" line="233" />
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="262" />
+        <location filename="../app/studio/main_window.cpp" line="263" />
         <source>%1: stopped</source>
         <translation>%1：已停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="263" />
+        <location filename="../app/studio/main_window.cpp" line="264" />
         <source>%1: failed: %2</source>
         <translation>%1：失败：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="265" />
+        <location filename="../app/studio/main_window.cpp" line="266" />
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="274" />
+        <location filename="../app/studio/main_window.cpp" line="275" />
         <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="279" />
+        <location filename="../app/studio/main_window.cpp" line="280" />
         <source>MoA Studio — %1</source>
         <translation>MoA Studio — %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="281" />
+        <location filename="../app/studio/main_window.cpp" line="282" />
         <source>&lt;b&gt;Model&lt;/b&gt; none</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="282" />
+        <location filename="../app/studio/main_window.cpp" line="283" />
         <source>MoA Studio</source>
         <translation>MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="286" />
+        <location filename="../app/studio/main_window.cpp" line="287" />
         <source>%1 (%2 samples)</source>
         <translation>%1（%2 个样本）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="287" />
+        <location filename="../app/studio/main_window.cpp" line="288" />
         <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="289" />
+        <location filename="../app/studio/main_window.cpp" line="290" />
         <source> — incomplete</source>
         <translation> — 不完整</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="291" />
+        <location filename="../app/studio/main_window.cpp" line="292" />
         <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="295" />
+        <location filename="../app/studio/main_window.cpp" line="296" />
         <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="296" />
+        <location filename="../app/studio/main_window.cpp" line="297" />
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="299" />
+        <location filename="../app/studio/main_window.cpp" line="300" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="317" />
+        <location filename="../app/studio/main_window.cpp" line="318" />
         <location filename="../app/studio/main_window_files.cpp" line="93" />
         <source>Cannot profile</source>
         <translation>无法剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="327" />
+        <location filename="../app/studio/main_window.cpp" line="328" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
     </message>
@@ -637,47 +637,78 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="82" />
+        <location filename="../app/studio/plan_editor.cpp" line="99" />
+        <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
+        <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="106" />
+        <location filename="../app/studio/plan_editor.cpp" line="126" />
+        <source>Accuracy not measured: %1</source>
+        <translation>未测量准确率：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="117" />
+        <source>Measuring retrieval accuracy…</source>
+        <translation>正在测量检索准确率…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="118" />
+        <source>refreshing…</source>
+        <translation>正在刷新…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="131" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="83" />
+        <location filename="../app/studio/plan_editor.cpp" line="132" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="84" />
+        <location filename="../app/studio/plan_editor.cpp" line="133" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="85" />
+        <location filename="../app/studio/plan_editor.cpp" line="134" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="86" />
+        <location filename="../app/studio/plan_editor.cpp" line="135" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="87" />
+        <location filename="../app/studio/plan_editor.cpp" line="136" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="88" />
+        <location filename="../app/studio/plan_editor.cpp" line="137" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="105" />
+        <location filename="../app/studio/plan_editor.cpp" line="138" />
+        <source>Measure accuracy in the background</source>
+        <translation>在后台测量准确率</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="139" />
+        <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
+        <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="156" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="105" />
+        <location filename="../app/studio/plan_editor.cpp" line="156" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -873,22 +904,22 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>未能打开比较剖析：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="67" />
+        <location filename="../app/studio/workspace.cpp" line="68" />
         <source>Opening model %1</source>
         <translation>正在打开模型 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="82" />
+        <location filename="../app/studio/workspace.cpp" line="83" />
         <source>Demo model not bundled: using a random tiny checkpoint in %1</source>
         <translation>未附带演示模型：改用 %1 中的随机微型检查点</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="83" />
+        <location filename="../app/studio/workspace.cpp" line="84" />
         <source>Preparing a random tiny model</source>
         <translation>正在准备随机微型模型</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="150" />
+        <location filename="../app/studio/workspace.cpp" line="159" />
         <source>Opening profile %1</source>
         <translation>正在打开剖析 %1</translation>
     </message>
@@ -913,9 +944,14 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>求解用时 %1 秒（%2）</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_profile.cpp" line="39" />
+        <location filename="../app/studio/workspace_profile.cpp" line="41" />
         <source>Profiling %1</source>
         <translation>正在剖析 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_accuracy.cpp" line="33" />
+        <source>Measuring retrieval accuracy</source>
+        <translation>正在测量检索准确率</translation>
     </message>
 </context>
 </TS>

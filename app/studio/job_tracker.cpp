@@ -66,8 +66,9 @@ quint64 JobTracker::start(const QString& title, Work work) {
     JobOutcome outcome = JobOutcome::Done;
     QString message;
     try {
+      // A job that ran to its end is Done even if Stop came late: everything it delivered
+      // is in place. Stopped means the core gave up part-way (Cancelled).
       work(context);
-      if (stop_flag->load()) outcome = JobOutcome::Stopped;
     } catch (const moa::Cancelled&) {
       outcome = JobOutcome::Stopped;
     } catch (const std::exception& e) {

@@ -72,7 +72,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(stop_);
   connect(stop_, &QPushButton::clicked, this, [this] {
-    for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs()}) jobs->stop();
+    for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs(), ws_->accuracyJobs()}) jobs->stop();
   });
 
   createActions();

@@ -1,6 +1,8 @@
 #include "app/studio/plan_editor.h"
 
+#include <QCheckBox>
 #include <QEvent>
+#include <QTimer>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -39,6 +41,16 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   lock_ = new QPushButton(this);
   unlock_ = new QPushButton(this);
   resolve_ = new QPushButton(this);
+  measure_ = new QCheckBox(this);
+  measure_->setChecked(true);
+  accuracy_ = new QLabel(this);
+  // Edits come in bursts (typing, undo runs): measure once they pause.
+  accuracy_delay_ = new QTimer(this);
+  accuracy_delay_->setSingleShot(true);
+  accuracy_delay_->setInterval(1200);
+  auto* accuracy_row = new QHBoxLayout;
+  accuracy_row->addWidget(measure_);
+  accuracy_row->addWidget(accuracy_, 1);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(lock_);
   buttons->addWidget(unlock_);
@@ -59,6 +71,7 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(summary_title_);
   layout->addWidget(summary_);
+  layout->addLayout(accuracy_row);
   layout->addLayout(buttons);
   layout->addWidget(table_, 1);
   retranslate();
@@ -76,6 +89,42 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   });
   connect(ws_, &Workspace::currentHeadChanged, this, &PlanEditor::syncSelectionFromHead);
   connect(ws_->plan(), &PlanDocument::planReset, this, &PlanEditor::syncSelectionFromHead);
+  for (auto signal : {&PlanDocument::planReset, &PlanDocument::rulesChanged})
+    connect(ws_->plan(), signal, this, &PlanEditor::scheduleAccuracy);
+  connect(ws_->plan(), &PlanDocument::unitChanged, this, &PlanEditor::scheduleAccuracy);
+  connect(ws_->model(), &ModelDocument::changed, this, &PlanEditor::scheduleAccuracy);
+  connect(measure_, &QCheckBox::toggled, this, &PlanEditor::scheduleAccuracy);
+  connect(accuracy_delay_, &QTimer::timeout, this, &PlanEditor::startAccuracy);
+  connect(ws_, &Workspace::accuracyMeasured, this, [this](qint64 length, int correct, int total, double density) {
+    accuracy_text_ = tr("Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5")
+                         .arg(length).arg(correct).arg(total)
+                         .arg(total ? 100.0 * correct / total : 0.0, 0, 'f', 0)
+                         .arg(density, 0, 'f', 3);
+    accuracy_->setText(accuracy_text_);
+  });
+  connect(ws_->accuracyJobs(), &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
+    if (outcome == JobOutcome::Failed) accuracy_->setText(tr("Accuracy not measured: %1").arg(text));
+  });
+}
+
+void PlanEditor::scheduleAccuracy() {
+  if (!measure_->isChecked() || !ws_->plan()->hasPlan() || !ws_->model()->checkpoint()) {
+    accuracy_delay_->stop();
+    ws_->accuracyJobs()->stop();
+    if (!measure_->isChecked()) accuracy_->setText(QString());
+    return;
+  }
+  accuracy_->setText(accuracy_text_.isEmpty() ? tr("Measuring retrieval accuracy…")
+                                              : accuracy_text_ + QStringLiteral(" — ") + tr("refreshing…"));
+  accuracy_delay_->start();
+}
+
+void PlanEditor::startAccuracy() {
+  try {
+    ws_->measureAccuracy();
+  } catch (const std::exception& e) {
+    accuracy_->setText(tr("Accuracy not measured: %1").arg(QString::fromStdString(e.what())));
+  }
 }
 
 void PlanEditor::retranslate() {
@@ -86,6 +135,8 @@ void PlanEditor::retranslate() {
   lock_->setToolTip(tr("Keep the selected heads' rules when re-solving"));
   unlock_->setText(tr("Unlock"));
   resolve_->setText(tr("Re-solve"));
+  measure_->setText(tr("Measure accuracy in the background"));
+  measure_->setToolTip(tr("Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit"));
   table_model_->retranslate();
   summary_model_->retranslate();
 }

@@ -3,7 +3,9 @@
 // below (sortable, edit in place), lock/unlock and re-solve buttons.
 #include <QWidget>
 
+class QCheckBox;
 class QLabel;
+class QTimer;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
@@ -35,6 +37,8 @@ class PlanEditor : public QWidget {
  private:
   void retranslate();
   void syncSelectionFromHead();
+  void scheduleAccuracy();
+  void startAccuracy();
 
   Workspace* ws_;
   PlanTableModel* table_model_;
@@ -48,6 +52,10 @@ class PlanEditor : public QWidget {
   QPushButton* lock_;
   QPushButton* unlock_;
   QPushButton* resolve_;
+  QCheckBox* measure_;
+  QLabel* accuracy_;
+  QTimer* accuracy_delay_;
+  QString accuracy_text_;  // last result, kept while a new measurement runs
 };
 
 }  // namespace moa::studio

@@ -31,6 +31,12 @@ struct ProfileOptions {
   bool resume = false;           // continue a stopped run in `out`
 };
 
+struct AccuracyOptions {
+  int64_t length = 0;  // prompt length in tokens; 0: the longest profiled length (<= model context)
+  int prompts = 4;     // answer depths spread evenly through the context
+  uint64_t seed = 7;
+};
+
 struct SolveOptions {
   int max_rules_per_layer = 2;  // K of DESIGN §4 (the paper's 2)
   double min_fraction = 0.0;
@@ -49,6 +55,7 @@ class Workspace : public QObject {
   JobTracker* modelJobs() { return &model_jobs_; }
   JobTracker* profileJobs() { return &profile_jobs_; }
   JobTracker* solveJobs() { return &solve_jobs_; }
+  JobTracker* accuracyJobs() { return &accuracy_jobs_; }
 
   // Jobs; each returns its id. Results land in the documents in stages.
   quint64 openModel(const QString& dir, const QString& note = QString());
@@ -64,6 +71,10 @@ class Workspace : public QObject {
   // Solves with the current plan's budgets and locks (or 50% density at every profiled
   // length for a first plan). Needs a profile.
   quint64 solve(const SolveOptions& options = {});
+  // Measured retrieval accuracy of the current plan on a few fresh prompts of the demo task
+  // (core eval_run, truly sparse attention as the plan says): the live preview's second,
+  // slower half. Each call supersedes the previous measurement.
+  quint64 measureAccuracy(const AccuracyOptions& options = {});
   // Plans open synchronously (small JSON/CSV); throws moa::Error with the file name.
   void openPlan(const QString& path);
   void savePlan(const QString& path);
@@ -94,6 +105,8 @@ class Workspace : public QObject {
   void compareChanged();
   void message(const QString& text);  // one-line notes for the status bar
   void solveFailed(const QString& text);
+  // Result of measureAccuracy (only for the current measurement).
+  void accuracyMeasured(qint64 length, int correct, int total, double density);
 
  private:
   quint64 loadProfileInto(JobTracker* jobs, const QString& path, bool compare);
@@ -109,6 +122,7 @@ class Workspace : public QObject {
   JobTracker profile_jobs_;
   JobTracker solve_jobs_;
   JobTracker compare_jobs_;
+  JobTracker accuracy_jobs_;
   ProfileDataPtr compare_profile_;
   std::shared_ptr<ProfileData> compare_building_;
   std::optional<Plan> compare_plan_;

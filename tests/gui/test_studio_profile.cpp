@@ -115,6 +115,38 @@ class StudioProfileTest : public QObject {
     QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Done);
     QCOMPARE(ws.profile()->data()->lengths.at(2048)->samples_done(), int64_t(3));
   }
+
+  void accuracyOfAPlanOnTheDemoModel() {
+    const QString demo = Workspace::demoModelDir();
+    if (demo.isEmpty()) QSKIP("no demo model in this checkout");
+    Workspace ws;
+    QSignalSpy opened(ws.modelJobs(), &JobTracker::finished);
+    ws.openModel(demo);
+    QVERIFY(opened.wait(20000));
+    const ModelConfig& c = ws.model()->checkpoint()->config();
+    // Dense as a plan (every band as wide as the input): the demo model answers its own task.
+    Plan plan;
+    plan.granularity = Granularity::kv_head;
+    plan.num_layers = static_cast<int>(c.num_layers);
+    plan.num_heads = static_cast<int>(c.num_heads);
+    plan.num_kv_heads = static_cast<int>(c.num_kv_heads);
+    plan.rules.assign(plan.num_layers, std::vector<Rule>(plan.num_kv_heads, Rule{0, 1.0}));
+    plan.budgets = {{1024, 1.0}};
+    ws.plan()->setPlan(plan, QString());
+    QSignalSpy measured(&ws, &Workspace::accuracyMeasured);
+    QSignalSpy finished(ws.accuracyJobs(), &JobTracker::finished);
+    AccuracyOptions options;
+    options.length = 1024;
+    options.prompts = 2;
+    ws.measureAccuracy(options);
+    QVERIFY(finished.wait(120000));
+    QVERIFY2(finished.first().at(1).value<JobOutcome>() == JobOutcome::Done, qPrintable(finished.first().at(2).toString()));
+    QCOMPARE(measured.count(), 1);
+    QCOMPARE(measured.first().at(0).toLongLong(), qint64(1024));
+    QCOMPARE(measured.first().at(2).toInt(), 2);
+    QVERIFY(measured.first().at(1).toInt() >= 1);
+    QVERIFY(measured.first().at(3).toDouble() > 0.9);  // dense: (nearly) every block attended
+  }
 };
 
 QTEST_MAIN(StudioProfileTest)
