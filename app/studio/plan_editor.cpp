@@ -96,11 +96,8 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   connect(measure_, &QCheckBox::toggled, this, &PlanEditor::scheduleAccuracy);
   connect(accuracy_delay_, &QTimer::timeout, this, &PlanEditor::startAccuracy);
   connect(ws_, &Workspace::accuracyMeasured, this, [this](qint64 length, int correct, int total, double density) {
-    accuracy_text_ = tr("Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5")
-                         .arg(length).arg(correct).arg(total)
-                         .arg(total ? 100.0 * correct / total : 0.0, 0, 'f', 0)
-                         .arg(density, 0, 'f', 3);
-    accuracy_->setText(accuracy_text_);
+    accuracy_last_ = {length, correct, total, density};
+    accuracy_->setText(accuracyText());
   });
   connect(ws_->accuracyJobs(), &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
     if (outcome == JobOutcome::Failed) accuracy_->setText(tr("Accuracy not measured: %1").arg(text));
@@ -114,9 +111,17 @@ void PlanEditor::scheduleAccuracy() {
     if (!measure_->isChecked()) accuracy_->setText(QString());
     return;
   }
-  accuracy_->setText(accuracy_text_.isEmpty() ? tr("Measuring retrieval accuracy…")
-                                              : accuracy_text_ + QStringLiteral(" — ") + tr("refreshing…"));
+  accuracy_->setText(accuracy_last_.total == 0 ? tr("Measuring retrieval accuracy…")
+                                               : accuracyText() + QStringLiteral(" — ") + tr("refreshing…"));
   accuracy_delay_->start();
+}
+
+QString PlanEditor::accuracyText() const {
+  const Accuracy& a = accuracy_last_;
+  return tr("Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5")
+      .arg(a.length).arg(a.correct).arg(a.total)
+      .arg(a.total ? 100.0 * a.correct / a.total : 0.0, 0, 'f', 0)
+      .arg(a.density, 0, 'f', 3);
 }
 
 void PlanEditor::startAccuracy() {
@@ -139,6 +144,7 @@ void PlanEditor::retranslate() {
   measure_->setToolTip(tr("Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit"));
   table_model_->retranslate();
   summary_model_->retranslate();
+  if (accuracy_last_.total > 0 && !ws_->accuracyJobs()->isRunning()) accuracy_->setText(accuracyText());
 }
 
 void PlanEditor::changeEvent(QEvent* event) {

@@ -55,7 +55,13 @@ class PlanEditor : public QWidget {
   QCheckBox* measure_;
   QLabel* accuracy_;
   QTimer* accuracy_delay_;
-  QString accuracy_text_;  // last result, kept while a new measurement runs
+  // Last measurement, kept (and re-rendered in the current language) while a new one runs.
+  struct Accuracy {
+    qint64 length = 0;
+    int correct = 0, total = 0;
+    double density = 0.0;
+  } accuracy_last_;
+  QString accuracyText() const;
 };
 
 }  // namespace moa::studio

@@ -151,6 +151,8 @@ int main(int argc, char** argv) {
   ws->setSelectedHeads(heads);
   w.headGrid()->setMetric(GridMetric::PredictedLoss);
   w.tabs()->setCurrentWidget(w.rulePlot());
+  // The measured accuracy of the edited plan arrives in the background (a few seconds).
+  wait_for(ws, SIGNAL(accuracyMeasured(qint64, int, int, double)), 180000);
   shot(&w, out, "05-edit-and-rule-plot.png");
 
   // 5. Compare the edited plan with the solver's.
