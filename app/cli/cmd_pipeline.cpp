@@ -12,6 +12,7 @@
 #include "core/model/checkpoint.h"
 #include "core/plan/loss_table.h"
 #include "core/plan/plan_io.h"
+#include "core/profile/calib_build.h"
 #include "core/profile/profile.h"
 #include "core/profile/profile_store.h"
 #include "core/solve/solve.h"
@@ -78,7 +79,9 @@ int run(const moa::cli::Args& args) {
   {
     Stage s(1, stages, "calibration set: the demo model's own task, " + std::to_string(samples) + " record(s) per length");
     for (int64_t n : lengths) {
-      auto recs = moa::demo_calib_records(static_cast<size_t>(n), samples, seed + static_cast<uint64_t>(n));
+      // calib_build_demo: the same records, filled to exactly n tokens with their token ids
+      // (the profiler refuses records shorter than the length).
+      auto recs = moa::calib_build_demo({n}, samples, seed + static_cast<uint64_t>(n));
       calib.insert(calib.end(), recs.begin(), recs.end());
     }
     moa::calib_write_jsonl(out / "calib.jsonl", calib);

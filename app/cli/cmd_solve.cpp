@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "core/data/demo_data.h"
+#include "core/eval/eval.h"
 #include "core/plan/plan_io.h"
 #include "core/profile/profile_store.h"
 #include "core/solve/solve.h"
@@ -17,7 +19,8 @@ using moa::cli::Args;
 
 const std::vector<std::string> kSolveOptions = {
     "profile", "budget", "max-rules-per-layer", "lock", "granularity", "min-fraction", "gap",
-    "time-limit", "threads", "alpha-step", "betas", "baseline", "out", "format", "points", "out-dir"};
+    "time-limit", "threads", "alpha-step", "betas", "baseline", "out", "format", "points", "out-dir",
+    "validate-model", "validate-data", "validate-demo-length", "validate-records", "select-out"};
 
 // "L:H=alpha,beta" with H a query head; kv_head plans lock the head's KV group.
 moa::RuleLock parse_lock(const std::string& text, const moa::LossTable& table, int group) {
@@ -149,6 +152,38 @@ int run_plans(const Args& args) {
   std::printf("%zu Pareto plans (epsilon-constraint, %d levels per capped length)\n", front.size(), points);
   print_lengths_header(s.table);
   for (size_t i = 0; i < front.size(); ++i) print_plan_row(std::to_string(i), front[i], s.table);
+  if (args.has("validate-model")) {
+    // Plan selection by validation (DESIGN §4): the real answer loss of the model running each
+    // plan's sparse attention, on records longer than any profiled length.
+    moa::EvalRequest v;
+    v.model = args.get("validate-model");
+    if (args.has("validate-data")) {
+      v.ppl = moa::ppl_read_jsonl(args.get("validate-data"));
+    } else {
+      const int64_t len = args.get_int("validate-demo-length", 2 * s.table.lengths.back());
+      for (auto& r : moa::demo_calib_records(static_cast<size_t>(len), static_cast<int>(args.get_int("validate-records", 2)), 99))
+        v.ppl.push_back({"", moa::calib_prompt(r.context, r.question), r.answer});
+    }
+    std::vector<double> losses(front.size());
+    const size_t best = moa::select_plan(front, [&](const moa::Plan& p) {
+      moa::EvalRequest r = v;
+      r.attention.mode = moa::AttentionMode::plan;
+      r.attention.plan = p;
+      const double nll = moa::eval_run(r).nll;
+      const size_t i = &p - front.data();
+      if (i < losses.size()) losses[i] = nll;
+      std::printf("  plan %zu: validation answer loss %.5f nats/token\n", i, nll);
+      return nll;
+    });
+    std::printf("selected plan %zu (lowest validation loss %.5f)\n", best, losses[best]);
+    if (args.has("select-out")) {
+      moa::Plan p = front[best];
+      p.provenance["selected_by"] = "validation answer loss " + std::to_string(losses[best]);
+      p.provenance["profile"] = args.get("profile");
+      moa::plan_write(args.get("select-out"), p, moa::plan_format_from_path(args.get("select-out")));
+      std::printf("wrote %s\n", args.get("select-out").c_str());
+    }
+  }
   if (args.has("out-dir")) {
     const std::filesystem::path dir = args.get("out-dir");
     std::filesystem::create_directories(dir);

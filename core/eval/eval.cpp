@@ -12,6 +12,7 @@
 #include "core/model/llama.h"
 #include "core/model/tokenizer.h"
 #include "core/plan/rule.h"
+#include "core/profile/profile_store.h"
 #include "core/runtime/generate.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
@@ -38,12 +39,13 @@ std::string EvalAttention::label() const {
 std::vector<std::vector<int64_t>> eval_band_blocks(const EvalAttention& a, int num_layers, int num_heads,
                                                    int64_t total) {
   if (a.mode == AttentionMode::dense) return {};
+  // Rules are defined on whole 64-token blocks: a partial last block counts as a block.
+  const int64_t nb = (total + kBlockSize - 1) / kBlockSize;
   if (a.mode == AttentionMode::plan) {
     if (!a.plan) throw Error("eval: plan mode without a plan");
-    return plan_band_blocks(*a.plan, total);
+    return plan_band_blocks(*a.plan, nb * kBlockSize);
   }
   // Uniform: sink + band whose attended blocks are the density's share of the sequence.
-  const int64_t nb = length_blocks(total);
   const int64_t k = std::clamp<int64_t>(static_cast<int64_t>(std::llround(a.density * nb)) - 1, 1, nb);
   return std::vector<std::vector<int64_t>>(num_layers, std::vector<int64_t>(num_heads, k));
 }
@@ -74,7 +76,7 @@ std::vector<int64_t> stop_ids_of(const fs::path& dir, const ModelConfig& config)
 // Density actually attended: mean over heads of the last query block's attended blocks / nb.
 double attended_density(const std::vector<std::vector<int64_t>>& band, int64_t total) {
   if (band.empty()) return 1.0;
-  const int64_t nb = length_blocks(total);
+  const int64_t nb = (total + kBlockSize - 1) / kBlockSize;
   double sum = 0;
   size_t n = 0;
   for (const auto& layer : band)
@@ -120,10 +122,13 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
     const auto& s = r.samples[i];
     const auto ids32 = tok.encode(apply_chat_template(chat, s.prompt), true);
     const std::vector<int64_t> ids(ids32.begin(), ids32.end());
-    const int64_t total = static_cast<int64_t>(ids.size()) + r.max_new_tokens;
-    if (total > c.max_position_embeddings)
-      throw Error("eval: prompt " + std::to_string(i) + " needs " + std::to_string(total) + " positions; the model has " +
-                  std::to_string(c.max_position_embeddings));
+    // New tokens are capped by the context: the answer must fit in max_position_embeddings.
+    const int64_t room = c.max_position_embeddings - static_cast<int64_t>(ids.size());
+    if (room < 1)
+      throw Error("eval: prompt " + std::to_string(i) + " has " + std::to_string(ids.size()) +
+                  " tokens, no room to answer within the model's " + std::to_string(c.max_position_embeddings) + " positions");
+    gopt.max_new_tokens = std::min<int64_t>(r.max_new_tokens, room);
+    const int64_t total = static_cast<int64_t>(ids.size()) + gopt.max_new_tokens;
     auto attention = backend_for(r.attention, c, total);
     density_sum += attended_density(eval_band_blocks(r.attention, static_cast<int>(c.num_layers), static_cast<int>(c.num_heads), total), total);
     auto out = generate_greedy(model, {ids}, *attention, gopt);

@@ -146,6 +146,7 @@ InfluenceResult influence_fused(const LlamaModel& model, const InfluenceInput& i
       ((p.q * cast(blocks.dq)).sum() + (p.k * cast(blocks.dk)).sum() + (p.v * cast(blocks.dv)).sum()).backward();
       saved_o[l] = saved_lse[l] = at::Tensor();
     }
+    if (tick) tick(static_cast<int>(l), "backward");  // the layer's backward is done: a cancel point
     if (blocks.pooled.defined()) r.pooled[l].copy_(blocks.pooled.cpu());
     dx = x.grad();
     xs[l] = at::Tensor();

@@ -126,6 +126,7 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
         report(progress, base + step * within, what + ": " + phase + " layer " + std::to_string(layer + 1));
       };
       const InfluenceResult r = reference ? influence_reference(model, in, false, tick) : influence_fused(model, in, tick);
+      report(progress, base + step, what + ": writing " + req.out.filename().string());
       const auto pooled = r.pooled.contiguous();
       writer.add_sample(n, static_cast<int64_t>(job.record), r.loss,
                         std::vector<float>(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel()));

@@ -58,40 +58,40 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
 
 TEST(InfluenceReference, PredictsTheLossChangeOfMaskingOneEntry) {
   for (uint64_t seed : {1, 4}) {
-  auto ck = moa::Checkpoint::open(write_tiny(seed, 0.1));
-  moa::LlamaModel model(ck, at::kCPU, at::kDouble);
-  std::mt19937_64 rng(seed);
-  moa::InfluenceInput in;
-  const int64_t N = 160;
-  for (int64_t t = 0; t < N; ++t) in.ids.push_back(static_cast<int64_t>(rng() % ck->config().vocab_size));
-  in.answer_begin = N - 12;
-  in.answer_end = N;
-  const auto r = moa::influence_reference(model, in, true, {});
-  const double base = naive_answer_loss(*ck, in, -1, -1, -1, -1);
-  EXPECT_NEAR(r.loss, base, 1e-6 * std::abs(base));
-  ASSERT_EQ(r.entries.size(), 2u);
+    auto ck = moa::Checkpoint::open(write_tiny(seed, 0.1));
+    moa::LlamaModel model(ck, at::kCPU, at::kDouble);
+    std::mt19937_64 rng(seed);
+    moa::InfluenceInput in;
+    const int64_t N = 160;
+    for (int64_t t = 0; t < N; ++t) in.ids.push_back(static_cast<int64_t>(rng() % ck->config().vocab_size));
+    in.answer_begin = N - 12;
+    in.answer_end = N;
+    const auto r = moa::influence_reference(model, in, true, {});
+    const double base = naive_answer_loss(*ck, in, -1, -1, -1, -1);
+    EXPECT_NEAR(r.loss, base, 1e-6 * std::abs(base));  // float32 rotary tables, as transformers
+    ASSERT_EQ(r.entries.size(), 2u);
 
-  // 200 random causal entries in rows >= 64. A first-order estimate needs masking one entry to
-  // be a small change of its row; in the first rows (2, 3, ... entries) it removes a large share
-  // of the mass and the second-order terms dominate (measured: correlation 0.4-0.99 when rows
-  // 1..63 are included, 0.997-0.9998 without, over 5 seeds).
-  const auto& c = ck->config();
-  std::vector<double> predicted, measured;
-  while (predicted.size() < 200) {
-    const int64_t l = rng() % c.num_layers, h = rng() % c.num_heads, i = 64 + rng() % (N - 64), j = rng() % (i + 1);
-    predicted.push_back(r.entries[l][h][i][j].item<double>());
-    measured.push_back(naive_answer_loss(*ck, in, l, h, i, j) - base);
-  }
-  const double rho = pearson(predicted, measured);
-  std::cout << "pearson(E, real loss change) over 200 entries = " << rho << "\n";
-  EXPECT_GE(rho, 0.99);
-  // Pooled blocks: sums of |E| per 64x64 block, upper triangle zero, lower triangle positive.
-  ASSERT_EQ(r.pooled.sizes(), (at::IntArrayRef{2, 4, 3, 3}));
-  EXPECT_EQ(r.pooled.select(2, 0).select(2, 1).abs().max().item<float>(), 0.0f);
-  EXPECT_EQ(r.pooled.select(2, 1).select(2, 2).abs().max().item<float>(), 0.0f);
-  EXPECT_GT(r.pooled.select(2, 2).select(2, 0).min().item<float>(), 0.0f);
-  const double block_sum = r.entries[1][2].narrow(0, 128, 32).narrow(1, 0, 64).abs().sum().item<double>();
-  EXPECT_NEAR(r.pooled[1][2][2][0].item<float>(), block_sum, 1e-5 * block_sum);
+    // 200 random causal entries in rows >= 64. A first-order estimate needs masking one entry to
+    // be a small change of its row; in the first rows (2, 3, ... entries) it removes a large share
+    // of the mass and the second-order terms dominate (measured: correlation 0.4-0.99 when rows
+    // 1..63 are included, 0.997-0.9998 without, over 5 seeds).
+    const auto& c = ck->config();
+    std::vector<double> predicted, measured;
+    while (predicted.size() < 200) {
+      const int64_t l = rng() % c.num_layers, h = rng() % c.num_heads, i = 64 + rng() % (N - 64), j = rng() % (i + 1);
+      predicted.push_back(r.entries[l][h][i][j].item<double>());
+      measured.push_back(naive_answer_loss(*ck, in, l, h, i, j) - base);
+    }
+    const double rho = pearson(predicted, measured);
+    std::cout << "pearson(E, real loss change) over 200 entries = " << rho << "\n";
+    EXPECT_GE(rho, 0.99);
+    // Pooled blocks: sums of |E| per 64x64 block, upper triangle zero, lower triangle positive.
+    ASSERT_EQ(r.pooled.sizes(), (at::IntArrayRef{2, 4, 3, 3}));
+    EXPECT_EQ(r.pooled.select(2, 0).select(2, 1).abs().max().item<float>(), 0.0f);
+    EXPECT_EQ(r.pooled.select(2, 1).select(2, 2).abs().max().item<float>(), 0.0f);
+    EXPECT_GT(r.pooled.select(2, 2).select(2, 0).min().item<float>(), 0.0f);
+    const double block_sum = r.entries[1][2].narrow(0, 128, 32).narrow(1, 0, 64).abs().sum().item<double>();
+    EXPECT_NEAR(r.pooled[1][2][2][0].item<float>(), block_sum, 1e-5 * block_sum);
   }
 }
 

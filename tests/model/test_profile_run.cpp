@@ -102,14 +102,18 @@ TEST(ProfileRun, CancelsWithinASecond) {
   auto last = std::chrono::steady_clock::now();
   double max_gap = 0;
   int calls = 0;
-  moa::profile_run(r, [&](double, const std::string&) {
+  std::string prev, gap_at;
+  moa::profile_run(r, [&](double, const std::string& msg) {
     const auto t = std::chrono::steady_clock::now();
-    max_gap = std::max(max_gap, std::chrono::duration<double>(t - last).count());
+    const double gap = std::chrono::duration<double>(t - last).count();
+    if (gap > max_gap) gap_at = "'" + prev + "' -> '" + msg + "'";
+    max_gap = std::max(max_gap, gap);
+    prev = msg;
     last = t;
     ++calls;
     return true;
   });
-  std::cout << calls << " progress calls, longest gap " << max_gap << " s\n";
+  std::cout << calls << " progress calls, longest gap " << max_gap << " s, " << gap_at << "\n";
   EXPECT_LT(max_gap, 1.0);
   int seen = 0;
   r.out = scratch() / "cancel2.moaprof.h5";
@@ -138,4 +142,50 @@ TEST(ProfileRun, ClearErrors) {
   r = request("errors.moaprof.h5");
   r.samples = 4;
   EXPECT_NE(error_of(r).find("4 samples were asked for"), std::string::npos);
+}
+
+TEST(CalibBuild, DemoRecordsAreExactlyTheLengthWithTheAnswerSpan) {
+  for (const auto& r : moa::calib_build_demo({1024, 2048}, 3, 11)) {
+    ASSERT_TRUE(r.length && r.answer_span);
+    EXPECT_EQ(static_cast<long long>(r.input_ids.size()), *r.length);
+    const auto [a, b] = *r.answer_span;
+    EXPECT_EQ(b, r.input_ids.size());
+    std::string answer;
+    for (size_t i = a; i < b; ++i) answer.push_back(static_cast<char>(r.input_ids[i]));
+    EXPECT_EQ(answer, r.answer);
+    EXPECT_EQ(r.input_ids[0], 256);  // BOS of the byte vocabulary
+  }
+}
+
+TEST(CalibBuild, TheModelAnswersAndContextsFitEachLength) {
+  const auto dir = scratch();
+  std::vector<moa::CalibRecord> docs(2);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    for (int line = 0; line < 200; ++line) docs[i].context += "line " + std::to_string(line * 7 + i) + " is here\n";
+    docs[i].question = "What is line 3?";
+  }
+  docs[1].answer = " ready-made";  // kept as given
+  moa::calib_write_jsonl(dir / "docs.jsonl", docs);
+  moa::CalibBuildRequest req;
+  req.model_dir = tiny("model", 1);
+  req.input = dir / "docs.jsonl";
+  req.lengths = {512, 1024};
+  req.max_new_tokens = 4;
+  const auto built = moa::calib_build(req, {});
+  ASSERT_EQ(built.records.size(), 4u);
+  EXPECT_EQ(built.skipped_short, 0);
+  for (const auto& r : built.records) {
+    EXPECT_EQ(static_cast<long long>(r.input_ids.size()), *r.length);
+    const auto [a, b] = *r.answer_span;
+    EXPECT_GT(b, a);
+    EXPECT_LE(b - a, 11u);
+  }
+  EXPECT_EQ(built.records[1].answer, " ready-made");
+  EXPECT_EQ(built.records[0].answer_span->second - built.records[0].answer_span->first, 4u);  // 4 greedy tokens
+  // The profiler accepts them as they are.
+  auto r = request("built.moaprof.h5");
+  r.records = built.records;
+  r.lengths = {512};
+  r.samples = 2;
+  EXPECT_EQ(moa::profile_run(r, {}).samples_done, 2);
 }
