@@ -1,0 +1,137 @@
+#include "app/studio/mosaic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace moa::studio {
+
+QCPColorGradient sequential_gradient() {
+  QCPColorGradient g;
+  g.clearColorStops();
+  g.setColorStopAt(0.0, QColor(68, 1, 84));
+  g.setColorStopAt(0.25, QColor(59, 82, 139));
+  g.setColorStopAt(0.5, QColor(33, 145, 140));
+  g.setColorStopAt(0.75, QColor(94, 201, 98));
+  g.setColorStopAt(1.0, QColor(253, 231, 37));
+  g.setColorInterpolation(QCPColorGradient::ciRGB);
+  g.setNanHandling(QCPColorGradient::nhTransparent);
+  return g;
+}
+
+QCPColorGradient diverging_gradient() {
+  QCPColorGradient g;
+  g.clearColorStops();
+  g.setColorStopAt(0.0, QColor(33, 102, 172));
+  g.setColorStopAt(0.5, QColor(247, 247, 247));
+  g.setColorStopAt(1.0, QColor(178, 24, 43));
+  g.setColorInterpolation(QCPColorGradient::ciRGB);
+  g.setNanHandling(QCPColorGradient::nhTransparent);
+  return g;
+}
+
+Mosaic mosaic_create(QCustomPlot* plot, const QCPColorGradient& gradient) {
+  Mosaic m;
+  m.plot = plot;
+  m.map = new QCPColorMap(plot->xAxis, plot->yAxis);
+  m.map->setInterpolate(false);  // crisp cells
+  m.map->setTightBoundary(false);
+  m.map->setGradient(gradient);
+  m.scale = new QCPColorScale(plot);
+  plot->plotLayout()->addElement(0, 1, m.scale);
+  m.scale->setType(QCPAxis::atRight);
+  m.map->setColorScale(m.scale);
+  // The scale owns the gradient once attached: set it there, or its default (gpCold,
+  // NaN opaque) wins.
+  m.scale->setGradient(gradient);
+  auto* margins = new QCPMarginGroup(plot);
+  plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  m.scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  m.marker = new QCPItemRect(plot);
+  m.marker->setPen(QPen(QColor(255, 64, 64), 2));
+  m.marker->setBrush(Qt::NoBrush);
+  m.marker->setVisible(false);
+  plot->xAxis->grid()->setVisible(false);
+  plot->yAxis->grid()->setVisible(false);
+  return m;
+}
+
+QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels) {
+  auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+  // At least ~22 px per label, and steps of 1, 2, 4, 8, ... so labels land on round heads.
+  int step = 1;
+  while (pixels > 0 && count > 1 && pixels * step / count < 22) step *= 2;
+  for (int i = 0; i < count; i += step) ticker->addTick(flipped ? count - 1 - i : i, QString::number(i));
+  return ticker;
+}
+
+void mosaic_fill(Mosaic& m, const GridValues& g, const QString& scale_label, bool symmetric) {
+  if (g.empty()) {
+    mosaic_clear(m);
+    return;
+  }
+  m.rows = g.layers;
+  m.cols = g.heads;
+  QCPColorMapData* data = m.map->data();
+  data->setSize(m.cols, m.rows);
+  data->setRange(QCPRange(0, std::max(1, m.cols - 1)), QCPRange(0, std::max(1, m.rows - 1)));
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (int r = 0; r < m.rows; ++r)
+    for (int c = 0; c < m.cols; ++c) {
+      const double v = g.at(r, c);
+      data->setCell(c, m.rows - 1 - r, v);
+      if (std::isfinite(v)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+  if (!std::isfinite(lo)) lo = 0.0, hi = 1.0;
+  if (symmetric) {
+    // Zero stays at the gradient's neutral middle, also when nothing differs.
+    double a = std::max(std::abs(lo), std::abs(hi));
+    if (a == 0.0) a = 1.0;
+    lo = -a;
+    hi = a;
+  }
+  if (hi - lo <= 0.0) hi = lo + (lo == 0.0 ? 1.0 : std::abs(lo) * 1e-3);
+  m.map->setDataRange(QCPRange(lo, hi));
+  m.scale->axis()->setLabel(scale_label);
+  const QRect area = m.plot->axisRect()->rect();
+  m.plot->xAxis->setTicker(cell_ticker(m.cols, false, area.width() > 50 ? area.width() : m.plot->width() - 120));
+  m.plot->yAxis->setTicker(cell_ticker(m.rows, true, area.height() > 50 ? area.height() : m.plot->height() - 60));
+  m.plot->xAxis->setRange(-0.5, m.cols - 0.5);
+  m.plot->yAxis->setRange(-0.5, m.rows - 0.5);
+  m.map->setVisible(true);
+}
+
+void mosaic_clear(Mosaic& m) {
+  m.rows = m.cols = 0;
+  m.map->data()->clear();
+  m.map->setVisible(false);
+  m.marker->setVisible(false);
+}
+
+bool mosaic_cell_at(const Mosaic& m, const QPoint& pos, int* row, int* col) {
+  if (m.rows == 0 || !m.plot->axisRect()->rect().contains(pos)) return false;
+  const double x = m.plot->xAxis->pixelToCoord(pos.x());
+  const double y = m.plot->yAxis->pixelToCoord(pos.y());
+  const int c = static_cast<int>(std::lround(x));
+  const int r = m.rows - 1 - static_cast<int>(std::lround(y));
+  if (c < 0 || c >= m.cols || r < 0 || r >= m.rows) return false;
+  *row = r;
+  *col = c;
+  return true;
+}
+
+void mosaic_mark(Mosaic& m, int row, int col) {
+  if (row < 0 || col < 0 || row >= m.rows || col >= m.cols) {
+    m.marker->setVisible(false);
+    return;
+  }
+  const double y = m.rows - 1 - row;
+  m.marker->topLeft->setCoords(col - 0.5, y + 0.5);
+  m.marker->bottomRight->setCoords(col + 0.5, y - 0.5);
+  m.marker->setVisible(true);
+}
+
+}  // namespace moa::studio

@@ -1,0 +1,36 @@
+#pragma once
+// QCustomPlot helpers shared by the head grid, the head detail and the compare view:
+// one QCPColorMap per mosaic (never one axis rect per head), no interpolation, rows flipped
+// while filling so that layer 0 / query block 0 is at the top without reversing an axis.
+#include <qcustomplot.h>
+
+#include "app/studio/grid_metric.h"
+
+namespace moa::studio {
+
+// Perceptually ordered dark-blue -> green -> yellow (QCustomPlot 2.1 has no viridis preset).
+QCPColorGradient sequential_gradient();
+// Blue -> white -> red around zero, for differences.
+QCPColorGradient diverging_gradient();
+
+// Integer labels at cell centres, thinned to fit `pixels` of axis; flipped: row 0 at the top.
+QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels);
+
+// A color map + color scale on the plot's main axis rect, set up for layers x heads cells.
+struct Mosaic {
+  QCustomPlot* plot = nullptr;
+  QCPColorMap* map = nullptr;
+  QCPColorScale* scale = nullptr;
+  QCPItemRect* marker = nullptr;  // outline of the current head
+  int rows = 0;
+  int cols = 0;
+};
+Mosaic mosaic_create(QCustomPlot* plot, const QCPColorGradient& gradient);
+// Fills from values (row-major [row][col]); NaN cells are transparent.
+void mosaic_fill(Mosaic& m, const GridValues& g, const QString& scale_label, bool symmetric = false);
+void mosaic_clear(Mosaic& m);
+// Cell under a widget position; false outside.
+bool mosaic_cell_at(const Mosaic& m, const QPoint& pos, int* row, int* col);
+void mosaic_mark(Mosaic& m, int row, int col);
+
+}  // namespace moa::studio

@@ -1,0 +1,178 @@
+#include "app/studio/plan_editor.h"
+
+#include <QCheckBox>
+#include <QEvent>
+#include <QTimer>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <set>
+
+#include "app/studio/plan_table_model.h"
+#include "app/studio/workspace.h"
+
+namespace moa::studio {
+
+PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws) {
+  table_model_ = new PlanTableModel(ws_->plan(), this);
+  summary_model_ = new PlanSummaryModel(ws_->plan(), this);
+  proxy_ = new QSortFilterProxyModel(this);
+  proxy_->setSourceModel(table_model_);
+  proxy_->setSortRole(PlanTableModel::SortRole);
+
+  summary_title_ = new QLabel(this);
+  summary_ = new QTableView(this);
+  summary_->setModel(summary_model_);
+  summary_->verticalHeader()->hide();
+  summary_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  summary_->setMaximumHeight(120);
+
+  k_label_ = new QLabel(this);
+  k_box_ = new QSpinBox(this);
+  k_box_->setRange(0, 64);
+  k_box_->setValue(2);
+  lock_ = new QPushButton(this);
+  unlock_ = new QPushButton(this);
+  resolve_ = new QPushButton(this);
+  measure_ = new QCheckBox(this);
+  measure_->setChecked(true);
+  accuracy_ = new QLabel(this);
+  // Edits come in bursts (typing, undo runs): measure once they pause.
+  accuracy_delay_ = new QTimer(this);
+  accuracy_delay_->setSingleShot(true);
+  accuracy_delay_->setInterval(1200);
+  auto* accuracy_row = new QHBoxLayout;
+  accuracy_row->addWidget(measure_);
+  accuracy_row->addWidget(accuracy_, 1);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(lock_);
+  buttons->addWidget(unlock_);
+  buttons->addStretch(1);
+  buttons->addWidget(k_label_);
+  buttons->addWidget(k_box_);
+  buttons->addWidget(resolve_);
+
+  table_ = new QTableView(this);
+  table_->setModel(proxy_);
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(PlanTableModel::LayerColumn, Qt::AscendingOrder);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->verticalHeader()->hide();
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(summary_title_);
+  layout->addWidget(summary_);
+  layout->addLayout(accuracy_row);
+  layout->addLayout(buttons);
+  layout->addWidget(table_, 1);
+  retranslate();
+
+  connect(lock_, &QPushButton::clicked, this, [this] { setSelectedLocked(true); });
+  connect(unlock_, &QPushButton::clicked, this, [this] { setSelectedLocked(false); });
+  connect(resolve_, &QPushButton::clicked, this, &PlanEditor::resolveRequested);
+  connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+    if (!current.isValid() || !ws_->plan()->hasPlan()) return;
+    const int layer = current.data(PlanTableModel::LayerRole).toInt();
+    const int unit = current.data(PlanTableModel::UnitRole).toInt();
+    const int head = unit * ws_->plan()->plan().group_size();
+    if (ws_->unitOf(ws_->currentHead().head) != unit || ws_->currentHead().layer != layer)
+      ws_->setCurrentHead({layer, head});
+  });
+  connect(ws_, &Workspace::currentHeadChanged, this, &PlanEditor::syncSelectionFromHead);
+  connect(ws_->plan(), &PlanDocument::planReset, this, &PlanEditor::syncSelectionFromHead);
+  for (auto signal : {&PlanDocument::planReset, &PlanDocument::rulesChanged})
+    connect(ws_->plan(), signal, this, &PlanEditor::scheduleAccuracy);
+  connect(ws_->plan(), &PlanDocument::unitChanged, this, &PlanEditor::scheduleAccuracy);
+  connect(ws_->model(), &ModelDocument::changed, this, &PlanEditor::scheduleAccuracy);
+  connect(measure_, &QCheckBox::toggled, this, &PlanEditor::scheduleAccuracy);
+  connect(accuracy_delay_, &QTimer::timeout, this, &PlanEditor::startAccuracy);
+  connect(ws_, &Workspace::accuracyMeasured, this, [this](qint64 length, int correct, int total, double density) {
+    accuracy_last_ = {length, correct, total, density};
+    accuracy_->setText(accuracyText());
+  });
+  connect(ws_->accuracyJobs(), &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
+    if (outcome == JobOutcome::Failed) accuracy_->setText(tr("Accuracy not measured: %1").arg(text));
+  });
+}
+
+void PlanEditor::scheduleAccuracy() {
+  if (!measure_->isChecked() || !ws_->plan()->hasPlan() || !ws_->model()->checkpoint()) {
+    accuracy_delay_->stop();
+    ws_->accuracyJobs()->stop();
+    if (!measure_->isChecked()) accuracy_->setText(QString());
+    return;
+  }
+  accuracy_->setText(accuracy_last_.total == 0 ? tr("Measuring retrieval accuracy…")
+                                               : accuracyText() + QStringLiteral(" — ") + tr("refreshing…"));
+  accuracy_delay_->start();
+}
+
+QString PlanEditor::accuracyText() const {
+  const Accuracy& a = accuracy_last_;
+  return tr("Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5")
+      .arg(a.length).arg(a.correct).arg(a.total)
+      .arg(a.total ? 100.0 * a.correct / a.total : 0.0, 0, 'f', 0)
+      .arg(a.density, 0, 'f', 3);
+}
+
+void PlanEditor::startAccuracy() {
+  try {
+    ws_->measureAccuracy();
+  } catch (const std::exception& e) {
+    accuracy_->setText(tr("Accuracy not measured: %1").arg(QString::fromStdString(e.what())));
+  }
+}
+
+void PlanEditor::retranslate() {
+  summary_title_->setText(tr("Budgets and live preview per length (edit a budget in place)"));
+  k_label_->setText(tr("Max rules per layer"));
+  k_box_->setToolTip(tr("K distinct rules per layer (0: no limit)"));
+  lock_->setText(tr("Lock"));
+  lock_->setToolTip(tr("Keep the selected heads' rules when re-solving"));
+  unlock_->setText(tr("Unlock"));
+  resolve_->setText(tr("Re-solve"));
+  measure_->setText(tr("Measure accuracy in the background"));
+  measure_->setToolTip(tr("Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit"));
+  table_model_->retranslate();
+  summary_model_->retranslate();
+  if (accuracy_last_.total > 0 && !ws_->accuracyJobs()->isRunning()) accuracy_->setText(accuracyText());
+}
+
+void PlanEditor::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::LanguageChange) retranslate();
+  QWidget::changeEvent(event);
+}
+
+int PlanEditor::maxRulesPerLayer() const { return k_box_->value(); }
+
+void PlanEditor::setSelectedLocked(bool locked) {
+  std::set<int> rows;
+  for (const QModelIndex& i : table_->selectionModel()->selectedRows()) rows.insert(proxy_->mapToSource(i).row());
+  if (rows.empty() && table_->currentIndex().isValid()) rows.insert(proxy_->mapToSource(table_->currentIndex()).row());
+  const int lc = table_model_->lockedColumn();
+  ws_->plan()->undoStack()->beginMacro(locked ? tr("Lock heads") : tr("Unlock heads"));
+  for (int row : rows)
+    table_model_->setData(table_model_->index(row, lc), locked ? Qt::Checked : Qt::Unchecked, Qt::CheckStateRole);
+  ws_->plan()->undoStack()->endMacro();
+}
+
+void PlanEditor::syncSelectionFromHead() {
+  const HeadRef h = ws_->currentHead();
+  if (!h.valid() || !ws_->plan()->hasPlan() || h.layer >= ws_->plan()->plan().num_layers) return;
+  const QModelIndex src = table_model_->index(table_model_->rowOf(h.layer, ws_->unitOf(h.head)), 0);
+  const QModelIndex idx = proxy_->mapFromSource(src);
+  if (idx.row() == table_->currentIndex().row()) return;
+  table_->setCurrentIndex(idx);
+  table_->scrollTo(idx);
+}
+
+}  // namespace moa::studio

@@ -1,0 +1,67 @@
+#pragma once
+// The plan editor: per-length budgets and live totals on top, the per-unit rule table
+// below (sortable, edit in place), lock/unlock and re-solve buttons.
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QTimer;
+class QPushButton;
+class QSortFilterProxyModel;
+class QSpinBox;
+class QTableView;
+
+namespace moa::studio {
+
+class PlanSummaryModel;
+class PlanTableModel;
+class Workspace;
+
+class PlanEditor : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PlanEditor(Workspace* ws, QWidget* parent = nullptr);
+  PlanTableModel* tableModel() const { return table_model_; }
+  PlanSummaryModel* summaryModel() const { return summary_model_; }
+  QTableView* tableView() const { return table_; }
+  int maxRulesPerLayer() const;
+  // Locks or unlocks the units of the selected rows (one undo step per unit).
+  void setSelectedLocked(bool locked);
+
+ signals:
+  void resolveRequested();
+
+ protected:
+  void changeEvent(QEvent* event) override;
+
+ private:
+  void retranslate();
+  void syncSelectionFromHead();
+  void scheduleAccuracy();
+  void startAccuracy();
+
+  Workspace* ws_;
+  PlanTableModel* table_model_;
+  PlanSummaryModel* summary_model_;
+  QSortFilterProxyModel* proxy_;
+  QTableView* summary_;
+  QTableView* table_;
+  QLabel* summary_title_;
+  QLabel* k_label_;
+  QSpinBox* k_box_;
+  QPushButton* lock_;
+  QPushButton* unlock_;
+  QPushButton* resolve_;
+  QCheckBox* measure_;
+  QLabel* accuracy_;
+  QTimer* accuracy_delay_;
+  // Last measurement, kept (and re-rendered in the current language) while a new one runs.
+  struct Accuracy {
+    qint64 length = 0;
+    int correct = 0, total = 0;
+    double density = 0.0;
+  } accuracy_last_;
+  QString accuracyText() const;
+};
+
+}  // namespace moa::studio

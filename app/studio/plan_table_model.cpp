@@ -1,0 +1,203 @@
+#include "app/studio/plan_table_model.h"
+
+#include <cmath>
+
+namespace moa::studio {
+
+namespace {
+
+QVariant number(double v, int decimals) {
+  if (std::isnan(v)) return QStringLiteral("–");
+  return QString::number(v, 'f', decimals);
+}
+
+}  // namespace
+
+PlanTableModel::PlanTableModel(PlanDocument* doc, QObject* parent) : QAbstractTableModel(parent), doc_(doc) {
+  connect(doc_, &PlanDocument::planReset, this, [this] {
+    beginResetModel();
+    endResetModel();
+  });
+  connect(doc_, &PlanDocument::unitChanged, this, [this](int layer, int unit) {
+    const int row = rowOf(layer, unit);
+    emit dataChanged(index(row, 0), index(row, columnCount() - 1));
+  });
+  connect(doc_, &PlanDocument::rulesChanged, this, [this] {
+    if (rowCount() > 0) emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+  });
+  connect(doc_, &PlanDocument::locksChanged, this, [this] {
+    if (rowCount() > 0) emit dataChanged(index(0, lockedColumn()), index(rowCount() - 1, lockedColumn()));
+  });
+}
+
+size_t PlanTableModel::lengthCount() const { return doc_->hasPlan() ? doc_->preview().lengths().size() : 0; }
+
+int PlanTableModel::rowCount(const QModelIndex& parent) const {
+  if (parent.isValid() || !doc_->hasPlan()) return 0;
+  return doc_->plan().num_layers * doc_->plan().units_per_layer();
+}
+
+int PlanTableModel::columnCount(const QModelIndex& parent) const {
+  if (parent.isValid()) return 0;
+  return FirstLengthColumn + 2 * static_cast<int>(lengthCount()) + 1;
+}
+
+int PlanTableModel::lockedColumn() const { return FirstLengthColumn + 2 * static_cast<int>(lengthCount()); }
+int PlanTableModel::lossColumn(size_t length_idx) const {
+  return FirstLengthColumn + static_cast<int>(lengthCount() + length_idx);
+}
+int PlanTableModel::rowOf(int layer, int unit) const { return layer * doc_->plan().units_per_layer() + unit; }
+
+QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+  const Plan& plan = doc_->plan();
+  const int units = plan.units_per_layer();
+  const int layer = index.row() / units, unit = index.row() % units;
+  if (role == LayerRole) return layer;
+  if (role == UnitRole) return unit;
+  const int col = index.column();
+  const Rule& rule = plan.rules[layer][unit];
+  const size_t nlen = lengthCount();
+  if (col == lockedColumn()) {
+    if (role == Qt::CheckStateRole) return doc_->isLocked(layer, unit) ? Qt::Checked : Qt::Unchecked;
+    if (role == SortRole) return doc_->isLocked(layer, unit) ? 1 : 0;
+    return {};
+  }
+  const bool display = role == Qt::DisplayRole || role == Qt::EditRole || role == SortRole;
+  if (role == Qt::TextAlignmentRole && col >= AlphaColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
+  if (!display) return {};
+  const bool sort = role == SortRole;
+  switch (col) {
+    case LayerColumn: return layer;
+    case UnitColumn: return unit;
+    case AlphaColumn: return rule.alpha;
+    case BetaColumn: return rule.beta;
+    default: break;
+  }
+  const size_t n = static_cast<size_t>(col - FirstLengthColumn);
+  if (n < nlen) {
+    const double d = doc_->preview().unitDensity(layer, unit, n);
+    return sort || role == Qt::EditRole ? QVariant(d) : number(d, 3);
+  }
+  const double loss = doc_->preview().unitLoss(layer, unit, n - nlen);
+  return sort || role == Qt::EditRole ? QVariant(loss) : number(loss, 4);
+}
+
+QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (role != Qt::DisplayRole || orientation != Qt::Horizontal) return {};
+  if (section < 0 || section >= columnCount()) return {};
+  const bool kv = doc_->hasPlan() && doc_->plan().granularity == Granularity::kv_head;
+  switch (section) {
+    case LayerColumn: return tr("Layer");
+    case UnitColumn: return kv ? tr("KV head") : tr("Head");
+    case AlphaColumn: return tr("Alpha");
+    case BetaColumn: return tr("Beta");
+    default: break;
+  }
+  if (section == lockedColumn()) return tr("Locked");
+  const size_t nlen = lengthCount();
+  const size_t n = static_cast<size_t>(section - FirstLengthColumn);
+  if (n < nlen) return tr("Density @%1").arg(doc_->preview().lengths()[n]);
+  return tr("Loss @%1").arg(doc_->preview().lengths()[n - nlen]);
+}
+
+Qt::ItemFlags PlanTableModel::flags(const QModelIndex& index) const {
+  if (!index.isValid()) return Qt::NoItemFlags;
+  Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+  if (index.column() == AlphaColumn || index.column() == BetaColumn) f |= Qt::ItemIsEditable;
+  if (index.column() == lockedColumn()) f |= Qt::ItemIsUserCheckable;
+  return f;
+}
+
+bool PlanTableModel::setData(const QModelIndex& index, const QVariant& value, int role) {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return false;
+  const int units = doc_->plan().units_per_layer();
+  const int layer = index.row() / units, unit = index.row() % units;
+  if (index.column() == lockedColumn() && role == Qt::CheckStateRole)
+    return doc_->editLocked(layer, unit, value.toInt() == Qt::Checked);
+  if (role != Qt::EditRole) return false;
+  bool ok = false;
+  const double v = value.toDouble(&ok);
+  if (!ok || !std::isfinite(v)) return false;
+  Rule rule = doc_->plan().rules[layer][unit];
+  if (index.column() == AlphaColumn) rule.alpha = v;
+  else if (index.column() == BetaColumn) {
+    if (v < 0.0 || v > 1.0) return false;  // beta is a fraction of N
+    rule.beta = v;
+  } else {
+    return false;
+  }
+  return doc_->editRule(layer, unit, rule);
+}
+
+void PlanTableModel::retranslate() {
+  if (columnCount() > 0) emit headerDataChanged(Qt::Horizontal, 0, columnCount() - 1);
+}
+
+PlanSummaryModel::PlanSummaryModel(PlanDocument* doc, QObject* parent) : QAbstractTableModel(parent), doc_(doc) {
+  auto reset = [this] {
+    const int rows = doc_->hasPlan() ? static_cast<int>(doc_->preview().lengths().size()) : 0;
+    if (rows != rows_) {
+      beginResetModel();
+      rows_ = rows;
+      endResetModel();
+    } else if (rows_ > 0) {
+      emit dataChanged(index(0, 0), index(rows_ - 1, ColumnCount - 1));
+    }
+  };
+  connect(doc_, &PlanDocument::planReset, this, reset);
+  connect(doc_, &PlanDocument::previewChanged, this, reset);
+}
+
+int PlanSummaryModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
+int PlanSummaryModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant PlanSummaryModel::data(const QModelIndex& index, int role) const {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+  if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
+  const PlanPreview& preview = doc_->preview();
+  const size_t n = static_cast<size_t>(index.row());
+  const int64_t length = preview.lengths()[n];
+  switch (index.column()) {
+    case LengthColumn: return static_cast<qlonglong>(length);
+    case BudgetColumn: {
+      auto it = doc_->plan().budgets.find(length);
+      if (it == doc_->plan().budgets.end()) return role == Qt::EditRole ? QVariant(1.0) : QVariant(QStringLiteral("–"));
+      return role == Qt::EditRole ? QVariant(it->second) : number(it->second, 3);
+    }
+    case DensityColumn: return role == Qt::EditRole ? QVariant(preview.meanDensity(n)) : number(preview.meanDensity(n), 3);
+    case LossColumn: return role == Qt::EditRole ? QVariant(preview.totalLoss(n)) : number(preview.totalLoss(n), 4);
+    default: return {};
+  }
+}
+
+QVariant PlanSummaryModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (role != Qt::DisplayRole || orientation != Qt::Horizontal) return {};
+  switch (section) {
+    case LengthColumn: return tr("Length");
+    case BudgetColumn: return tr("Budget");
+    case DensityColumn: return tr("Density");
+    case LossColumn: return tr("Predicted loss");
+    default: return {};
+  }
+}
+
+Qt::ItemFlags PlanSummaryModel::flags(const QModelIndex& index) const {
+  if (!index.isValid()) return Qt::NoItemFlags;
+  Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+  if (index.column() == BudgetColumn) f |= Qt::ItemIsEditable;
+  return f;
+}
+
+bool PlanSummaryModel::setData(const QModelIndex& index, const QVariant& value, int role) {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid) || role != Qt::EditRole || index.column() != BudgetColumn)
+    return false;
+  bool ok = false;
+  const double b = value.toDouble(&ok);
+  if (!ok || !(b > 0.0 && b <= 1.0)) return false;  // a density budget is a fraction of the cache
+  return doc_->editBudget(doc_->preview().lengths()[static_cast<size_t>(index.row())], b);
+}
+
+void PlanSummaryModel::retranslate() { emit headerDataChanged(Qt::Horizontal, 0, ColumnCount - 1); }
+
+}  // namespace moa::studio

@@ -1,0 +1,85 @@
+#include "app/studio/profile_dialog.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSpinBox>
+
+#include "core/util/error.h"
+
+namespace moa::studio {
+
+ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString& out, QWidget* parent)
+    : QDialog(parent) {
+  setWindowTitle(tr("Profile model"));
+  QStringList text;
+  for (int64_t n : lengths) text << QString::number(n);
+  lengths_ = new QLineEdit(text.join(QStringLiteral(",")), this);
+  samples_ = new QSpinBox(this);
+  samples_->setRange(1, 10000);
+  samples_->setValue(4);
+  demo_ = new QRadioButton(tr("Built-in demo records (byte vocabulary)"), this);
+  file_ = new QRadioButton(tr("Calibration file (jsonl)"), this);
+  demo_->setChecked(true);
+  calib_ = new QLineEdit(this);
+  auto* browse_calib = new QPushButton(tr("Browse…"), this);
+  out_ = new QLineEdit(out, this);
+  auto* browse_out = new QPushButton(tr("Browse…"), this);
+  resume_ = new QCheckBox(tr("Resume a stopped run in this file"), this);
+
+  auto* calib_row = new QHBoxLayout;
+  calib_row->addWidget(calib_, 1);
+  calib_row->addWidget(browse_calib);
+  auto* out_row = new QHBoxLayout;
+  out_row->addWidget(out_, 1);
+  out_row->addWidget(browse_out);
+  auto* form = new QFormLayout(this);
+  form->addRow(tr("Lengths (tokens)"), lengths_);
+  form->addRow(tr("Samples per length"), samples_);
+  form->addRow(tr("Records"), demo_);
+  form->addRow(QString(), file_);
+  form->addRow(QString(), calib_row);
+  form->addRow(tr("Output"), out_row);
+  form->addRow(QString(), resume_);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+  form->addRow(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(browse_calib, &QPushButton::clicked, this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, tr("Calibration file"), QString(), tr("JSON lines (*.jsonl)"));
+    if (!f.isEmpty()) {
+      calib_->setText(f);
+      file_->setChecked(true);
+    }
+  });
+  connect(browse_out, &QPushButton::clicked, this, [this] {
+    const QString f = QFileDialog::getSaveFileName(this, tr("Profile output"), out_->text(), tr("MoA profiles (*.moaprof.h5)"));
+    if (!f.isEmpty()) out_->setText(f);
+  });
+}
+
+ProfileOptions ProfileDialog::options() const {
+  ProfileOptions o;
+  for (const QString& part : lengths_->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const qlonglong n = part.trimmed().toLongLong(&ok);
+    if (!ok || n <= 0 || n % 64 != 0)
+      throw Error("length '" + part.trimmed().toStdString() + "' is not a positive multiple of 64");
+    o.lengths.push_back(n);
+  }
+  o.samples = samples_->value();
+  if (file_->isChecked()) {
+    if (calib_->text().isEmpty()) throw Error("choose a calibration file or the demo records");
+    o.calib_file = calib_->text();
+  }
+  o.out = out_->text();
+  o.resume = resume_->isChecked();
+  return o;
+}
+
+}  // namespace moa::studio

@@ -1,0 +1,91 @@
+#include "app/studio/session.h"
+
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QSettings>
+
+#include "core/util/error.h"
+#include "core/util/files.h"
+
+namespace moa::studio {
+
+QJsonObject Session::toJson() const {
+  QJsonObject o;
+  o[QStringLiteral("format")] = QStringLiteral("moa-studio-session");
+  o[QStringLiteral("version")] = 1;
+  o[QStringLiteral("model")] = model;
+  o[QStringLiteral("profile")] = profile;
+  o[QStringLiteral("plan_path")] = plan_path;
+  o[QStringLiteral("plan")] = plan_json;
+  o[QStringLiteral("compare_plan")] = compare_plan;
+  o[QStringLiteral("compare_profile")] = compare_profile;
+  o[QStringLiteral("metric")] = metric;
+  o[QStringLiteral("length")] = length;
+  o[QStringLiteral("layer")] = layer;
+  o[QStringLiteral("head")] = head;
+  o[QStringLiteral("tab")] = tab;
+  o[QStringLiteral("language")] = language;
+  return o;
+}
+
+Session Session::fromJson(const QJsonObject& o) {
+  Session s;
+  s.model = o.value(QStringLiteral("model")).toString();
+  s.profile = o.value(QStringLiteral("profile")).toString();
+  s.plan_path = o.value(QStringLiteral("plan_path")).toString();
+  s.plan_json = o.value(QStringLiteral("plan")).toString();
+  s.compare_plan = o.value(QStringLiteral("compare_plan")).toString();
+  s.compare_profile = o.value(QStringLiteral("compare_profile")).toString();
+  s.metric = o.value(QStringLiteral("metric")).toString();
+  s.length = o.value(QStringLiteral("length")).toInteger();
+  s.layer = o.value(QStringLiteral("layer")).toInt(-1);
+  s.head = o.value(QStringLiteral("head")).toInt(-1);
+  s.tab = o.value(QStringLiteral("tab")).toInt(0);
+  s.language = o.value(QStringLiteral("language")).toString();
+  return s;
+}
+
+void session_save(const Session& s, const QString& path) {
+  const QByteArray bytes = QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented);
+  write_file_atomic(path.toStdString(), std::string_view(bytes.constData(), static_cast<size_t>(bytes.size())));
+}
+
+Session session_load(const QString& path) {
+  const std::string text = read_text_file(path.toStdString());
+  QJsonParseError error;
+  const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(text), &error);
+  if (doc.isNull()) fail_file(path.toStdString(), "not JSON: " + error.errorString().toStdString());
+  if (doc.object().value(QStringLiteral("format")).toString() != QStringLiteral("moa-studio-session"))
+    fail_file(path.toStdString(), "not a moa-studio session (no \"format\": \"moa-studio-session\")");
+  return Session::fromJson(doc.object());
+}
+
+QStringList recent_files() {
+  QSettings settings;
+  QStringList out;
+  for (const QString& p : settings.value(QStringLiteral("recent_files")).toStringList())
+    if (QFileInfo::exists(p)) out << p;
+  return out;
+}
+
+void recent_files_add(const QString& path) {
+  QSettings settings;
+  QStringList list = settings.value(QStringLiteral("recent_files")).toStringList();
+  const QString abs = QFileInfo(path).absoluteFilePath();
+  list.removeAll(abs);
+  list.prepend(abs);
+  while (list.size() > 10) list.removeLast();
+  settings.setValue(QStringLiteral("recent_files"), list);
+}
+
+DocumentKind document_kind(const QString& path) {
+  const QFileInfo info(path);
+  if (info.isDir()) return DocumentKind::Model;
+  const QString name = info.fileName().toLower();
+  if (name.endsWith(QStringLiteral(".h5")) || name.endsWith(QStringLiteral(".hdf5"))) return DocumentKind::Profile;
+  if (name.endsWith(QStringLiteral(".moasession.json"))) return DocumentKind::Session;
+  if (name.endsWith(QStringLiteral(".json")) || name.endsWith(QStringLiteral(".csv"))) return DocumentKind::Plan;
+  return DocumentKind::Unknown;
+}
+
+}  // namespace moa::studio

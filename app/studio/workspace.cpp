@@ -1,0 +1,224 @@
+#include "app/studio/workspace.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include <algorithm>
+
+#include "core/model/config.h"
+#include "core/plan/plan_io.h"
+#include "core/solve/solve.h"
+#include "core/util/error.h"
+
+namespace moa::studio {
+
+Workspace::Workspace(QObject* parent)
+    : QObject(parent), table_cache_(std::make_shared<TableCache>()) {
+  // A stopped or failed profile load leaves the lengths that fully arrived: mark the
+  // document incomplete and price the plan against what is there.
+  connect(&profile_jobs_, &JobTracker::finished, this, [this](quint64 id, JobOutcome outcome, const QString& text) {
+    if (outcome != JobOutcome::Done) {
+      // Only a load that already replaced the document leaves it incomplete; one that failed
+      // before its first stage (unreadable file) leaves the previous profile as it was.
+      if (id == profile_load_began_) profile_.finish(false);
+      if (outcome == JobOutcome::Failed) emit message(tr("Profile not opened: %1").arg(text));
+    }
+  });
+  connect(&profile_, &ProfileDocument::finished, this, [this] { plan_.setProfile(profile_.data()); });
+  connect(&profile_, &ProfileDocument::lengthAdded, this, [this](qint64 n) {
+    if (current_length_ == 0) setCurrentLength(n);
+  });
+  connect(&profile_, &ProfileDocument::reset, this, [this] {
+    current_length_ = 0;
+    setCurrentHead({});
+  });
+  connect(&model_jobs_, &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
+    if (outcome == JobOutcome::Failed) emit message(tr("Model not opened: %1").arg(text));
+  });
+  connect(&solve_jobs_, &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
+    if (outcome == JobOutcome::Failed) emit solveFailed(text);
+  });
+  connect(&compare_jobs_, &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
+    if (outcome == JobOutcome::Failed) emit message(tr("Compare profile not opened: %1").arg(text));
+  });
+}
+
+Workspace::~Workspace() {
+  // Stop everything before the documents the delivered results would touch go away.
+  for (JobTracker* jobs : {&model_jobs_, &profile_jobs_, &solve_jobs_, &compare_jobs_, &accuracy_jobs_}) jobs->stop();
+  for (JobTracker* jobs : {&model_jobs_, &profile_jobs_, &solve_jobs_, &compare_jobs_, &accuracy_jobs_})
+    jobs->waitForDone();
+}
+
+QString Workspace::demoModelDir() {
+  const QString env = qEnvironmentVariable("MOA_DEMO_MODEL");
+  QStringList candidates;
+  if (!env.isEmpty()) candidates << env;
+  candidates << QCoreApplication::applicationDirPath() + QStringLiteral("/../share/moa/demo-model")
+             << QStringLiteral(MOA_STUDIO_SOURCE_DIR "/resources/demo-model");
+  for (const QString& dir : candidates)
+    if (QFileInfo::exists(dir + QStringLiteral("/config.json"))) return QDir::cleanPath(dir);
+  return QString();
+}
+
+quint64 Workspace::openModel(const QString& dir, const QString& note) {
+  const std::filesystem::path path = dir.toStdString();
+  return model_jobs_.start(tr("Opening model %1").arg(dir), [this, path, dir, note](JobContext& job) {
+    job.progress(0.0, "reading config.json and mapping weights");
+    std::shared_ptr<const Checkpoint> ck = Checkpoint::open(path);
+    job.deliver([this, ck, dir, note] { model_.set(ck, dir, note); });
+    job.progress(1.0, "model ready");
+  });
+}
+
+quint64 Workspace::openDemoModel() {
+  const QString demo = demoModelDir();
+  if (!demo.isEmpty()) return openModel(demo, QString());
+  // The trained demo model is not bundled in this build: stand in a random tiny checkpoint
+  // so every view still has a model, and say so.
+  const QString dir = QDir(QStandardPaths::writableLocation(QStandardPaths::TempLocation))
+                          .filePath(QStringLiteral("moa-studio-random-tiny"));
+  const QString note = tr("Demo model not bundled: using a random tiny checkpoint in %1").arg(dir);
+  return model_jobs_.start(tr("Preparing a random tiny model"), [this, dir, note](JobContext& job) {
+    const std::filesystem::path path = dir.toStdString();
+    if (!std::filesystem::exists(path / "model.safetensors")) {
+      job.progress(0.1, "writing random weights (preset 'tiny')");
+      checkpoint_write_random(config_preset("tiny"), path, RandomCheckpointOptions{});
+    }
+    job.progress(0.6, "mapping weights");
+    std::shared_ptr<const Checkpoint> ck = Checkpoint::open(path);
+    job.deliver([this, ck, dir, note] {
+      model_.set(ck, dir, note);
+      emit message(note);
+    });
+    job.progress(1.0, "model ready");
+  });
+}
+
+void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
+                           double from, bool partial) {
+  // partial: a snapshot of a file the profiler is still writing; no progress of its own,
+  // lengths without a finished sample skipped, and the document stays "incomplete".
+  if (!partial) job.progress(from, "reading " + file.filename().string());
+  Profile p = profile_read(file);
+  const ProfileMeta meta = p.meta;
+  const quint64 id = job.id();
+  if (!compare)
+    job.deliver([this, meta, path, id] {
+      // One job resets the document once; its later snapshots replace lengths in place so
+      // the selection and the views' state survive.
+      if (profile_load_began_ == id) return;
+      profile_load_began_ = id;
+      profile_.begin(meta, path);
+    });
+  else
+    job.deliver([this, meta, path] {
+      compare_building_ = std::make_shared<ProfileData>();
+      compare_building_->meta = meta;
+      compare_building_->path = path.toStdString();
+    });
+  // Summaries per length, delivered one by one so the grid fills while the rest computes;
+  // Stop takes effect between lengths.
+  const double span = 1.0 - from;
+  size_t done = 0;
+  const size_t count = p.lengths.size();
+  for (auto& [n, lp] : p.lengths) {
+    const double f = from + span * (0.3 + 0.7 * static_cast<double>(done++) / static_cast<double>(count));
+    if (partial ? job.stopRequested() : !job.progress(f, "summarising length " + std::to_string(n))) throw Cancelled();
+    if (partial && lp.samples_done() == 0) continue;
+    auto shared = std::make_shared<const LengthProfile>(std::move(lp));
+    InfluenceSummary summary = influence_summarize(*shared, meta.num_layers, meta.num_heads);
+    if (!compare) {
+      job.deliver([this, shared, summary = std::move(summary)]() mutable {
+        profile_.addLength(shared, std::move(summary));
+      });
+    } else {
+      job.deliver([this, shared, summary = std::move(summary)]() mutable {
+        compare_building_->lengths[shared->length] = shared;
+        compare_building_->summaries[shared->length] = std::move(summary);
+      });
+    }
+  }
+  // A snapshot is not an end: `finished` (which reprices the plan, and which callers wait
+  // on) comes once, from the final read or from the tracker when the run stops.
+  if (compare) {
+    job.deliver([this] {
+      compare_profile_ = std::move(compare_building_);
+      emit compareChanged();
+    });
+  } else if (!partial) {
+    job.deliver([this] { profile_.finish(true); });
+  }
+  if (!partial) job.progress(1.0, "profile ready");
+}
+
+quint64 Workspace::loadProfileInto(JobTracker* jobs, const QString& path, bool compare) {
+  const std::filesystem::path file = path.toStdString();
+  return jobs->start(tr("Opening profile %1").arg(QFileInfo(path).fileName()),
+                     [this, file, path, compare](JobContext& job) { loadStages(job, file, path, compare, 0.0, false); });
+}
+
+quint64 Workspace::openProfile(const QString& path) { return loadProfileInto(&profile_jobs_, path, false); }
+
+quint64 Workspace::openCompareProfile(const QString& path) {
+  return loadProfileInto(&compare_jobs_, path, true);
+}
+
+void Workspace::openPlan(const QString& path) {
+  Plan p = plan_read(path.toStdString());
+  if (ProfileDataPtr prof = profile_.data())
+    plan_validate(p, prof->meta.num_layers, prof->meta.num_heads, prof->meta.num_kv_heads, path.toStdString());
+  else if (auto ck = model_.checkpoint())
+    plan_validate(p, static_cast<int>(ck->config().num_layers), static_cast<int>(ck->config().num_heads),
+                  static_cast<int>(ck->config().num_kv_heads), path.toStdString());
+  plan_.setPlan(std::move(p), path);
+}
+
+void Workspace::savePlan(const QString& path) {
+  if (!plan_.hasPlan()) throw Error("no plan to save");
+  const std::filesystem::path file = path.toStdString();
+  const PlanFormat format = plan_format_from_path(file);
+  plan_write(file, plan_.plan(), format);
+  if (format == PlanFormat::moa) {
+    plan_.setPath(path);
+    plan_.undoStack()->setClean();
+  }
+}
+
+void Workspace::openComparePlan(const QString& path) {
+  compare_plan_ = plan_read(path.toStdString());
+  compare_plan_path_ = path;
+  emit compareChanged();
+}
+
+std::shared_ptr<const LossTable> Workspace::cachedTable(ProfileDataPtr profile, Granularity g) {
+  if (table_cache_->table && table_cache_->profile.lock() == profile && table_cache_->granularity == g)
+    return table_cache_->table;
+  return nullptr;
+}
+
+void Workspace::setCurrentLength(int64_t length) {
+  if (length == current_length_) return;
+  current_length_ = length;
+  emit currentLengthChanged(length);
+}
+
+void Workspace::setCurrentHead(HeadRef head) {
+  if (head == current_head_) return;
+  current_head_ = head;
+  emit currentHeadChanged();
+}
+
+void Workspace::setSelectedHeads(std::vector<HeadRef> heads) {
+  selected_ = std::move(heads);
+  emit selectionChanged();
+}
+
+int Workspace::unitOf(int head) const {
+  if (!plan_.hasPlan()) return head;
+  return head / plan_.plan().group_size();
+}
+
+}  // namespace moa::studio

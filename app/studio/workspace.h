@@ -1,0 +1,144 @@
+#pragma once
+// A workspace: the three documents (model, profile, plan), the selection the views share,
+// and the background jobs that fill the documents. Views and tests drive the application
+// through this object; the main window is a thin shell around it.
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "app/studio/documents.h"
+#include "app/studio/job_tracker.h"
+#include "app/studio/plan_document.h"
+#include "core/plan/loss_table.h"
+
+namespace moa::studio {
+
+struct HeadRef {
+  int layer = -1;
+  int head = -1;  // query head
+  bool valid() const { return layer >= 0 && head >= 0; }
+  bool operator==(const HeadRef& o) const { return layer == o.layer && head == o.head; }
+};
+
+struct ProfileOptions {
+  std::vector<int64_t> lengths;  // multiples of 64, within the model's context
+  int64_t samples = 4;           // per length
+  QString calib_file;            // calibration jsonl; empty: the built-in demo records
+  QString out;                   // *.moaprof.h5
+  bool resume = false;           // continue a stopped run in `out`
+};
+
+struct AccuracyOptions {
+  int64_t length = 0;  // prompt length in tokens; 0: the longest profiled length (<= model context)
+  int prompts = 4;     // answer depths spread evenly through the context
+  uint64_t seed = 7;
+};
+
+struct SolveOptions {
+  int max_rules_per_layer = 2;  // K of DESIGN §4 (the paper's 2)
+  double min_fraction = 0.0;
+  double time_limit_s = 20.0;
+};
+
+class Workspace : public QObject {
+  Q_OBJECT
+ public:
+  explicit Workspace(QObject* parent = nullptr);
+  ~Workspace() override;
+
+  ModelDocument* model() { return &model_; }
+  ProfileDocument* profile() { return &profile_; }
+  PlanDocument* plan() { return &plan_; }
+  JobTracker* modelJobs() { return &model_jobs_; }
+  JobTracker* profileJobs() { return &profile_jobs_; }
+  JobTracker* solveJobs() { return &solve_jobs_; }
+  JobTracker* accuracyJobs() { return &accuracy_jobs_; }
+
+  // Jobs; each returns its id. Results land in the documents in stages.
+  quint64 openModel(const QString& dir, const QString& note = QString());
+  // The bundled demo model when present, else a random tiny checkpoint written to a temp dir
+  // (note() then says so).
+  quint64 openDemoModel();
+  quint64 openProfile(const QString& path);
+  // Profiles the open model (core profile_run) into options.out, then opens the result.
+  // Stop ends the run within about a second; finished samples stay in the file (resume).
+  quint64 runProfile(const ProfileOptions& options);
+  // Lengths to offer for the open model: 2k/4k/8k capped by its context.
+  std::vector<int64_t> defaultProfileLengths() const;
+  // Solves with the current plan's budgets and locks (or 50% density at every profiled
+  // length for a first plan). Needs a profile.
+  quint64 solve(const SolveOptions& options = {});
+  // Measured retrieval accuracy of the current plan on a few fresh prompts of the demo task
+  // (core eval_run, truly sparse attention as the plan says): the live preview's second,
+  // slower half. Each call supersedes the previous measurement.
+  quint64 measureAccuracy(const AccuracyOptions& options = {});
+  // Plans open synchronously (small JSON/CSV); throws moa::Error with the file name.
+  void openPlan(const QString& path);
+  void savePlan(const QString& path);
+
+  // Compare targets ("B" side); A is the current document.
+  ProfileDataPtr compareProfile() const { return compare_profile_; }
+  const std::optional<Plan>& comparePlan() const { return compare_plan_; }
+  QString comparePlanPath() const { return compare_plan_path_; }
+  quint64 openCompareProfile(const QString& path);
+  void openComparePlan(const QString& path);
+
+  // Shared selection.
+  int64_t currentLength() const { return current_length_; }
+  void setCurrentLength(int64_t length);
+  HeadRef currentHead() const { return current_head_; }
+  void setCurrentHead(HeadRef head);
+  const std::vector<HeadRef>& selectedHeads() const { return selected_; }
+  void setSelectedHeads(std::vector<HeadRef> heads);
+  // Plan unit of a query head (its KV head for kv_head plans).
+  int unitOf(int head) const;
+
+  static QString demoModelDir();
+
+ signals:
+  void currentLengthChanged(qint64 length);
+  void currentHeadChanged();
+  void selectionChanged();
+  void compareChanged();
+  void message(const QString& text);  // one-line notes for the status bar
+  void solveFailed(const QString& text);
+  // Result of measureAccuracy (only for the current measurement).
+  void accuracyMeasured(qint64 length, int correct, int total, double density);
+
+ private:
+  quint64 loadProfileInto(JobTracker* jobs, const QString& path, bool compare);
+  // Worker side of a profile load: reads the file, then delivers meta, each length, finish.
+  void loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
+                  double from, bool partial);
+  std::shared_ptr<const LossTable> cachedTable(ProfileDataPtr profile, Granularity g);
+
+  ModelDocument model_;
+  ProfileDocument profile_;
+  PlanDocument plan_;
+  JobTracker model_jobs_;
+  JobTracker profile_jobs_;
+  JobTracker solve_jobs_;
+  JobTracker compare_jobs_;
+  JobTracker accuracy_jobs_;
+  ProfileDataPtr compare_profile_;
+  std::shared_ptr<ProfileData> compare_building_;
+  std::optional<Plan> compare_plan_;
+  QString compare_plan_path_;
+  quint64 profile_load_began_ = 0;  // id of the load that last reset the profile document
+  int64_t current_length_ = 0;
+  HeadRef current_head_;
+  std::vector<HeadRef> selected_;
+  // Loss tables depend only on profile + granularity: kept so a re-solve after an edit
+  // skips the O(L*H*nb^2) build (DESIGN §7: re-solve <= 1 s).
+  struct TableCache {
+    std::weak_ptr<const ProfileData> profile;
+    Granularity granularity = Granularity::kv_head;
+    std::shared_ptr<const LossTable> table;
+  };
+  std::shared_ptr<TableCache> table_cache_;
+};
+
+}  // namespace moa::studio

@@ -1,0 +1,75 @@
+// Workspace::runProfile: the attention-influence profiler (core/profile) as a GUI job.
+// Progress and Stop come straight from profile_run's ProgressFn (stops within ~1 s, between
+// layers); the finished file is then opened in stages like any profile.
+#include <QThread>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "app/studio/workspace.h"
+#include "core/profile/calib_build.h"
+#include "core/profile/profile.h"
+#include "core/util/error.h"
+
+namespace moa::studio {
+
+std::vector<int64_t> Workspace::defaultProfileLengths() const {
+  int64_t max_len = 8192;
+  if (auto ck = model_.checkpoint()) max_len = std::min<int64_t>(max_len, ck->config().max_position_embeddings);
+  std::vector<int64_t> lengths;
+  for (int64_t n = max_len; n >= 256 && lengths.size() < 3; n /= 2) lengths.insert(lengths.begin(), n / 64 * 64);
+  return lengths;
+}
+
+quint64 Workspace::runProfile(const ProfileOptions& options) {
+  auto ck = model_.checkpoint();
+  if (!ck) throw Error("open a model before profiling");
+  if (options.lengths.empty()) throw Error("no profile lengths given");
+  if (options.out.isEmpty()) throw Error("no output file given");
+  ProfileRequest request;
+  request.model_dir = ck->dir();
+  request.lengths = options.lengths;
+  request.samples = options.samples;
+  request.out = options.out.toStdString();
+  request.resume = options.resume;
+  // Leave one core to the GUI thread: the event loop must keep ticking during the run.
+  request.threads = std::max(1, QThread::idealThreadCount() - 1);
+  const bool demo_records = options.calib_file.isEmpty();
+  if (!demo_records) request.calib_file = options.calib_file.toStdString();
+  const QString out = options.out;
+  return profile_jobs_.start(tr("Profiling %1").arg(QString::fromStdString(ck->name())),
+                             [this, request, demo_records, out](JobContext& job) mutable {
+    if (demo_records) {
+      // The demo task's records, tokenised with the byte vocabulary the demo model uses.
+      job.progress(0.0, "building calibration records");
+      request.records = calib_build_demo(request.lengths, static_cast<int>(request.samples), 1);
+    }
+    // Profiling is ~all of the work; reading the result back is the last 5%. After each
+    // finished sample (at most once a second) the file, which the profiler leaves consistent
+    // after every sample, is read back so the views fill in while the run goes on.
+    const ProgressFn inner = job.progressFn();
+    const double pairs = static_cast<double>(request.lengths.size() * request.samples);
+    int64_t staged = 0;
+    auto last_stage = std::chrono::steady_clock::now();
+    profile_run(request, [&](double f, const std::string& m) {
+      const auto done = static_cast<int64_t>(std::floor(f * pairs + 1e-9));
+      const auto now = std::chrono::steady_clock::now();
+      if (done > staged && done < static_cast<int64_t>(pairs) && now - last_stage >= std::chrono::seconds(1)) {
+        staged = done;
+        last_stage = now;
+        try {
+          loadStages(job, request.out, out, false, 0.0, true);
+        } catch (const Cancelled&) {
+          return false;
+        } catch (const std::exception&) {
+          // A snapshot that cannot be read now is skipped; the final read reports errors.
+        }
+      }
+      return inner(0.95 * f, m);
+    });
+    loadStages(job, request.out, out, false, 0.95, false);
+  });
+}
+
+}  // namespace moa::studio

@@ -1,0 +1,151 @@
+// Exported files re-open and match: plan files (ours, MoA reference JSON and CSV), grid and
+// table CSV, profile HDF5, PNG/PDF figures, sessions.
+#include <QFile>
+#include <QImage>
+#include <QtTest>
+
+#include <qcustomplot.h>
+
+#include "app/studio/data_export.h"
+#include "app/studio/figure_export.h"
+#include "app/studio/head_grid_view.h"
+#include "app/studio/main_window.h"
+#include "app/studio/plan_editor.h"
+#include "app/studio/plan_table_model.h"
+#include "app/studio/session.h"
+#include "core/plan/plan_io.h"
+#include "tests/gui/gui_test_util.h"
+
+using namespace moa;
+using namespace moa::studio;
+
+class StudioExportTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString profile_path_;
+
+  QString path(const char* name) { return dir_.filePath(QString::fromLatin1(name)); }
+
+ private slots:
+  void initTestCase() {
+    profile_path_ = path("fixture.moaprof.h5");
+    test::fixture_profile_write(profile_path_.toStdString(), 4, 8, 2, {512, 1024});
+  }
+
+  void planFilesRoundTrip() {
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, profile_path_));
+    QVERIFY(test::solve_and_wait(ws));
+    QVERIFY(ws.plan()->editRule(1, 1, Rule{192, 0.125}));
+    const Plan plan = ws.plan()->plan();
+
+    ws.savePlan(path("a.moaplan.json"));
+    QCOMPARE(ws.plan()->path(), path("a.moaplan.json"));
+    const Plan ours = plan_read(path("a.moaplan.json").toStdString());
+    QCOMPARE(plan_to_json(ours), plan_to_json(plan));
+
+    ws.savePlan(path("ref.json"));
+    ws.savePlan(path("ref.csv"));
+    const Plan expanded = plan_expand_to_heads(plan);
+    for (const char* name : {"ref.json", "ref.csv"}) {
+      const Plan ref = plan_read(path(name).toStdString());
+      QCOMPARE(ref.num_layers, plan.num_layers);
+      QCOMPARE(ref.num_heads, plan.num_heads);
+      for (int l = 0; l < plan.num_layers; ++l)
+        for (int h = 0; h < plan.num_heads; ++h) QVERIFY(ref.head_rule(l, h) == expanded.head_rule(l, h));
+    }
+    // Re-opening our file in a workspace validates it against the profile and prices it.
+    Workspace again;
+    QVERIFY(test::open_profile_and_wait(again, profile_path_));
+    again.openPlan(path("a.moaplan.json"));
+    QCOMPARE(plan_to_json(again.plan()->plan()), plan_to_json(plan));
+    QCOMPARE(again.plan()->preview().totalLoss(1), ws.plan()->preview().totalLoss(1));
+  }
+
+  void dataExportsRoundTrip() {
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, profile_path_));
+    QVERIFY(test::solve_and_wait(ws));
+
+    // Profile as HDF5: same meta and influence, bit for bit.
+    export_profile_hdf5(*ws.profile()->data(), path("copy.moaprof.h5"));
+    const Profile a = profile_read(profile_path_.toStdString());
+    const Profile b = profile_read(path("copy.moaprof.h5").toStdString());
+    QCOMPARE(b.meta.model_hash, a.meta.model_hash);
+    QCOMPARE(b.lengths.size(), a.lengths.size());
+    for (const auto& [n, lp] : a.lengths) {
+      QVERIFY(b.lengths.at(n).influence == lp.influence);
+      QVERIFY(b.lengths.at(n).sample_ids == lp.sample_ids);
+    }
+
+    // Grid values as CSV: parse back and compare.
+    const GridValues g = grid_values(GridMetric::FarInfluence, ws.profile()->data().get(), nullptr, 1024);
+    export_grid_csv(g, QStringLiteral("far_influence"), path("grid.csv"));
+    QFile f(path("grid.csv"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 1 + 4 * 8);
+    QCOMPARE(lines[0], QByteArray("layer,head,far_influence_at_1024"));
+    for (int i = 1; i < lines.size(); ++i) {
+      const QList<QByteArray> cells = lines[i].split(',');
+      const int l = cells[0].toInt(), h = cells[1].toInt();
+      QVERIFY(std::abs(cells[2].toDouble() - g.at(l, h)) <= 1e-8 * std::max(1.0, std::abs(g.at(l, h))));
+    }
+
+    // Plan table as CSV: one row per unit, alpha/beta as in the plan.
+    PlanTableModel table(ws.plan());
+    export_model_csv(table, path("table.csv"));
+    QFile t(path("table.csv"));
+    QVERIFY(t.open(QIODevice::ReadOnly));
+    const QList<QByteArray> rows = t.readAll().trimmed().split('\n');
+    QCOMPARE(rows.size(), 1 + table.rowCount());
+    const QList<QByteArray> row3 = rows[4].split(',');
+    QCOMPARE(row3[PlanTableModel::AlphaColumn].toDouble(), ws.plan()->plan().rules[1][1].alpha);
+    QCOMPARE(row3[PlanTableModel::BetaColumn].toDouble(), ws.plan()->plan().rules[1][1].beta);
+  }
+
+  void figuresAndSessionRoundTrip() {
+    MainWindow w;
+    w.resize(1200, 800);
+    w.show();
+    QVERIFY(test::open_profile_and_wait(*w.workspace(), profile_path_));
+    QVERIFY(test::solve_and_wait(*w.workspace()));
+    w.workspace()->setCurrentHead({2, 5});
+    export_figure(w.headGrid()->plot(), path("grid.png"), 640, 480);
+    export_figure(w.headGrid()->plot(), path("grid.pdf"), 640, 480);
+    QImage png(path("grid.png"));
+    QCOMPARE(png.size(), QSize(640, 480));
+    QFile pdf(path("grid.pdf"));
+    QVERIFY(pdf.open(QIODevice::ReadOnly));
+    QVERIFY(pdf.read(5) == QByteArray("%PDF-"));
+
+    QVERIFY(w.workspace()->plan()->editRule(0, 1, Rule{128, 0.25}));
+    const Session s = w.currentSession();
+    session_save(s, path("s.moasession.json"));
+    const Session r = session_load(path("s.moasession.json"));
+    QCOMPARE(r.toJson(), s.toJson());
+
+    // Restoring in a fresh window brings back the profile, the edited plan and the head.
+    MainWindow w2;
+    QSignalSpy done(w2.workspace()->profile(), &ProfileDocument::finished);
+    w2.restoreSession(r);
+    QVERIFY(done.wait(10000));
+    QCOMPARE(plan_to_json(w2.workspace()->plan()->plan()), plan_to_json(w.workspace()->plan()->plan()));
+    QCOMPARE(w2.workspace()->currentHead().layer, 2);
+    QCOMPARE(w2.workspace()->currentHead().head, 5);
+    QVERIFY(session_load_throws(path("grid.png")));
+  }
+
+ private:
+  static bool session_load_throws(const QString& p) {
+    try {
+      session_load(p);
+      return false;
+    } catch (const std::exception&) {
+      return true;
+    }
+  }
+};
+
+QTEST_MAIN(StudioExportTest)
+#include "test_studio_export.moc"

@@ -1,0 +1,157 @@
+// Jobs: Stop takes effect within a second and leaves consistent documents; results of
+// superseded jobs are dropped (both for a test harness work function and for real solves).
+#include <QElapsedTimer>
+#include <QtTest>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/gui/gui_test_util.h"
+
+using namespace moa;
+using namespace moa::studio;
+
+Q_DECLARE_METATYPE(moa::studio::JobOutcome)
+
+namespace {
+
+// Test harness only: stands in for a long core loop (a profiler over many samples) that
+// polls its ProgressFn every few milliseconds, as core functions do between layers.
+void long_core_loop(const ProgressFn& progress, int steps, int step_ms) {
+  for (int i = 0; i < steps; ++i) {
+    report(progress, static_cast<double>(i) / steps, "step " + std::to_string(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
+  }
+}
+
+}  // namespace
+
+class StudioJobsTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+ private slots:
+  void initTestCase() { qRegisterMetaType<JobOutcome>(); }
+
+  void stopWithinOneSecond() {
+    JobTracker jobs;
+    QSignalSpy progress(&jobs, &JobTracker::progressChanged);
+    QSignalSpy finished(&jobs, &JobTracker::finished);
+    std::atomic<int> delivered_after_stop{0};
+    std::atomic<bool> stopped{false};
+    jobs.start(QStringLiteral("long"), [&](JobContext& job) {
+      long_core_loop(job.progressFn(), 100000, 5);  // ~8 minutes unless stopped
+      job.deliver([&] { if (stopped) ++delivered_after_stop; });
+    });
+    QVERIFY(progress.wait(5000));
+    QTRY_VERIFY(progress.count() >= 3);
+    const int last_permille = progress.last().at(1).toInt();
+    QVERIFY(last_permille >= 0 && last_permille <= 1000);
+    QElapsedTimer t;
+    t.start();
+    stopped = true;
+    jobs.stop();
+    QVERIFY(finished.wait(1000));
+    QVERIFY2(t.elapsed() <= 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Stopped);
+    QVERIFY(!jobs.isRunning());
+    QTest::qWait(50);
+    QCOMPARE(delivered_after_stop.load(), 0);
+  }
+
+  void stoppedProfileLoadKeepsConsistentDocument() {
+    const QString path = dir_.filePath(QStringLiteral("many.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 8, 16, 4, {1024, 2048, 3072, 4096, 5120, 6144}, 1);
+    Workspace ws;
+    QSignalSpy added(ws.profile(), &ProfileDocument::lengthAdded);
+    QSignalSpy finished(ws.profileJobs(), &JobTracker::finished);
+    ws.openProfile(path);
+    QVERIFY(added.wait(10000));  // the first length arrived: the job is mid-way
+    QElapsedTimer t;
+    t.start();
+    ws.profileJobs()->stop();
+    QVERIFY(finished.wait(1000));
+    QVERIFY(t.elapsed() <= 1000);
+    const JobOutcome outcome = finished.first().at(1).value<JobOutcome>();
+    ProfileDataPtr data = ws.profile()->data();
+    QVERIFY(data);
+    if (outcome == JobOutcome::Stopped) {
+      QVERIFY(!ws.profile()->isComplete());
+      QVERIFY(data->lengths.size() < 6);
+    }
+    // Whatever arrived is whole: every length has its summary and full influence.
+    for (const auto& [n, lp] : data->lengths) {
+      QVERIFY(data->summaries.count(n));
+      QCOMPARE(lp->influence.size(), size_t(8 * 16) * (n / 64) * (n / 64));
+    }
+    // The plan side follows the partial profile without trouble.
+    QVERIFY(test::solve_and_wait(ws));
+    QCOMPARE(ws.plan()->preview().lengths().size(), data->lengths.size());
+  }
+
+  void supersededResultIsDropped() {
+    JobTracker jobs;
+    QSignalSpy finished(&jobs, &JobTracker::finished);
+    QStringList results;
+    const quint64 first = jobs.start(QStringLiteral("slow"), [&](JobContext& job) {
+      // Ignores Stop on purpose (a core call that cannot be interrupted, e.g. one CBC solve).
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      job.deliver([&] { results << QStringLiteral("slow"); });
+    });
+    const quint64 second = jobs.start(QStringLiteral("fast"), [&](JobContext& job) {
+      job.deliver([&] { results << QStringLiteral("fast"); });
+    });
+    QVERIFY(second > first);
+    QVERIFY(finished.wait(5000));
+    QVERIFY(jobs.waitForDone(5000));
+    QTest::qWait(50);  // let the slow job's queued result arrive (and be dropped)
+    QCOMPARE(results, QStringList{QStringLiteral("fast")});
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.first().at(0).toULongLong(), second);
+    QVERIFY(!jobs.isRunning());
+  }
+
+  void supersededSolveIsIgnored() {
+    const QString path = dir_.filePath(QStringLiteral("solve.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 4, 8, 2, {512, 1024});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, path));
+    QVERIFY(test::solve_and_wait(ws));
+    PlanDocument* doc = ws.plan();
+    QVERIFY(doc->editBudget(512, 0.8));
+    QVERIFY(doc->editBudget(1024, 0.8));
+    const int before = doc->undoStack()->count();
+    QSignalSpy finished(ws.solveJobs(), &JobTracker::finished);
+    const quint64 a = ws.solve();  // budgets 0.8 ...
+    doc->undoStack()->undo();
+    doc->undoStack()->undo();  // ... superseded by a solve at the original budgets
+    const quint64 b = ws.solve();
+    QVERIFY(b > a);
+    QVERIFY(finished.wait(30000));
+    QVERIFY(ws.solveJobs()->waitForDone(30000));
+    QTest::qWait(50);
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.first().at(0).toULongLong(), b);
+    // Exactly one re-solve landed, and it is the second one (budgets 0.5 respected).
+    QCOMPARE(doc->undoStack()->count(), before - 2 + 1);
+    for (const auto& [n, d] : doc->plan().density) QVERIFY(d <= 0.5 + 1e-9);
+  }
+
+  void failedLoadLeavesDocumentUnchanged() {
+    const QString path = dir_.filePath(QStringLiteral("ok.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 2, 4, 2, {512});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, path));
+    ProfileDataPtr before = ws.profile()->data();
+    QSignalSpy finished(ws.profileJobs(), &JobTracker::finished);
+    ws.openProfile(dir_.filePath(QStringLiteral("missing.moaprof.h5")));
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Failed);
+    QVERIFY(finished.first().at(2).toString().contains(QStringLiteral("missing.moaprof.h5")));
+    QCOMPARE(ws.profile()->data(), before);
+    QVERIFY(ws.profile()->isComplete());
+  }
+};
+
+QTEST_MAIN(StudioJobsTest)
+#include "test_studio_jobs.moc"

@@ -1,0 +1,82 @@
+// Every item model under QAbstractItemModelTester through the edits the GUI makes, and the
+// live preview checked against the core's loss tables.
+#include <QAbstractItemModelTester>
+#include <QtTest>
+
+#include "app/studio/plan_table_model.h"
+#include "core/plan/loss_table.h"
+#include "core/solve/solve.h"
+#include "tests/gui/gui_test_util.h"
+
+using namespace moa;
+using namespace moa::studio;
+
+class StudioModelsTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString profile_path_;
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    profile_path_ = dir_.filePath(QStringLiteral("fixture.moaprof.h5"));
+    test::fixture_profile_write(profile_path_.toStdString(), 4, 8, 2, {512, 1024});
+  }
+
+  void planModelsPassTesterThroughEdits() {
+    Workspace ws;
+    PlanTableModel table(ws.plan());
+    PlanSummaryModel summary(ws.plan());
+    QAbstractItemModelTester t1(&table, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester t2(&summary, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QCOMPARE(table.rowCount(), 0);
+
+    QVERIFY(test::open_profile_and_wait(ws, profile_path_));
+    QVERIFY(test::solve_and_wait(ws));
+    QVERIFY(ws.plan()->hasPlan());
+    QCOMPARE(table.rowCount(), 4 * 2);  // kv_head plan: 4 layers x 2 KV heads
+    QCOMPARE(table.columnCount(), 4 + 2 * 2 + 1);
+    QCOMPARE(summary.rowCount(), 2);
+
+    // Edit alpha in place, toggle a lock, edit a budget, undo all, re-solve.
+    QVERIFY(table.setData(table.index(3, PlanTableModel::AlphaColumn), 256.0));
+    QCOMPARE(table.data(table.index(3, PlanTableModel::AlphaColumn), Qt::EditRole).toDouble(), 256.0);
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::BetaColumn), 1.5));  // beta outside [0, 1]
+    QVERIFY(table.setData(table.index(2, table.lockedColumn()), Qt::Checked, Qt::CheckStateRole));
+    QCOMPARE(table.data(table.index(2, table.lockedColumn()), Qt::CheckStateRole).toInt(), int(Qt::Checked));
+    QVERIFY(summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 0.6));
+    QVERIFY(!summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 1.6));
+    while (ws.plan()->undoStack()->canUndo()) ws.plan()->undoStack()->undo();
+    QVERIFY(test::solve_and_wait(ws));
+    ws.plan()->setProfile(nullptr);  // densities only: loss columns show a dash
+    QCOMPARE(table.data(table.index(0, table.lossColumn(0))).toString(), QStringLiteral("–"));
+    ws.plan()->clear();
+    QCOMPARE(table.rowCount(), 0);
+    QCOMPARE(summary.rowCount(), 0);
+  }
+
+  void previewMatchesCoreLossTable() {
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, profile_path_));
+    QVERIFY(test::solve_and_wait(ws));
+    const Plan& plan = ws.plan()->plan();
+    const Profile profile = ws.profile()->data()->toProfile();
+    std::vector<Rule> rules;
+    for (const auto& layer : plan.rules)
+      for (const Rule& r : layer) rules.push_back(r);
+    const LossTable table = loss_table_build(profile, rules, plan.granularity);
+    std::vector<int> assignment;
+    for (const auto& layer : plan.rules)
+      for (const Rule& r : layer) assignment.push_back(table.rule_index(r));
+    const PlanPreview& preview = ws.plan()->preview();
+    for (size_t n = 0; n < preview.lengths().size(); ++n) {
+      const double expected = loss_table_total(table, assignment, static_cast<int>(n));
+      QVERIFY2(std::abs(preview.totalLoss(n) - expected) <= 1e-9 * std::max(1.0, expected),
+               qPrintable(QStringLiteral("%1 vs %2").arg(preview.totalLoss(n)).arg(expected)));
+      QCOMPARE(preview.meanDensity(n), loss_table_mean_density(table, assignment, static_cast<int>(n)));
+    }
+  }
+};
+
+QTEST_MAIN(StudioModelsTest)
+#include "test_studio_models.moc"

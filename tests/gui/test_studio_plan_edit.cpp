@@ -1,0 +1,111 @@
+// Edit -> undo -> redo restores the plan exactly (JSON text and preview totals, bit for bit).
+#include <QtTest>
+
+#include "app/studio/compare_view.h"
+#include "app/studio/plan_table_model.h"
+#include "core/plan/plan_io.h"
+#include "tests/gui/gui_test_util.h"
+
+using namespace moa;
+using namespace moa::studio;
+
+class StudioPlanEditTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+ private slots:
+  void undoRedoRestoresExactly() {
+    const QString path = dir_.filePath(QStringLiteral("p.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 4, 8, 8, {512, 1024, 2048});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, path));
+    QVERIFY(test::solve_and_wait(ws));
+    PlanDocument* doc = ws.plan();
+    QCOMPARE(doc->plan().granularity, Granularity::head);  // MHA profile: per-head plan
+    PlanTableModel table(doc);
+    const std::string original = plan_to_json(doc->plan());
+    std::vector<double> original_loss;
+    for (size_t n = 0; n < doc->preview().lengths().size(); ++n) original_loss.push_back(doc->preview().totalLoss(n));
+
+    // Several kinds of edit, each its own undo step.
+    QVERIFY(table.setData(table.index(5, PlanTableModel::AlphaColumn), 320.0));
+    QVERIFY(table.setData(table.index(5, PlanTableModel::BetaColumn), 0.25));
+    QVERIFY(table.setData(table.index(9, PlanTableModel::BetaColumn), 0.75));
+    QVERIFY(table.setData(table.index(9, table.lockedColumn()), Qt::Checked, Qt::CheckStateRole));
+    QVERIFY(doc->editBudget(1024, 0.45));
+    QCOMPARE(doc->undoStack()->count(), 5);
+    const std::string edited = plan_to_json(doc->plan());
+    QVERIFY(edited != original);
+    std::vector<double> edited_loss;
+    for (size_t n = 0; n < doc->preview().lengths().size(); ++n) edited_loss.push_back(doc->preview().totalLoss(n));
+    QVERIFY(edited_loss != original_loss);  // the live preview followed the edits
+    // The stored totals follow the preview, so the plan file says what the table shows.
+    QCOMPARE(doc->plan().predicted_loss.at(2048), edited_loss[2]);
+
+    while (doc->undoStack()->canUndo()) doc->undoStack()->undo();
+    QCOMPARE(plan_to_json(doc->plan()), original);
+    for (size_t n = 0; n < original_loss.size(); ++n) QCOMPARE(doc->preview().totalLoss(n), original_loss[n]);
+
+    while (doc->undoStack()->canRedo()) doc->undoStack()->redo();
+    QCOMPARE(plan_to_json(doc->plan()), edited);
+    for (size_t n = 0; n < edited_loss.size(); ++n) QCOMPARE(doc->preview().totalLoss(n), edited_loss[n]);
+
+    // A re-solve is one undoable step too, and keeps the lock.
+    QVERIFY(test::solve_and_wait(ws));
+    QCOMPARE(doc->undoStack()->count(), 6);
+    QVERIFY(doc->isLocked(9 / 8, 9 % 8));
+    QCOMPARE(doc->plan().rules[1][1].beta, 0.75);  // locked rule kept by the solver
+    doc->undoStack()->undo();
+    QCOMPARE(plan_to_json(doc->plan()), edited);
+  }
+
+  void compareShowsTheEditAsADifference() {
+    const QString path = dir_.filePath(QStringLiteral("c.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 4, 8, 2, {512, 1024});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, path));
+    QVERIFY(test::solve_and_wait(ws));
+    ws.savePlan(dir_.filePath(QStringLiteral("solved.moaplan.json")));
+    ws.openComparePlan(dir_.filePath(QStringLiteral("solved.moaplan.json")));
+    CompareView view(&ws);
+    QVERIFY(!view.difference().empty());
+    for (double d : view.difference().values) QCOMPARE(d, 0.0);
+    const Rule before = ws.plan()->plan().rules[2][1];
+    QVERIFY(ws.plan()->editRule(2, 1, Rule{before.alpha + 128, before.beta}));
+    // kv_head plan: the 4 query heads of KV head 1 in layer 2 differ, by the span change.
+    const GridValues& diff = view.difference();
+    int differing = 0;
+    for (int l = 0; l < diff.layers; ++l)
+      for (int h = 0; h < diff.heads; ++h)
+        if (diff.at(l, h) != 0.0) {
+          ++differing;
+          QCOMPARE(l, 2);
+          QCOMPARE(h / 4, 1);
+        }
+    QCOMPARE(differing, 4);
+    QCOMPARE(diff.at(2, 4), std::clamp(rule_span(ws.plan()->plan().rules[2][1], diff.length), 0.0, double(diff.length)) -
+                                std::clamp(rule_span(before, diff.length), 0.0, double(diff.length)));
+  }
+
+  void noOpEditsPushNothing() {
+    Workspace ws;
+    Plan p;
+    p.granularity = Granularity::head;
+    p.num_layers = 1;
+    p.num_heads = 2;
+    p.num_kv_heads = 2;
+    p.rules = {{Rule{512, 0.0}, Rule{0, 0.5}}};
+    p.budgets = {{1024, 0.5}};
+    ws.plan()->setPlan(p, QString());
+    QVERIFY(!ws.plan()->editRule(0, 0, Rule{512, 0.0}));
+    QVERIFY(!ws.plan()->editLocked(0, 1, false));
+    QVERIFY(!ws.plan()->editBudget(1024, 0.5));
+    QCOMPARE(ws.plan()->undoStack()->count(), 0);
+    // Without a profile the preview knows densities but not losses.
+    QVERIFY(!ws.plan()->preview().hasLoss());
+    QCOMPARE(ws.plan()->preview().meanDensity(0), (rule_density(p.rules[0][0], 1024) + rule_density(p.rules[0][1], 1024)) / 2);
+  }
+};
+
+QTEST_MAIN(StudioPlanEditTest)
+#include "test_studio_plan_edit.moc"

@@ -1,0 +1,153 @@
+// The profile job on the real profiler (core profile_run) with a random tiny checkpoint:
+// results arrive in the document; Stop ends the run within a second and leaves a resumable
+// file and an untouched document; the event loop keeps ticking while it runs.
+#include <QElapsedTimer>
+#include <QPushButton>
+#include <QTimer>
+#include <QtTest>
+
+#include "app/studio/main_window.h"
+#include "core/model/config.h"
+#include "core/profile/profile_store.h"
+#include "tests/gui/gui_test_util.h"
+
+using namespace moa;
+using namespace moa::studio;
+
+Q_DECLARE_METATYPE(moa::studio::JobOutcome)
+
+class StudioProfileTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString model_;
+
+  bool openModel(Workspace& ws) {
+    QSignalSpy done(ws.modelJobs(), &JobTracker::finished);
+    ws.openModel(model_);
+    return done.wait(20000) && ws.model()->checkpoint() != nullptr;
+  }
+
+ private slots:
+  void initTestCase() {
+    qRegisterMetaType<JobOutcome>();
+    model_ = dir_.filePath(QStringLiteral("tiny"));
+    checkpoint_write_random(config_preset("tiny"), model_.toStdString(), RandomCheckpointOptions{});
+  }
+
+  void profileRunFillsTheDocument() {
+    Workspace ws;
+    QVERIFY(openModel(ws));
+    QSignalSpy progress(ws.profileJobs(), &JobTracker::progressChanged);
+    QSignalSpy finished(ws.profileJobs(), &JobTracker::finished);
+    QSignalSpy added(ws.profile(), &ProfileDocument::lengthAdded);
+    ProfileOptions o;
+    o.lengths = {1024, 2048};
+    o.samples = 1;
+    o.out = dir_.filePath(QStringLiteral("run.moaprof.h5"));
+    ws.runProfile(o);
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(finished.first().at(1).value<JobOutcome>() == JobOutcome::Done,
+             qPrintable(finished.first().at(2).toString()));
+    QVERIFY(progress.count() >= 2);
+    QVERIFY(added.count() >= 2);  // delivered length by length (plus snapshots during the run)
+    ProfileDataPtr data = ws.profile()->data();
+    QCOMPARE(data->meta.num_layers, 2);
+    QCOMPARE(data->meta.num_heads, 4);
+    QCOMPARE(data->meta.model_hash, ws.model()->checkpoint()->content_hash());
+    QCOMPARE(data->lengths.at(2048)->samples_done(), int64_t(1));
+    QVERIFY(data->summaries.at(2048).total[0] > 0.0f);
+    QVERIFY(ws.profile()->isComplete());
+    QVERIFY(test::solve_and_wait(ws));  // and the pipeline goes on: a plan from this profile
+  }
+
+  void stopEndsTheRunWithinASecond() {
+    MainWindow w;
+    w.show();
+    Workspace& ws = *w.workspace();
+    QVERIFY(openModel(ws));
+    QSignalSpy progress(ws.profileJobs(), &JobTracker::progressChanged);
+    QSignalSpy finished(ws.profileJobs(), &JobTracker::finished);
+    ProfileOptions o;
+    o.lengths = {1024, 2048};
+    o.samples = 3;
+    o.out = dir_.filePath(QStringLiteral("stopped.moaprof.h5"));
+    // Timer probe: the longest time the GUI thread went without processing events.
+    QElapsedTimer clock;
+    qint64 last = 0, worst = 0;
+    QTimer probe;
+    probe.setInterval(5);
+    connect(&probe, &QTimer::timeout, this, [&] {
+      worst = std::max(worst, clock.elapsed() - last);
+      last = clock.elapsed();
+    });
+    clock.start();
+    probe.start();
+    ws.runProfile(o);
+    // Let it do some real work: past the first sample at 1024.
+    QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().at(1).toInt() >= 200, 60000);
+    probe.stop();
+    QElapsedTimer t;
+    t.start();
+    w.stopButton()->click();
+    QVERIFY(finished.wait(1000));
+    QVERIFY2(t.elapsed() <= 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Stopped);
+    qInfo("stopped after %lld ms; worst event-loop gap while profiling %lld ms", t.elapsed(), worst);
+    QVERIFY2(worst <= 100, qPrintable(QString::number(worst)));
+    // Consistent: the file holds whole samples only; the document holds at most what the
+    // file holds (snapshots taken after finished samples), marked incomplete; a resumed run
+    // completes it.
+    const Profile partial = profile_read(o.out.toStdString());
+    QVERIFY(partial.lengths.at(1024).samples_done() >= 1);
+    QVERIFY(partial.lengths.at(2048).samples_done() < 3);
+    QVERIFY(!ws.profile()->isComplete());
+    if (ProfileDataPtr data = ws.profile()->data()) {
+      for (const auto& [n, lp] : data->lengths) {
+        QVERIFY(lp->samples_done() >= 1);
+        QVERIFY(lp->samples_done() <= partial.lengths.at(n).samples_done());
+        QVERIFY(data->summaries.count(n));
+      }
+    }
+    o.resume = true;
+    finished.clear();
+    ws.runProfile(o);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Done);
+    QCOMPARE(ws.profile()->data()->lengths.at(2048)->samples_done(), int64_t(3));
+  }
+
+  void accuracyOfAPlanOnTheDemoModel() {
+    const QString demo = Workspace::demoModelDir();
+    if (demo.isEmpty()) QSKIP("no demo model in this checkout");
+    Workspace ws;
+    QSignalSpy opened(ws.modelJobs(), &JobTracker::finished);
+    ws.openModel(demo);
+    QVERIFY(opened.wait(20000));
+    const ModelConfig& c = ws.model()->checkpoint()->config();
+    // Dense as a plan (every band as wide as the input): the demo model answers its own task.
+    Plan plan;
+    plan.granularity = Granularity::kv_head;
+    plan.num_layers = static_cast<int>(c.num_layers);
+    plan.num_heads = static_cast<int>(c.num_heads);
+    plan.num_kv_heads = static_cast<int>(c.num_kv_heads);
+    plan.rules.assign(plan.num_layers, std::vector<Rule>(plan.num_kv_heads, Rule{0, 1.0}));
+    plan.budgets = {{1024, 1.0}};
+    ws.plan()->setPlan(plan, QString());
+    QSignalSpy measured(&ws, &Workspace::accuracyMeasured);
+    QSignalSpy finished(ws.accuracyJobs(), &JobTracker::finished);
+    AccuracyOptions options;
+    options.length = 1024;
+    options.prompts = 2;
+    ws.measureAccuracy(options);
+    QVERIFY(finished.wait(120000));
+    QVERIFY2(finished.first().at(1).value<JobOutcome>() == JobOutcome::Done, qPrintable(finished.first().at(2).toString()));
+    QCOMPARE(measured.count(), 1);
+    QCOMPARE(measured.first().at(0).toLongLong(), qint64(1024));
+    QCOMPARE(measured.first().at(2).toInt(), 2);
+    QVERIFY(measured.first().at(1).toInt() >= 1);
+    QVERIFY(measured.first().at(3).toDouble() > 0.9);  // dense: (nearly) every block attended
+  }
+};
+
+QTEST_MAIN(StudioProfileTest)
+#include "test_studio_profile.moc"

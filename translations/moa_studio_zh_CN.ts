@@ -1,0 +1,957 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>GridMetric</name>
+    <message>
+        <location filename="../app/studio/grid_metric.cpp" line="15" />
+        <source>Far influence (share outside N/8)</source>
+        <translation>远程影响（N/8 窗口外占比）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/grid_metric.cpp" line="16" />
+        <source>Total influence</source>
+        <translation>总影响</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/grid_metric.cpp" line="17" />
+        <source>Plan span (tokens)</source>
+        <translation>方案跨度（token）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/grid_metric.cpp" line="18" />
+        <source>Plan density</source>
+        <translation>方案密度</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/grid_metric.cpp" line="19" />
+        <source>Predicted loss</source>
+        <translation>预测损失</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::CompareView</name>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="77" />
+        <source>Compare plans</source>
+        <translation>比较方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="77" />
+        <source>Compare profiles</source>
+        <translation>比较剖析</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="80" />
+        <source>Open plan B…</source>
+        <translation>打开方案 B…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="80" />
+        <source>Open profile B…</source>
+        <translation>打开剖析 B…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="119" />
+        <source>N = %1</source>
+        <translation>N = %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="130" />
+        <source>current plan</source>
+        <translation>当前方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="131" />
+        <source>%1 (edited)</source>
+        <translation>%1（已编辑）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="132" />
+        <source>plan B (none: open one)</source>
+        <translation>方案 B（无：请打开一个）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="136" />
+        <source>current profile</source>
+        <translation>当前剖析</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="137" />
+        <source>profile B (none: open one)</source>
+        <translation>剖析 B（无：请打开一个）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="139" />
+        <source>A: %1</source>
+        <translation>A：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="140" />
+        <source>B: %1</source>
+        <translation>B：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="141" />
+        <source>A − B</source>
+        <translation>A − B</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="156" />
+        <source>%1 of %2 heads differ; mean |A − B| = %3</source>
+        <translation>%2 个头中有 %1 个不同；平均 |A − B| = %3</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="161" />
+        <source>Open both sides to see the difference.</source>
+        <translation>打开两侧后即可查看差异。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="162" />
+        <source>A and B have different shapes: no difference map.</source>
+        <translation>A 与 B 形状不同：无法生成差异图。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="164" />
+        <source>difference</source>
+        <translation>差值</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::HeadDetailView</name>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="72" />
+        <source>Reset zoom</source>
+        <translation>重置缩放</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="73" />
+        <source>key block (64 tokens)</source>
+        <translation>键块（64 个 token）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="74" />
+        <source>query block</source>
+        <translation>查询块</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="75" />
+        <source>pooled influence |E|</source>
+        <translation>池化影响 |E|</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="100" />
+        <source>No influence for layer %1 head %2 at this length</source>
+        <translation>第 %1 层第 %2 头在此长度下没有影响数据</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="101" />
+        <source>Click a head in the grid to see its influence map</source>
+        <translation>在网格中点击一个头以查看其影响图</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="137" />
+        <source>Layer %1, head %2 at %3 tokens (%4 x %4 blocks)</source>
+        <translation>第 %1 层，第 %2 头，长度 %3 token（%4 × %4 块）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="141" />
+        <source>rule %1: sink + band of %2 blocks, density %3</source>
+        <translation>规则 %1：汇聚块 + %2 块带宽，密度 %3</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::HeadGridView</name>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="64" />
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="65" />
+        <source>at length</source>
+        <translation>长度</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="70" />
+        <source>head</source>
+        <translation>头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="71" />
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="128" />
+        <source>layer %1, head %2</source>
+        <translation>第 %1 层，第 %2 头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="130" />
+        <source> (KV head %1)</source>
+        <translation>（KV 头 %1）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="133" />
+        <source>rule %1</source>
+        <translation>规则 %1</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::MainWindow</name>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="82" />
+        <source>Solve failed</source>
+        <translation>求解失败</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="164" />
+        <source>About MoA Studio</source>
+        <translation>关于 MoA Studio</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="165" />
+        <source>MoA Studio %1
+Mixture of Sparse Attention: inspect attention heads, edit and solve compression plans.</source>
+        <translation>MoA Studio %1
+混合稀疏注意力：查看注意力头，编辑并求解压缩方案。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="196" />
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="197" />
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="198" />
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="199" />
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="200" />
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="201" />
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="202" />
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="203" />
+        <source>Open &amp;Model…</source>
+        <translation>打开模型(&amp;M)…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="204" />
+        <source>Open &amp;Demo Model</source>
+        <translation>打开演示模型(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="205" />
+        <source>Open &amp;Profile…</source>
+        <translation>打开剖析(&amp;P)…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="206" />
+        <source>Open P&amp;lan…</source>
+        <translation>打开方案(&amp;L)…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="207" />
+        <source>&amp;Save Plan</source>
+        <translation>保存方案(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="208" />
+        <source>Save Plan &amp;As…</source>
+        <translation>方案另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="209" />
+        <source>Plan in MoA Reference Format (JSON/CSV)…</source>
+        <translation>MoA 参考格式方案（JSON/CSV）…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="210" />
+        <source>Current Figure (PNG/PDF)…</source>
+        <translation>当前图表（PNG/PDF）…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="211" />
+        <source>Head Grid Values (CSV)…</source>
+        <translation>头网格数值（CSV）…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="212" />
+        <source>Plan Table (CSV)…</source>
+        <translation>方案表（CSV）…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="213" />
+        <source>Profile (HDF5)…</source>
+        <translation>剖析（HDF5）…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="214" />
+        <source>Open Session…</source>
+        <translation>打开会话…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="215" />
+        <source>Save Session…</source>
+        <translation>保存会话…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="216" />
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="217" />
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="218" />
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="219" />
+        <source>Lock Selected Heads</source>
+        <translation>锁定所选头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="220" />
+        <source>Unlock Selected Heads</source>
+        <translation>解锁所选头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="221" />
+        <source>&amp;Profile Model…</source>
+        <translation>剖析模型(&amp;P)…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="222" />
+        <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
+        <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="223" />
+        <source>&amp;Solve Plan</source>
+        <translation>求解方案(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="224" />
+        <source>S&amp;top Job</source>
+        <translation>停止任务(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="229" />
+        <source>&amp;About MoA Studio</source>
+        <translation>关于 MoA Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="230" />
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="231" />
+        <source>Head detail</source>
+        <translation>头详情</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="232" />
+        <source>Rule plot</source>
+        <translation>规则曲线</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="233" />
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="263" />
+        <source>%1: stopped</source>
+        <translation>%1：已停止</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="264" />
+        <source>%1: failed: %2</source>
+        <translation>%1：失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="266" />
+        <source>%1: done</source>
+        <translation>%1：完成</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="275" />
+        <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
+        <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="280" />
+        <source>MoA Studio — %1</source>
+        <translation>MoA Studio — %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="282" />
+        <source>&lt;b&gt;Model&lt;/b&gt; none</source>
+        <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="283" />
+        <source>MoA Studio</source>
+        <translation>MoA Studio</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="287" />
+        <source>%1 (%2 samples)</source>
+        <translation>%1（%2 个样本）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="288" />
+        <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
+        <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="290" />
+        <source> — incomplete</source>
+        <translation> — 不完整</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="292" />
+        <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
+        <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="296" />
+        <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
+        <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="297" />
+        <source>unsaved</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="300" />
+        <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
+        <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="318" />
+        <location filename="../app/studio/main_window_files.cpp" line="93" />
+        <source>Cannot profile</source>
+        <translation>无法剖析</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="328" />
+        <source>Cannot solve</source>
+        <translation>无法求解</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="36" />
+        <location filename="../app/studio/main_window_files.cpp" line="42" />
+        <location filename="../app/studio/main_window_files.cpp" line="80" />
+        <location filename="../app/studio/main_window_files.cpp" line="207" />
+        <source>Cannot open</source>
+        <translation>无法打开</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="36" />
+        <source>%1: not a model directory, profile (.h5), plan (.json/.csv) or session</source>
+        <translation>%1：不是模型目录、剖析文件（.h5）、方案文件（.json/.csv）或会话</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="49" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="55" />
+        <source>Open checkpoint directory</source>
+        <translation>打开检查点目录</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="60" />
+        <source>Open profile</source>
+        <translation>打开剖析</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="61" />
+        <location filename="../app/studio/main_window_files.cpp" line="74" />
+        <source>MoA profiles (*.moaprof.h5 *.h5)</source>
+        <translation>MoA 剖析文件 (*.moaprof.h5 *.h5)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="71" />
+        <source>Open plan B</source>
+        <translation>打开方案 B</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="66" />
+        <source>Open plan</source>
+        <translation>打开方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="66" />
+        <location filename="../app/studio/main_window_files.cpp" line="72" />
+        <source>Plans (*.moaplan.json *.json *.csv)</source>
+        <translation>方案文件 (*.moaplan.json *.json *.csv)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="73" />
+        <source>Open profile B</source>
+        <translation>打开剖析 B</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="100" />
+        <source>Save plan</source>
+        <translation>保存方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="100" />
+        <source>MoA plans (*.moaplan.json)</source>
+        <translation>MoA 方案文件 (*.moaplan.json)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="108" />
+        <location filename="../app/studio/main_window_files.cpp" line="227" />
+        <source>Cannot save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="113" />
+        <source>Export plan</source>
+        <translation>导出方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="114" />
+        <source>MoA reference JSON (*.json);;MoA reference CSV (*.csv)</source>
+        <translation>MoA 参考 JSON (*.json);;MoA 参考 CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="120" />
+        <location filename="../app/studio/main_window_files.cpp" line="136" />
+        <location filename="../app/studio/main_window_files.cpp" line="146" />
+        <location filename="../app/studio/main_window_files.cpp" line="156" />
+        <location filename="../app/studio/main_window_files.cpp" line="167" />
+        <source>Cannot export</source>
+        <translation>无法导出</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="130" />
+        <source>Export figure</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="131" />
+        <source>PNG image (*.png);;PDF document (*.pdf)</source>
+        <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="141" />
+        <source>Export head grid values</source>
+        <translation>导出头网格数值</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="141" />
+        <location filename="../app/studio/main_window_files.cpp" line="151" />
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="151" />
+        <source>Export plan table</source>
+        <translation>导出方案表</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="161" />
+        <source>Export profile</source>
+        <translation>导出剖析</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="162" />
+        <source>MoA profiles (*.moaprof.h5)</source>
+        <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="220" />
+        <source>Save session</source>
+        <translation>保存会话</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="220" />
+        <location filename="../app/studio/main_window_files.cpp" line="232" />
+        <source>Sessions (*.moasession.json)</source>
+        <translation>会话文件 (*.moasession.json)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="232" />
+        <source>Open session</source>
+        <translation>打开会话</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::PlanDocument</name>
+    <message>
+        <location filename="../app/studio/plan_document.cpp" line="80" />
+        <source>Set rule of layer %1 unit %2 to %3</source>
+        <translation>将第 %1 层单元 %2 的规则设为 %3</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_document.cpp" line="94" />
+        <source>Lock layer %1 unit %2</source>
+        <translation>锁定第 %1 层单元 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_document.cpp" line="95" />
+        <source>Unlock layer %1 unit %2</source>
+        <translation>解锁第 %1 层单元 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_document.cpp" line="106" />
+        <source>Set budget at %1 tokens to %2</source>
+        <translation>将 %1 token 处的预算设为 %2</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::PlanEditor</name>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="99" />
+        <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
+        <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="106" />
+        <location filename="../app/studio/plan_editor.cpp" line="126" />
+        <source>Accuracy not measured: %1</source>
+        <translation>未测量准确率：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="117" />
+        <source>Measuring retrieval accuracy…</source>
+        <translation>正在测量检索准确率…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="118" />
+        <source>refreshing…</source>
+        <translation>正在刷新…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="131" />
+        <source>Budgets and live preview per length (edit a budget in place)</source>
+        <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="132" />
+        <source>Max rules per layer</source>
+        <translation>每层最多规则数</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="133" />
+        <source>K distinct rules per layer (0: no limit)</source>
+        <translation>每层最多 K 种不同规则（0：不限）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="134" />
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="135" />
+        <source>Keep the selected heads' rules when re-solving</source>
+        <translation>重新求解时保留所选头的规则</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="136" />
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="137" />
+        <source>Re-solve</source>
+        <translation>重新求解</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="138" />
+        <source>Measure accuracy in the background</source>
+        <translation>在后台测量准确率</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="139" />
+        <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
+        <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="156" />
+        <source>Lock heads</source>
+        <translation>锁定头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="156" />
+        <source>Unlock heads</source>
+        <translation>解锁头</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::PlanSummaryModel</name>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="177" />
+        <source>Length</source>
+        <translation>长度</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="178" />
+        <source>Budget</source>
+        <translation>预算</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="179" />
+        <source>Density</source>
+        <translation>密度</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="180" />
+        <source>Predicted loss</source>
+        <translation>预测损失</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::PlanTableModel</name>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="91" />
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="92" />
+        <source>KV head</source>
+        <translation>KV 头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="92" />
+        <source>Head</source>
+        <translation>头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="93" />
+        <source>Alpha</source>
+        <translation>Alpha</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="94" />
+        <source>Beta</source>
+        <translation>Beta</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="97" />
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="100" />
+        <source>Density @%1</source>
+        <translation>密度 @%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="101" />
+        <source>Loss @%1</source>
+        <translation>损失 @%1</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::ProfileDialog</name>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="19" />
+        <source>Profile model</source>
+        <translation>剖析模型</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="26" />
+        <source>Built-in demo records (byte vocabulary)</source>
+        <translation>内置演示记录（字节词表）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="27" />
+        <source>Calibration file (jsonl)</source>
+        <translation>校准文件（jsonl）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="30" />
+        <location filename="../app/studio/profile_dialog.cpp" line="32" />
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="33" />
+        <source>Resume a stopped run in this file</source>
+        <translation>在此文件中继续已停止的运行</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="42" />
+        <source>Lengths (tokens)</source>
+        <translation>长度（token）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="43" />
+        <source>Samples per length</source>
+        <translation>每个长度的样本数</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="44" />
+        <source>Records</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="47" />
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="54" />
+        <source>Calibration file</source>
+        <translation>校准文件</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="54" />
+        <source>JSON lines (*.jsonl)</source>
+        <translation>JSON 行 (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="61" />
+        <source>Profile output</source>
+        <translation>剖析输出</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="61" />
+        <source>MoA profiles (*.moaprof.h5)</source>
+        <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::RulePlotView</name>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="43" />
+        <source>Span of the selected heads' rules (Ctrl+click heads in the grid to add)</source>
+        <translation>所选头规则的跨度（在网格中按住 Ctrl 点击以添加头）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="44" />
+        <source>input length N (tokens)</source>
+        <translation>输入长度 N（token）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="45" />
+        <source>span S(N) (tokens)</source>
+        <translation>跨度 S(N)（token）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="62" />
+        <source>dense (S = N)</source>
+        <translation>稠密（S = N）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="68" />
+        <source>budget x N</source>
+        <translation>预算 × N</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="89" />
+        <source>L%1 H%2 %3</source>
+        <translation>L%1 H%2 %3</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="110" />
+        <source>profiled %1</source>
+        <translation>已剖析 %1</translation>
+    </message>
+</context>
+<context>
+    <name>moa::studio::Workspace</name>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="26" />
+        <source>Profile not opened: %1</source>
+        <translation>未能打开剖析：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="38" />
+        <source>Model not opened: %1</source>
+        <translation>未能打开模型：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="44" />
+        <source>Compare profile not opened: %1</source>
+        <translation>未能打开比较剖析：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="68" />
+        <source>Opening model %1</source>
+        <translation>正在打开模型 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="83" />
+        <source>Demo model not bundled: using a random tiny checkpoint in %1</source>
+        <translation>未附带演示模型：改用 %1 中的随机微型检查点</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="84" />
+        <source>Preparing a random tiny model</source>
+        <translation>正在准备随机微型模型</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="159" />
+        <source>Opening profile %1</source>
+        <translation>正在打开剖析 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_solve.cpp" line="67" />
+        <source>Solving plan</source>
+        <translation>正在求解方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_solve.cpp" line="105" />
+        <source>Re-solve</source>
+        <translation>重新求解</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_solve.cpp" line="108" />
+        <source>%1: loss %2, density %3</source>
+        <translation>%1：损失 %2，密度 %3</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_solve.cpp" line="112" />
+        <source>Solved in %1 s (%2)</source>
+        <translation>求解用时 %1 秒（%2）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_profile.cpp" line="41" />
+        <source>Profiling %1</source>
+        <translation>正在剖析 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_accuracy.cpp" line="33" />
+        <source>Measuring retrieval accuracy</source>
+        <translation>正在测量检索准确率</translation>
+    </message>
+</context>
+</TS>
