@@ -8,7 +8,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       qt6-base-dev qt6-tools-dev qt6-l10n-tools qt6-translations-l10n libqcustomplot-dev
       libtorch-dev libopenblas0-pthread libhdf5-dev nlohmann-json3-dev
       coinor-libcbc-dev libglpk-dev libgtest-dev googletest
-      clang libclang-rt-14-dev xvfb xauth imagemagick fonts-dejavu-core)
+      clang libclang-rt-14-dev xvfb xauth imagemagick fonts-dejavu-core fonts-wqy-microhei python3-h5py)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
