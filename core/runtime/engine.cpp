@@ -287,11 +287,13 @@ EngineResult Engine::generate(const std::vector<std::vector<int64_t>>& prompts, 
       run.decode_step();
     } else {
       if (!graph) {
+        const double c0 = now();
         graph = std::make_unique<at::cuda::CUDAGraph>();
         graph->capture_begin();
         run.decode_step();
         graph->capture_end();
         result.used_cuda_graph = true;
+        result.graph_capture_seconds = now() - c0;
       }
       graph->replay();
     }

@@ -35,6 +35,7 @@ struct EngineResult {
   CacheLayout layout;
   int64_t kv_bytes_per_sequence = 0, kv_bytes_dense_per_sequence = 0;
   bool used_cuda_graph = false;
+  double graph_capture_seconds = 0;  // host time of capture + instantiation (inside decode_seconds)
 };
 
 class Engine {
