@@ -54,7 +54,8 @@ with open(out_path, "a") as f:
     for N in lengths:
         torch.cuda.empty_cache()
         free, _ = torch.cuda.mem_get_info()
-        B = max(1, int((free - 3 * 2**30 - N * 4096 * 60) / (per_token * (N + M))))
+        # + 20% per token: repeat_kv's expanded K/V and DynamicCache's cat, one layer at a time
+        B = max(1, int((free - 3 * 2**30 - N * 4096 * 60) / (1.2 * per_token * (N + M))))
         while True:
             try:
                 run(N, min(B, 2))  # warm-up

@@ -139,8 +139,8 @@ class EngineRun {
     }
     auto seen = seen_.view({L_, B_, Hkv_});
     seen.narrow(1, 1, B_ - 1).copy_(seen.narrow(1, 0, 1).expand({L_, B_ - 1, Hkv_}));
-    cur_ids_.fill_(cur_ids_.narrow(0, 0, 1).squeeze(0));
-    pos_.fill_(pos_.narrow(0, 0, 1).squeeze(0));
+    cur_ids_.copy_(cur_ids_.narrow(0, 0, 1).clone().expand({B_}));
+    pos_.copy_(pos_.narrow(0, 0, 1).clone().expand({B_}));
   }
 
   // One token for every row: reads cur_ids_/pos_, appends to the cache, writes the next ids and
