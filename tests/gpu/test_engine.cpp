@@ -5,6 +5,7 @@
 // one batch. Skipped without a CUDA build and a GPU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <thread>
@@ -47,18 +48,59 @@ std::vector<std::vector<int64_t>> mixed_band(int layers, int kv_heads, int64_t t
   return band;
 }
 
-std::vector<int64_t> reference_tokens(const moa::LlamaModel& cpu, const std::vector<int64_t>& prompt,
-                                      moa::AttentionBackend& attention) {
+// The reference's greedy tokens and, per step, the gap between its best and second-best float32
+// logits. A gap of a few hundredths is a near-tie that fp16/bf16 rounding may flip: from the
+// first near-tie on, the two greedy paths may legitimately part (seen: the MoA plan on prompt 1,
+// '\n' 10.314 vs '6' 10.300).
+struct Reference {
+  std::vector<int64_t> tokens, second;
+  std::vector<double> gap;
+};
+
+Reference reference(const moa::LlamaModel& cpu, const std::vector<int64_t>& prompt, moa::AttentionBackend& attention) {
+  Reference r;
+  moa::KVCache cache;
+  const int64_t T = static_cast<int64_t>(prompt.size());
+  moa::ForwardOptions fo;
+  fo.last_token_only = true;
+  auto logits = cpu.forward(at::tensor(prompt, at::kLong).view({1, T}), at::arange(T, at::kLong).view({1, T}), &cache,
+                            attention, fo);
+  for (int64_t step = 0; step < kNewTokens; ++step) {
+    auto [values, ids] = logits.view({-1}).topk(2);
+    r.tokens.push_back(ids[0].item<int64_t>());
+    r.second.push_back(ids[1].item<int64_t>());
+    r.gap.push_back(values[0].item<double>() - values[1].item<double>());
+    if (std::find(kStops.begin(), kStops.end(), r.tokens.back()) != kStops.end()) break;
+    logits = cpu.forward(at::tensor(std::vector<int64_t>{r.tokens.back()}, at::kLong).view({1, 1}),
+                         at::tensor(std::vector<int64_t>{T + step}, at::kLong).view({1, 1}), &cache, attention, fo);
+  }
+  // The same as the reference engine (generate_greedy), which the CLI's CPU path runs.
   moa::GenerateOptions opt;
   opt.max_new_tokens = kNewTokens;
   opt.stop_ids = kStops;
-  return moa::generate_greedy(cpu, {prompt}, attention, opt).tokens[0];
+  EXPECT_EQ(moa::generate_greedy(cpu, {prompt}, attention, opt).tokens[0], r.tokens);
+  return r;
 }
 
-double agreement(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
-  size_t same = 0;
-  while (same < a.size() && same < b.size() && a[same] == b[same]) ++same;
-  return static_cast<double>(same) / static_cast<double>(std::max(a.size(), b.size()));
+// Engine tokens equal the reference's up to its first step with a gap below `tie`; at that step
+// the engine may take the runner-up; after it nothing is compared. Returns the steps compared.
+size_t expect_greedy_match(const std::vector<int64_t>& got, const Reference& ref, double tie, const std::string& what) {
+  for (size_t s = 0; s < ref.tokens.size(); ++s) {
+    if (s >= got.size()) {
+      ADD_FAILURE() << what << ": engine stopped after " << got.size() << " tokens, reference has " << ref.tokens.size();
+      return s;
+    }
+    if (ref.gap[s] < tie) {
+      EXPECT_TRUE(got[s] == ref.tokens[s] || got[s] == ref.second[s]) << what << " step " << s;
+      std::cout << "[near-tie] " << what << " step " << s << ": gap " << ref.gap[s] << ", engine " << got[s]
+                << ", reference " << ref.tokens[s] << " / " << ref.second[s] << "\n";
+      return s + 1;
+    }
+    EXPECT_EQ(got[s], ref.tokens[s]) << what << " step " << s << " (reference gap " << ref.gap[s] << ")";
+    if (got[s] != ref.tokens[s]) return s + 1;
+  }
+  EXPECT_EQ(got.size(), ref.tokens.size()) << what;
+  return ref.tokens.size();
 }
 
 class EngineTest : public ::testing::Test {
@@ -74,39 +116,37 @@ class EngineTest : public ::testing::Test {
     auto ck = demo_checkpoint();
     moa::LlamaModel cpu(ck, at::kCPU, at::kFloat);
     const auto prompts = demo_prompts();
-    std::vector<std::vector<int64_t>> expected;
+    std::vector<Reference> expected;
     for (const auto& p : prompts) {
       if (band.empty()) {
         moa::DenseAttention dense;
-        expected.push_back(reference_tokens(cpu, p, dense));
+        expected.push_back(reference(cpu, p, dense));
       } else {
         moa::MaskedSparseAttention masked(band, /*per_kv_head=*/true);
-        expected.push_back(reference_tokens(cpu, p, masked));
+        expected.push_back(reference(cpu, p, masked));
       }
-      ASSERT_GE(expected.back().size(), 2u);
+      ASSERT_GE(expected.back().tokens.size(), 2u);
     }
     moa::EngineOptions eo;
     eo.band_blocks = band;
     eo.stop_ids = kStops;
-    // fp16 keeps 11 significant bits, enough for the float32 reference's argmax on every step.
+    // fp16 keeps 11 significant bits: its logits are within ~0.02 of float32's here; bf16 (8 bits)
+    // within ~0.2. Those are the near-tie gaps below which a flip is rounding, not a bug.
     moa::LlamaModel half(ck, at::Device(at::kCUDA, 0), at::kHalf);
     auto batched = moa::Engine(half, eo).generate(prompts, kNewTokens);  // mixed lengths, one batch
     EXPECT_TRUE(batched.used_cuda_graph || batched.decode_steps < 2);
+    size_t compared = 0;
     for (size_t i = 0; i < prompts.size(); ++i) {
-      EXPECT_EQ(batched.tokens[i], expected[i]) << "fp16 batched, prompt " << i << " (" << prompts[i].size() << " tokens)";
+      const std::string tag = "prompt " + std::to_string(i) + " (" + std::to_string(prompts[i].size()) + " tokens)";
+      compared += expect_greedy_match(batched.tokens[i], expected[i], 0.05, "fp16 batched " + tag);
       auto single = moa::Engine(half, eo).generate({prompts[i]}, kNewTokens);
-      EXPECT_EQ(single.tokens[0], expected[i]) << "fp16 single, prompt " << i;
+      expect_greedy_match(single.tokens[0], expected[i], 0.05, "fp16 single " + tag);
     }
-    // bf16 (8 significant bits) may flip a near-tie late in an answer: reported, and held to the
-    // first token and most of the rest.
+    EXPECT_GE(compared, 8u);  // the three answers are mostly decided, not ties
     moa::LlamaModel bf16(ck, at::Device(at::kCUDA, 0), at::kBFloat16);
     auto b16 = moa::Engine(bf16, eo).generate(prompts, kNewTokens);
-    for (size_t i = 0; i < prompts.size(); ++i) {
-      const double a = agreement(b16.tokens[i], expected[i]);
-      std::cout << "[bf16] prompt " << i << " agreement " << a << "\n";
-      EXPECT_EQ(b16.tokens[i].at(0), expected[i].at(0));
-      EXPECT_GE(a, 0.75) << "bf16 prompt " << i;
-    }
+    for (size_t i = 0; i < prompts.size(); ++i)
+      expect_greedy_match(b16.tokens[i], expected[i], 0.5, "bf16 batched prompt " + std::to_string(i));
     // Graph replay and eager decoding run the same kernels: identical tokens, no stop ids.
     moa::EngineOptions free_run = eo;
     free_run.stop_ids.clear();
@@ -118,8 +158,9 @@ class EngineTest : public ::testing::Test {
     EXPECT_EQ(graphed.tokens, eager.tokens);
     for (size_t i = 0; i < prompts.size(); ++i) {
       ASSERT_EQ(graphed.tokens[i].size(), static_cast<size_t>(kNewTokens));
-      const size_t n = expected[i].size();
-      EXPECT_EQ(std::vector<int64_t>(graphed.tokens[i].begin(), graphed.tokens[i].begin() + n), expected[i]);
+      const size_t n = std::min(batched.tokens[i].size(), graphed.tokens[i].size());
+      EXPECT_EQ(std::vector<int64_t>(graphed.tokens[i].begin(), graphed.tokens[i].begin() + n),
+                std::vector<int64_t>(batched.tokens[i].begin(), batched.tokens[i].begin() + n));
     }
     last_ = batched;
   }
