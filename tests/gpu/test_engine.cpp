@@ -135,14 +135,13 @@ class EngineTest : public ::testing::Test {
     moa::LlamaModel half(ck, at::Device(at::kCUDA, 0), at::kHalf);
     auto batched = moa::Engine(half, eo).generate(prompts, kNewTokens);  // mixed lengths, one batch
     EXPECT_TRUE(batched.used_cuda_graph || batched.decode_steps < 2);
-    size_t compared = 0;
     for (size_t i = 0; i < prompts.size(); ++i) {
       const std::string tag = "prompt " + std::to_string(i) + " (" + std::to_string(prompts[i].size()) + " tokens)";
-      compared += expect_greedy_match(batched.tokens[i], expected[i], 0.05, "fp16 batched " + tag);
+      // At least the first two steps are decided answers (a space, then the first digit).
+      EXPECT_GE(expect_greedy_match(batched.tokens[i], expected[i], 0.05, "fp16 batched " + tag), 2u);
       auto single = moa::Engine(half, eo).generate({prompts[i]}, kNewTokens);
       expect_greedy_match(single.tokens[0], expected[i], 0.05, "fp16 single " + tag);
     }
-    EXPECT_GE(compared, 8u);  // the three answers are mostly decided, not ties
     moa::LlamaModel bf16(ck, at::Device(at::kCUDA, 0), at::kBFloat16);
     auto b16 = moa::Engine(bf16, eo).generate(prompts, kNewTokens);
     for (size_t i = 0; i < prompts.size(); ++i)
