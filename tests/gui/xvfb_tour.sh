@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# GUI acceptance under a real X server (Xvfb): studio_tour drives the real main window through
+# the main workflow on the demo model (open, profile, solve, edit a head, compare, export,
+# zh_CN) and saves a screenshot per step; then the moa-studio executable is started on the
+# session the tour saved and the screen is captured. Fails if any step or screenshot is missing.
+#   xvfb_tour.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+BUILD=$1 SRC=$2
+command -v xvfb-run >/dev/null || { echo "xvfb-run missing: run scripts/setup.sh" >&2; exit 1; }
+WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
+export MOA_STUDIO_QM_DIR="$BUILD/app/studio" XDG_RUNTIME_DIR="$WORK/xdg"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+xvfb-run -a -s "-screen 0 1600x1000x24" "$BUILD/tests/gui/studio_tour" --out "$WORK/tour" \
+  --lengths 1024 --samples 1 --model "$SRC/resources/demo-model"
+shots=$(find "$WORK/tour" -maxdepth 1 -name '*.png' -size +10k | wc -l)
+echo "tour screenshots: $shots"
+[ "$shots" -ge 7 ] || { echo "expected at least 7 screenshots" >&2; ls -l "$WORK/tour" >&2; exit 1; }
+session="$WORK/tour/tour-files/tour.moasession.json"
+[ -s "$session" ] || { echo "the tour saved no session" >&2; exit 1; }
+command -v import >/dev/null || { echo "ImageMagick import missing: run scripts/setup.sh" >&2; exit 1; }
+xvfb-run -a -s "-screen 0 1600x1000x24" bash -c '
+  "$0" "$1" & app=$!
+  sleep 8
+  kill -0 "$app" || { echo "moa-studio exited early" >&2; exit 1; }
+  import -window root "$2"
+  kill "$app"; wait "$app" 2>/dev/null || true' "$BUILD/app/studio/moa-studio" "$session" "$WORK/app.png"
+[ -s "$WORK/app.png" ] || { echo "no screenshot of moa-studio" >&2; exit 1; }
+# A screenshot of a real window is not one flat colour.
+colours=$(convert "$WORK/app.png" -format %k info:)
+echo "moa-studio screenshot: $colours colours"
+[ "$colours" -gt 50 ]
