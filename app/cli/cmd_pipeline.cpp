@@ -153,7 +153,7 @@ int run(const moa::cli::Args& args) {
     base.model = model;
     base.samples = moa::demo_eval_set(eval_lengths, depths, 1, seed + 7);
     moa::longeval_write_jsonl(out / "longeval.jsonl", base.samples);
-    for (auto& r : moa::demo_calib_records(eval_lengths.back(), static_cast<int>(args.get_int("ppl-records", 1)), seed + 11))
+    for (auto& r : moa::demo_calib_records(eval_lengths.front(), static_cast<int>(args.get_int("ppl-records", 1)), seed + 11))
       base.ppl.push_back({"", moa::calib_prompt(r.context, r.question), r.answer});
     base.threads = threads;
     std::vector<moa::EvalAttention> settings(1);
