@@ -91,6 +91,6 @@ moa::cli::Register reg_eval({"eval", "retrieval accuracy and perplexity with den
                              "[--max-new-tokens 8] [--device cpu|cuda] [--threads T] [--level-by tokens|lines]",
                              run_eval, {"dense", "quiet"}});
 moa::cli::Register reg_report({"report", "compare eval results: Markdown table + combined JSON",
-                               "RESULT.json... [--out report.md]", run_report});
+                               "RESULT.json... [--out report.md]", run_report, {}});
 
 }  // namespace

@@ -47,6 +47,6 @@ moa::cli::Register reg({"init-checkpoint",
                         "write a random-init Hugging Face checkpoint (llama3-8b | vicuna-7b | tiny | config.json)",
                         "--shape NAME|config.json --random-seed S --out DIR [--layers L] [--dtype bfloat16] "
                         "[--schema v4|v5] [--rope default|linear|llama3] [--shard-mb MB] [--tokenizer tokenizer.json]",
-                        run});
+                        run, {}});
 
 }  // namespace

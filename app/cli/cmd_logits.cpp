@@ -64,6 +64,6 @@ int run(const moa::cli::Args& args) {
 moa::cli::Register reg({"logits", "run the forward pass on token ids and write float32 logits",
                         "--model DIR (--ids 1,2,3 | --ids-file ids.i64) [--dtype float32|bfloat16] "
                         "[--device cpu|cuda] [--stride K] [--out logits.f32]",
-                        run});
+                        run, {}});
 
 }  // namespace

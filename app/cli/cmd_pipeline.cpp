@@ -193,6 +193,6 @@ int run(const moa::cli::Args& args) {
 moa::cli::Register reg({"pipeline", "the main job: calibrate, profile, solve, evaluate and report on the demo model",
                         "[--model DIR] [--out DIR] [--lengths 2048,4096] [--samples 2] [--budgets 0.5,0.25] "
                         "[--eval-lengths 2048,4096] [--eval-prompts 3] [--threads T]",
-                        run});
+                        run, {}});
 
 }  // namespace

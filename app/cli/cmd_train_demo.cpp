@@ -48,6 +48,6 @@ int run(const moa::cli::Args& args) {
 moa::cli::Register reg({"train-demo", "train the bundled demo model (GPU) and write its checkpoint",
                         "--out DIR [--device cuda] [--seed S] [--steps N] [--minutes M] [--tokens-per-step T] "
                         "[--max-len L] [--stage0 S0] [--stage1 S1] [--lr LR] [--eval-every K] [--eval-prompts P]",
-                        run});
+                        run, {}});
 
 }  // namespace

@@ -205,7 +205,11 @@ std::vector<PplRecord> ppl_read_jsonl(const fs::path& path) {
     r.text = str("text");
     if (r.text.empty()) {
       r.prompt = str("prompt");
-      if (r.prompt.empty() && j.contains("context")) r.prompt = str("context") + (str("question").empty() ? "" : "\n" + str("question"));
+      if (r.prompt.empty() && j.contains("context")) {
+        r.prompt = str("context");
+        const std::string question = str("question");
+        if (!question.empty()) r.prompt.append("\n").append(question);
+      }
       r.answer = str("answer");
       if (r.prompt.empty() || r.answer.empty())
         fail_file(path.string(), "line " + std::to_string(n) + ": needs \"text\", or \"prompt\" (or \"context\") with \"answer\"");
