@@ -9,6 +9,17 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Build &Calibration Set…": "构建校准集(&C)…",
+    "The open model answers long documents' questions itself (model-aligned calibration data)": "由当前模型自行回答长文档中的问题（与模型对齐的校准数据）",
+    "Documents with questions (jsonl)": "带问题的文档（jsonl）",
+    "JSON lines (*.jsonl);;All files (*)": "JSON 行文件 (*.jsonl);;所有文件 (*)",
+    "Calibration set": "校准集",
+    "No documents chosen. Build the demo task's calibration set instead?": "未选择文档。改为构建演示任务的校准集吗？",
+    "Save calibration set": "保存校准集",
+    "JSON lines (*.jsonl)": "JSON 行文件 (*.jsonl)",
+    "Cannot build the calibration set": "无法构建校准集",
+    "Building calibration set": "正在构建校准集",
+    "Calibration set: %1 records in %2": "校准集：%1 条记录，位于 %2",
     "Far influence (share outside N/8)": "远程影响（N/8 窗口外占比）",
     "Total influence": "总影响",
     "Plan span (tokens)": "方案跨度（token）",

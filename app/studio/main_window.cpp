@@ -72,12 +72,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(stop_);
   connect(stop_, &QPushButton::clicked, this, [this] {
-    for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs(), ws_->accuracyJobs()}) jobs->stop();
+    for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs(), ws_->accuracyJobs(), ws_->calibJobs()}) jobs->stop();
   });
 
   createActions();
   createMenus();
-  for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs()}) watchJobs(jobs);
+  for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs(), ws_->calibJobs()}) watchJobs(jobs);
   connect(ws_, &Workspace::message, this, [this](const QString& text) { job_message_->setText(text); });
   connect(ws_, &Workspace::solveFailed, this, [this](const QString& text) { showError(tr("Solve failed"), text); });
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateModelInfo);
@@ -129,6 +129,7 @@ void MainWindow::createActions() {
   lock_ = make();
   unlock_ = make();
   profile_run_ = make(QKeySequence(Qt::CTRL | Qt::Key_P));
+  calib_build_ = make();
   solve_ = make(QKeySequence(Qt::CTRL | Qt::Key_R));
   stop_action_ = make(QKeySequence(Qt::Key_Escape));
   lang_en_ = make();
@@ -157,6 +158,7 @@ void MainWindow::createActions() {
   connect(unlock_, &QAction::triggered, this, [this] { editor_->setSelectedLocked(false); });
   connect(solve_, &QAction::triggered, this, &MainWindow::startSolve);
   connect(profile_run_, &QAction::triggered, this, &MainWindow::profileDialog);
+  connect(calib_build_, &QAction::triggered, this, &MainWindow::calibrationDialog);
   connect(stop_action_, &QAction::triggered, stop_, &QPushButton::click);
   connect(lang_en_, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("en")); });
   connect(lang_zh_, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("zh_CN")); });
@@ -185,7 +187,7 @@ void MainWindow::createMenus() {
   edit_menu_->addSeparator();
   edit_menu_->addActions({lock_, unlock_});
   run_menu_ = menuBar()->addMenu(QString());
-  run_menu_->addActions({profile_run_, solve_, stop_action_});
+  run_menu_->addActions({calib_build_, profile_run_, solve_, stop_action_});
   language_menu_ = menuBar()->addMenu(QString());
   language_menu_->addActions({lang_en_, lang_zh_});
   help_menu_ = menuBar()->addMenu(QString());
@@ -220,6 +222,8 @@ void MainWindow::retranslate() {
   unlock_->setText(tr("Unlock Selected Heads"));
   profile_run_->setText(tr("&Profile Model…"));
   profile_run_->setToolTip(tr("Measure every head's attention influence on the open model (writes a *.moaprof.h5)"));
+  calib_build_->setText(tr("Build &Calibration Set…"));
+  calib_build_->setToolTip(tr("The open model answers long documents' questions itself (model-aligned calibration data)"));
   solve_->setText(tr("&Solve Plan"));
   stop_action_->setText(tr("S&top Job"));
   lang_en_->setText(QStringLiteral("English"));
@@ -257,7 +261,8 @@ void MainWindow::watchJobs(JobTracker* jobs) {
   connect(jobs, &JobTracker::finished, this, [this, jobs](quint64, JobOutcome outcome, const QString& text) {
     if (jobs == shown_jobs_) {
       progress_->setVisible(false);
-      const bool any = ws_->modelJobs()->isRunning() || ws_->profileJobs()->isRunning() || ws_->solveJobs()->isRunning();
+      const bool any = ws_->modelJobs()->isRunning() || ws_->profileJobs()->isRunning() || ws_->solveJobs()->isRunning() ||
+                       ws_->calibJobs()->isRunning();
       stop_->setEnabled(any);
     }
     if (outcome == JobOutcome::Stopped) job_message_->setText(tr("%1: stopped").arg(jobs->title()));
@@ -308,6 +313,7 @@ void MainWindow::updateActions() {
   for (QAction* a : {save_plan_, save_plan_as_, export_plan_, export_table_csv_, lock_, unlock_}) a->setEnabled(plan);
   solve_->setEnabled(profile && !ws_->solveJobs()->isRunning());
   profile_run_->setEnabled(ws_->model()->checkpoint() != nullptr);
+  calib_build_->setEnabled(ws_->model()->checkpoint() != nullptr && !ws_->calibJobs()->isRunning());
   export_profile_->setEnabled(profile);
 }
 

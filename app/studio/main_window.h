@@ -65,6 +65,7 @@ class MainWindow : public QMainWindow {
   void openPlanDialog();
   void openCompareDialog(bool plan);
   void profileDialog();
+  void calibrationDialog();
   void savePlan(bool ask);
   void exportPlanAs();
   void exportFigure();
@@ -116,6 +117,7 @@ class MainWindow : public QMainWindow {
   QAction* lock_ = nullptr;
   QAction* unlock_ = nullptr;
   QAction* profile_run_ = nullptr;
+  QAction* calib_build_ = nullptr;
   QAction* solve_ = nullptr;
   QAction* stop_action_ = nullptr;
   QAction* lang_en_ = nullptr;

@@ -2,6 +2,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
+#include <QMessageBox>
 #include <QSettings>
 #include <QTabWidget>
 
@@ -91,6 +92,27 @@ void MainWindow::profileDialog() {
     startProfile(dialog.options());
   } catch (const std::exception& e) {
     showError(tr("Cannot profile"), QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::calibrationDialog() {
+  CalibOptions options;
+  options.lengths = ws_->defaultProfileLengths();
+  options.input = QFileDialog::getOpenFileName(this, tr("Documents with questions (jsonl)"), dialogDir(),
+                                               tr("JSON lines (*.jsonl);;All files (*)"));
+  if (options.input.isEmpty() &&
+      QMessageBox::question(this, tr("Calibration set"),
+                            tr("No documents chosen. Build the demo task's calibration set instead?")) !=
+          QMessageBox::Yes)
+    return;
+  options.out = QFileDialog::getSaveFileName(this, tr("Save calibration set"),
+                                             QDir(dialogDir()).filePath(QStringLiteral("calib.jsonl")),
+                                             tr("JSON lines (*.jsonl)"));
+  if (options.out.isEmpty()) return;
+  try {
+    ws_->buildCalibration(options);
+  } catch (const std::exception& e) {
+    showError(tr("Cannot build the calibration set"), QString::fromStdString(e.what()));
   }
 }
 

@@ -47,8 +47,8 @@ Workspace::Workspace(QObject* parent)
 
 Workspace::~Workspace() {
   // Stop everything before the documents the delivered results would touch go away.
-  for (JobTracker* jobs : {&model_jobs_, &profile_jobs_, &solve_jobs_, &compare_jobs_, &accuracy_jobs_}) jobs->stop();
-  for (JobTracker* jobs : {&model_jobs_, &profile_jobs_, &solve_jobs_, &compare_jobs_, &accuracy_jobs_})
+  for (JobTracker* jobs : {&model_jobs_, &profile_jobs_, &solve_jobs_, &compare_jobs_, &accuracy_jobs_, &calib_jobs_}) jobs->stop();
+  for (JobTracker* jobs : {&model_jobs_, &profile_jobs_, &solve_jobs_, &compare_jobs_, &accuracy_jobs_, &calib_jobs_})
     jobs->waitForDone();
 }
 

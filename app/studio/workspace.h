@@ -31,6 +31,13 @@ struct ProfileOptions {
   bool resume = false;           // continue a stopped run in `out`
 };
 
+struct CalibOptions {
+  QString input;                  // documents jsonl (context, question[, answer]); empty: the demo task
+  std::vector<int64_t> lengths;   // multiples of 64
+  int count = 4;                  // demo task: records per length
+  int64_t max_new_tokens = 32;    // answers the model writes itself (model alignment)
+  QString out;                    // calibration jsonl
+};
 struct AccuracyOptions {
   int64_t length = 0;  // prompt length in tokens; 0: the longest profiled length (<= model context)
   int prompts = 4;     // answer depths spread evenly through the context
@@ -56,6 +63,7 @@ class Workspace : public QObject {
   JobTracker* profileJobs() { return &profile_jobs_; }
   JobTracker* solveJobs() { return &solve_jobs_; }
   JobTracker* accuracyJobs() { return &accuracy_jobs_; }
+  JobTracker* calibJobs() { return &calib_jobs_; }
 
   // Jobs; each returns its id. Results land in the documents in stages.
   quint64 openModel(const QString& dir, const QString& note = QString());
@@ -66,6 +74,10 @@ class Workspace : public QObject {
   // Profiles the open model (core profile_run) into options.out, then opens the result.
   // Stop ends the run within about a second; finished samples stay in the file (resume).
   quint64 runProfile(const ProfileOptions& options);
+  // Builds a calibration set for the open model (core calib_build: the model answers the
+  // documents' questions itself, contexts middle-truncated to each length; or the demo task's
+  // records) and writes options.out; calibrationBuilt() names the file when done.
+  quint64 buildCalibration(const CalibOptions& options);
   // Lengths to offer for the open model: 2k/4k/8k capped by its context.
   std::vector<int64_t> defaultProfileLengths() const;
   // Solves with the current plan's budgets and locks (or 50% density at every profiled
@@ -105,6 +117,7 @@ class Workspace : public QObject {
   void compareChanged();
   void message(const QString& text);  // one-line notes for the status bar
   void solveFailed(const QString& text);
+  void calibrationBuilt(const QString& path, int records);
   // Result of measureAccuracy (only for the current measurement).
   void accuracyMeasured(qint64 length, int correct, int total, double density);
 
@@ -123,6 +136,7 @@ class Workspace : public QObject {
   JobTracker solve_jobs_;
   JobTracker compare_jobs_;
   JobTracker accuracy_jobs_;
+  JobTracker calib_jobs_;
   ProfileDataPtr compare_profile_;
   std::shared_ptr<ProfileData> compare_building_;
   std::optional<Plan> compare_plan_;

@@ -8,6 +8,7 @@
 
 #include "app/studio/main_window.h"
 #include "core/model/config.h"
+#include "core/data/calib.h"
 #include "core/profile/profile_store.h"
 #include "tests/gui/gui_test_util.h"
 
@@ -58,6 +59,44 @@ class StudioProfileTest : public QObject {
     QVERIFY(data->summaries.at(2048).total[0] > 0.0f);
     QVERIFY(ws.profile()->isComplete());
     QVERIFY(test::solve_and_wait(ws));  // and the pipeline goes on: a plan from this profile
+  }
+
+  void calibrationJobWritesModelAlignedRecords() {
+    Workspace ws;
+    QVERIFY(openModel(ws));
+    // Documents with questions but no answers: the open model writes the answers itself.
+    const QString docs = dir_.filePath(QStringLiteral("docs.jsonl"));
+    {
+      QFile f(docs);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      for (int i = 0; i < 2; ++i) {
+        std::string context;
+        for (int k = 0; k < 120; ++k) context += "line " + std::to_string(k) + " of document " + std::to_string(i) + ". ";
+        const std::string row = "{\"context\": \"" + context + "\", \"question\": \"Which document is this?\"}\n";
+        f.write(row.data(), static_cast<qint64>(row.size()));
+      }
+    }
+    CalibOptions options;
+    options.input = docs;
+    options.lengths = {256};
+    options.max_new_tokens = 4;
+    options.out = dir_.filePath(QStringLiteral("calib.jsonl"));
+    QSignalSpy built(&ws, &Workspace::calibrationBuilt);
+    QSignalSpy finished(ws.calibJobs(), &JobTracker::finished);
+    ws.buildCalibration(options);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.last().at(1).value<JobOutcome>(), JobOutcome::Done);
+    QCOMPARE(built.count(), 1);
+    QCOMPARE(built.last().at(1).toInt(), 2);
+    const auto records = calib_read_jsonl(options.out.toStdString(), {});
+    QCOMPARE(records.size(), size_t{2});
+    for (const auto& r : records) {
+      // A random model may answer with nothing printable; the record still carries the
+      // answer's place in exactly `length` tokens for the profiler.
+      QVERIFY(r.answer_span.has_value());
+      QCOMPARE(static_cast<int64_t>(r.input_ids.size()), int64_t{256});
+      QVERIFY(r.answer_span->second <= r.input_ids.size());
+    }
   }
 
   void stopEndsTheRunWithinASecond() {
