@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "app/cli/progress_bar.h"
 #include "core/eval/eval.h"
 #include "core/plan/plan_io.h"
 #include "core/util/error.h"
@@ -43,11 +44,9 @@ int run_eval(const moa::cli::Args& args) {
   r.threads = static_cast<int>(args.get_int("threads", 0));
   r.level_by = args.get("level-by", "tokens") == "lines" ? moa::LevelBy::Lines : moa::LevelBy::Tokens;
   const bool quiet = args.has("quiet");
-  auto res = moa::eval_run(r, [&](double f, const std::string& msg) {
-    if (!quiet) std::cerr << "\r[" << static_cast<int>(f * 100) << "%] " << msg << "          " << std::flush;
-    return true;
-  });
-  if (!quiet) std::cerr << "\n";
+  moa::cli::ProgressBar bar(!quiet);
+  auto res = moa::eval_run(r, [&](double f, const std::string& msg) { return bar.update(f, msg); });
+  bar.finish();
   if (args.has("out")) moa::write_file_atomic(args.get("out"), res.to_json().dump(1) + "\n");
   std::cout << moa::eval_compare_markdown({res});
   return 0;
