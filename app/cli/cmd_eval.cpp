@@ -5,6 +5,7 @@
 
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
+#include "app/cli/report_figures_cli.h"
 #include "core/eval/eval.h"
 #include "core/plan/plan_io.h"
 #include "core/util/error.h"
@@ -53,7 +54,7 @@ int run_eval(const moa::cli::Args& args) {
 }
 
 int run_report(const moa::cli::Args& args) {
-  args.allow_only({"in", "out"});
+  args.allow_only({"in", "out", "figures"});
   std::vector<moa::EvalResult> results;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& file : args.positional()) {
@@ -74,7 +75,11 @@ int run_report(const moa::cli::Args& args) {
     results.push_back(r);
     all.push_back(j);
   }
-  if (results.empty()) throw moa::Error("usage: moa report RESULT.json... [--out report.md]");
+  if (results.empty()) throw moa::Error("usage: moa report RESULT.json... [--out report.md] [--figures DIR]");
+  if (args.has("figures")) {
+    std::vector<std::filesystem::path> files(args.positional().begin(), args.positional().end());
+    if (!moa::cli::report_figures_via_studio(files, args.get("figures"))) throw moa::Error("the PNG figures could not be drawn");
+  }
   const std::string md = moa::eval_compare_markdown(results);
   if (args.has("out")) {
     moa::write_file_atomic(args.get("out"), md);
@@ -90,6 +95,6 @@ moa::cli::Register reg_eval({"eval", "retrieval accuracy and perplexity with den
                              "[--max-new-tokens 8] [--device cpu|cuda] [--threads T] [--level-by tokens|lines]",
                              run_eval, {"dense", "quiet"}});
 moa::cli::Register reg_report({"report", "compare eval results: Markdown table + combined JSON",
-                               "RESULT.json... [--out report.md]", run_report, {}});
+                               "RESULT.json... [--out report.md] [--figures DIR]", run_report, {}});
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/cli/command.h"
+#include "app/cli/report_figures_cli.h"
 #include "core/data/demo_data.h"
 #include "core/eval/eval.h"
 #include "core/model/checkpoint.h"
@@ -182,9 +183,12 @@ int run(const moa::cli::Args& args) {
     for (const auto& r : results) all.push_back(r.to_json());
     moa::write_file_atomic(out / "report.md", "# MoA pipeline report\n\n" + md);
     moa::write_file_atomic(out / "report.json", all.dump(1) + "\n");
+    std::vector<fs::path> files;
+    for (const auto& r : results) files.push_back(out / ("eval_" + r.label + ".json"));
+    moa::cli::report_figures_via_studio(files, out);  // accuracy heatmaps, accuracy vs density
     std::cout << "\n" << md;
   }
-  std::printf("\nwrote %s/{calib.jsonl, run.moaprof.h5, plan_*.moaplan.json|reference.json|csv, eval_*.json, report.md, report.json}\n",
+  std::printf("\nwrote %s/{calib.jsonl, run.moaprof.h5, plan_*.moaplan.json|reference.json|csv, eval_*.json, report.md, report.json, *.png}\n",
               out.string().c_str());
   std::printf("total %.1f s\n", now() - t_start);
   return 0;

@@ -3,11 +3,30 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
+#include <cstdio>
+#include <string>
+
 #include "app/studio/language.h"
 #include "app/studio/main_window.h"
+#include "app/studio/report_figures.h"
 #include "app/studio/workspace.h"
 
 int main(int argc, char** argv) {
+  // Headless figure export (moa pipeline calls this): no display needed.
+  if (argc >= 3 && std::string(argv[1]) == "--report-figures") {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QStringList results;
+    for (int i = 3; i < argc; ++i) results << QString::fromLocal8Bit(argv[i]);
+    try {
+      for (const QString& f : moa::studio::report_figures(results, QString::fromLocal8Bit(argv[2])))
+        std::printf("wrote %s\n", qPrintable(f));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "moa-studio --report-figures: %s\n", e.what());
+      return 1;
+    }
+    return 0;
+  }
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("moa"));
   QApplication::setApplicationName(QStringLiteral("moa-studio"));
