@@ -12,8 +12,13 @@
 #include "app/studio/main_window.h"
 #include "app/studio/plan_editor.h"
 #include "app/studio/plan_table_model.h"
+#include "app/studio/report_figures.h"
 #include "app/studio/session.h"
+#include "core/data/retrieval_score.h"
 #include "core/plan/plan_io.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
 #include "tests/gui/gui_test_util.h"
 
 using namespace moa;
@@ -102,6 +107,49 @@ class StudioExportTest : public QObject {
     const QList<QByteArray> row3 = rows[4].split(',');
     QCOMPARE(row3[PlanTableModel::AlphaColumn].toDouble(), ws.plan()->plan().rules[1][1].alpha);
     QCOMPARE(row3[PlanTableModel::BetaColumn].toDouble(), ws.plan()->plan().rules[1][1].beta);
+  }
+
+  void evalReportFigures() {
+    // Two eval results as `moa eval` writes them: accuracy by level x depth decile, density.
+    QTemporaryDir dir;
+    auto write = [&](const char* label, double density, int correct_at_depth0) {
+      moa::RetrievalReport rep;
+      rep.level_by = moa::LevelBy::Tokens;
+      for (long long level : {2048LL, 4096LL})
+        for (int d : {0, 9}) {
+          moa::LongEvalSample s;
+          s.target_tokens = static_cast<size_t>(level);
+          s.num_lines = 10;
+          s.line_index = d == 0 ? 0 : 9;
+          moa::retrieval_add(rep, s, d == 9 || correct_at_depth0 > 0);
+        }
+      nlohmann::json j = {{"label", label}, {"mean_density", density}, {"retrieval", moa::retrieval_report_to_json(rep)}};
+      const QString path = dir.filePath(QString::fromLatin1(label).replace(QLatin1Char('@'), QLatin1Char('_')) + QStringLiteral(".json"));
+      QFile f(path);
+      if (!f.open(QIODevice::WriteOnly)) return QString();
+      f.write(QByteArray::fromStdString(j.dump()));
+      return path;
+    };
+    const QStringList results = {write("dense", 1.0, 1), write("uniform@0.25", 0.25, 0)};
+    const QStringList written = moa::studio::report_figures(results, dir.filePath(QStringLiteral("figs")));
+    QCOMPARE(written.size(), 3);  // two heatmaps + accuracy vs density
+    for (const QString& png : written) {
+      QImage img(png);
+      QVERIFY2(!img.isNull(), qPrintable(png));
+      QCOMPARE(img.width(), 720);
+    }
+    // A file that is not an eval result is refused with its name.
+    const QString bad = dir.filePath(QStringLiteral("bad.json"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"label\": \"x\"}");
+    f.close();
+    try {
+      moa::studio::report_figures({bad}, dir.filePath(QStringLiteral("figs2")));
+      QFAIL("expected an error");
+    } catch (const moa::Error& e) {
+      QVERIFY(QString::fromStdString(e.what()).contains(QStringLiteral("bad.json")));
+    }
   }
 
   void figuresAndSessionRoundTrip() {
