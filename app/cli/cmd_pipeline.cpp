@@ -114,20 +114,8 @@ int run(const moa::cli::Args& args) {
     for (double b : budgets) {
       moa::SolveRequest req;
       for (int64_t n : lengths) req.budgets[n] = b;
-      // Lengths weigh equally: each length's loss is divided by its total influence (the
-      // loss of dropping everything but the sink), or short lengths, whose answers are hardest,
-      // dominate the sum.
-      for (int li = 0; li < table.num_lengths(); ++li) {
-        double total = 0;
-        for (int l = 0; l < table.num_layers; ++l)
-          for (int u = 0; u < table.num_units; ++u) {
-            double worst = 0;
-            for (int r = 0; r < table.num_rules(); ++r) worst = std::max(worst, table.loss_at(l, u, r, li));
-            total += worst;
-          }
-        req.weights[table.lengths[li]] = total > 0 ? 1.0 / total : 1.0;
-      }
-      req.threads = threads;
+      // Lengths weigh equally, or the hardest one (largest answer loss) dominates the sum.
+      req.weights = moa::length_weights_normalized(table);
       auto res = moa::solve_assignment(table, req);
       auto plan = moa::plan_from_assignment(table, res.assignment, req);
       char name[32];

@@ -20,7 +20,7 @@ using moa::cli::Args;
 const std::vector<std::string> kSolveOptions = {
     "profile", "budget", "max-rules-per-layer", "lock", "granularity", "min-fraction", "gap",
     "time-limit", "threads", "alpha-step", "betas", "baseline", "out", "format", "points", "out-dir",
-    "validate-model", "validate-data", "validate-demo-length", "validate-records", "select-out"};
+    "validate-model", "validate-data", "validate-demo-length", "validate-records", "select-out", "length-weights"};
 
 // "L:H=alpha,beta" with H a query head; kv_head plans lock the head's KV group.
 moa::RuleLock parse_lock(const std::string& text, const moa::LossTable& table, int group) {
@@ -95,6 +95,9 @@ Setup setup_from_args(const Args& args) {
   s.request.relative_gap = args.get_double("gap", 1e-3);
   s.request.time_limit_s = args.get_double("time-limit", 60.0);
   s.request.threads = static_cast<int>(args.get_int("threads", 2));
+  const std::string weighting = args.get("length-weights", "normalized");
+  if (weighting == "normalized") s.request.weights = moa::length_weights_normalized(s.table);
+  else if (weighting != "raw") throw moa::Error("--length-weights must be normalized or raw");
   return s;
 }
 

@@ -87,4 +87,19 @@ Plan plan_from_assignment(const LossTable& t, const std::vector<int>& assignment
   return p;
 }
 
+std::map<int64_t, double> length_weights_normalized(const LossTable& table) {
+  std::map<int64_t, double> weights;
+  for (int li = 0; li < table.num_lengths(); ++li) {
+    double total = 0;
+    for (int l = 0; l < table.num_layers; ++l)
+      for (int u = 0; u < table.num_units; ++u) {
+        double worst = 0;
+        for (int r = 0; r < table.num_rules(); ++r) worst = std::max(worst, table.loss_at(l, u, r, li));
+        total += worst;
+      }
+    weights[table.lengths[li]] = total > 0 ? 1.0 / total : 1.0;
+  }
+  return weights;
+}
+
 }  // namespace moa

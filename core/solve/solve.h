@@ -47,6 +47,11 @@ struct SolveResult {
   double solve_seconds = 0.0; // around Cbc_solve only
 };
 
+// Objective weights that make every length count equally: 1 / (the table's total loss at that
+// length if every unit ran its worst rule). Without them the length whose answers are hardest
+// (largest gradients) dominates the sum. Lengths with no loss at all get weight 1.
+std::map<int64_t, double> length_weights_normalized(const LossTable& table);
+
 // Throws moa::Error naming the violated constraint when the request cannot be met (budget
 // below the smallest achievable density, contradictory locks, locks beyond K, ...).
 void check_request(const LossTable& table, const SolveRequest& request);

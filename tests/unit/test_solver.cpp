@@ -217,3 +217,28 @@ TEST(Solver, KvHeadPlanFromProfileShape) {
   EXPECT_LE(plan_density(p, 512), 0.6 + 1e-12);
   EXPECT_NO_THROW(plan_validate(p, 2, 8, 2, "plan"));
 }
+
+TEST(Solver, NormalizedLengthWeightsMakeLengthsCountEqually) {
+  std::mt19937 rng(11);
+  LossTable t = random_table(rng, 2, 3);
+  ASSERT_GE(t.num_lengths(), 2);
+  // Scale the second length's losses by 1000: its weight must shrink by the same factor.
+  const auto before = moa::length_weights_normalized(t);
+  for (int l = 0; l < t.num_layers; ++l)
+    for (int u = 0; u < t.num_units; ++u)
+      for (int r = 0; r < t.num_rules(); ++r) t.loss[t.loss_index(l, u, r, 1)] *= 1000.0;
+  const auto after = moa::length_weights_normalized(t);
+  EXPECT_DOUBLE_EQ(after.at(t.lengths[0]), before.at(t.lengths[0]));
+  EXPECT_NEAR(after.at(t.lengths[1]) * 1000.0, before.at(t.lengths[1]), 1e-12 * before.at(t.lengths[1]) * 1000);
+  // Each length's worst total loss times its weight is 1.
+  for (int li = 0; li < t.num_lengths(); ++li) {
+    double total = 0;
+    for (int l = 0; l < t.num_layers; ++l)
+      for (int u = 0; u < t.num_units; ++u) {
+        double worst = 0;
+        for (int r = 0; r < t.num_rules(); ++r) worst = std::max(worst, t.loss_at(l, u, r, li));
+        total += worst;
+      }
+    EXPECT_NEAR(total * after.at(t.lengths[li]), 1.0, 1e-12);
+  }
+}
