@@ -1,5 +1,7 @@
 // Profile store: round trip, incremental + resume == uninterrupted (bitwise), clear errors.
 #include <gtest/gtest.h>
+
+#include "expect_error.h"
 #include <hdf5.h>
 
 #include <filesystem>
@@ -45,15 +47,6 @@ std::vector<float> random_pooled(const ProfileMeta& m, int64_t length, uint32_t 
   return v;
 }
 
-std::string expect_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected moa::Error";
-  return {};
-}
 
 void write_samples(ProfileWriter& w, const ProfileMeta& m, int from, int to) {
   for (int s = from; s < to; ++s)
@@ -159,12 +152,12 @@ TEST(ProfileStore, ResumeRejectsOtherModel) {
   const fs::path path = temp_path("other.moaprof.h5");
   { ProfileWriter w(path, m, {128}, 1, false); }
   m.model_hash = "zzz";
-  const std::string msg = expect_error([&] { ProfileWriter w(path, m, {128}, 1, true); });
+  const std::string msg = moa_test::error_of([&] { ProfileWriter w(path, m, {128}, 1, true); });
   EXPECT_NE(msg.find(path.string()), std::string::npos);
   EXPECT_NE(msg.find("model_hash"), std::string::npos);
   m = small_meta();
   m.num_heads = 8;
-  EXPECT_NE(expect_error([&] { ProfileWriter w(path, m, {128}, 1, true); }).find("num_heads"),
+  EXPECT_NE(moa_test::error_of([&] { ProfileWriter w(path, m, {128}, 1, true); }).find("num_heads"),
             std::string::npos);
 }
 
@@ -172,7 +165,7 @@ TEST(ProfileStore, Errors) {
   const ProfileMeta m = small_meta();
   const fs::path text = temp_path("not.h5");
   std::ofstream(text) << "hello, not hdf5";
-  EXPECT_NE(expect_error([&] { profile_read(text); }).find("not an HDF5 file"), std::string::npos);
+  EXPECT_NE(moa_test::error_of([&] { profile_read(text); }).find("not an HDF5 file"), std::string::npos);
 
   const fs::path good = temp_path("good.moaprof.h5");
   {
@@ -183,10 +176,10 @@ TEST(ProfileStore, Errors) {
   const fs::path cut = temp_path("cut.moaprof.h5");
   fs::copy_file(good, cut, fs::copy_options::overwrite_existing);
   fs::resize_file(cut, fs::file_size(good) / 3);
-  const std::string cut_msg = expect_error([&] { profile_read(cut); });
+  const std::string cut_msg = moa_test::error_of([&] { profile_read(cut); });
   EXPECT_NE(cut_msg.find(cut.string()), std::string::npos);
 
-  EXPECT_NE(expect_error([&] { ProfileWriter w(temp_path("bad.h5"), m, {100}, 1, false); })
+  EXPECT_NE(moa_test::error_of([&] { ProfileWriter w(temp_path("bad.h5"), m, {100}, 1, false); })
                 .find("multiple of 64"),
             std::string::npos);
 
@@ -206,16 +199,16 @@ TEST(ProfileStore, Errors) {
     H5Fclose(f);
     return p;
   };
-  EXPECT_NE(expect_error([&] { profile_read(patch("/", "schema_version", 99, false)); })
+  EXPECT_NE(moa_test::error_of([&] { profile_read(patch("/", "schema_version", 99, false)); })
                 .find("schema_version 99 is from another release"),
             std::string::npos);
-  EXPECT_NE(expect_error([&] { profile_read(patch("/", "model_hash", 0, true)); })
+  EXPECT_NE(moa_test::error_of([&] { profile_read(patch("/", "model_hash", 0, true)); })
                 .find("missing attribute '/model_hash'"),
             std::string::npos);
-  EXPECT_NE(expect_error([&] { profile_read(patch("/", "num_heads", 2, false)); })
+  EXPECT_NE(moa_test::error_of([&] { profile_read(patch("/", "num_heads", 2, false)); })
                 .find("but the attributes say [2,2,2,2]"),
             std::string::npos);
-  EXPECT_NE(expect_error([&] { profile_read(patch("len_128", "length", 100, false)); })
+  EXPECT_NE(moa_test::error_of([&] { profile_read(patch("len_128", "length", 100, false)); })
                 .find("multiple of 64"),
             std::string::npos);
 }

@@ -2,6 +2,8 @@
 // plan is checked by the independent checker; infeasible requests name their constraint.
 #include <gtest/gtest.h>
 
+#include "expect_error.h"
+
 #include <cmath>
 #include <functional>
 #include <random>
@@ -55,15 +57,7 @@ double brute_force(const LossTable& t, const SolveRequest& req, std::vector<int>
   return opt;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected moa::Error";
-  return {};
-}
+using moa_test::error_of;
 
 }  // namespace
 
