@@ -56,7 +56,7 @@ moa::ProgressFn bar(const std::string& what) {
 
 int run(const moa::cli::Args& args) {
   args.allow_only({"model", "out", "lengths", "samples", "budgets", "eval-lengths", "eval-prompts", "threads", "seed",
-                   "ppl-records"});
+                   "ppl-records", "device"});
   const double t_start = now();
   const fs::path model = args.has("model") ? fs::path(args.get("model")) : default_model();
   const fs::path out = args.get("out", "moa-pipeline");
@@ -69,6 +69,7 @@ int run(const moa::cli::Args& args) {
   const int prompts = static_cast<int>(args.get_int("eval-prompts", 3));
   const int threads = static_cast<int>(args.get_int("threads", std::max(1u, std::thread::hardware_concurrency())));
   const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 2026));
+  const std::string device = args.get("device", "cpu");  // profile and evaluation (cuda: GPU machine)
   const int stages = 5;
 
   auto ck = moa::Checkpoint::open(model);
@@ -98,6 +99,7 @@ int run(const moa::cli::Args& args) {
     pr.samples = samples;
     pr.out = profile_path;
     pr.threads = threads;
+    pr.device = device;
     fs::remove(profile_path);
     moa::profile_run(pr, bar("profile"));
   }
@@ -145,6 +147,7 @@ int run(const moa::cli::Args& args) {
     for (auto& r : moa::demo_calib_records(eval_lengths.front(), static_cast<int>(args.get_int("ppl-records", 1)), seed + 11))
       base.ppl.push_back({"", moa::calib_prompt(r.context, r.question), r.answer});
     base.threads = threads;
+    base.device = device;
     std::vector<moa::EvalAttention> settings(1);
     for (size_t i = 0; i < budgets.size(); ++i) {
       moa::EvalAttention u;
@@ -184,7 +187,7 @@ int run(const moa::cli::Args& args) {
 
 moa::cli::Register reg({"pipeline", "the main job: calibrate, profile, solve, evaluate and report on the demo model",
                         "[--model DIR] [--out DIR] [--lengths 2048,4096] [--samples 2] [--budgets 0.5,0.25] "
-                        "[--eval-lengths 2048,4096] [--eval-prompts 3] [--threads T]",
+                        "[--eval-lengths 2048,4096] [--eval-prompts 3] [--ppl-records 1] [--threads T] [--seed S] [--device cpu|cuda]",
                         run, {}});
 
 }  // namespace

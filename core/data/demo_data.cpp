@@ -97,16 +97,30 @@ DemoRecord demo_retrieval_record(const DemoDataConfig& config, int stage, size_t
     const int lo = k * n / questions, hi = (k + 1) * n / questions - 1;
     asked.push_back(static_cast<int>(rng.uniform_int(lo, hi)));
   }
-  rng.shuffle(asked);
 
   // With the real question lengths known, the reserve's slack takes more lines at the end.
+  auto question_cost = [&](int a) { return longeval_question(keys[a]).size() + demo_answer_text(values[a]).size(); };
   size_t actual = 2 + header.size();
   for (int i = 0; i < n; ++i) actual += longeval_line(keys[i], values[i]).size();
-  for (int a : asked) actual += longeval_question(keys[a]).size() + demo_answer_text(values[a]).size();
+  for (int a : asked) actual += question_cost(a);
   while (actual + pending_size() <= length) {
     actual += pending_size();
     accept();
   }
+  // The last stratum reaches to the final line, or the lines added just now would never be
+  // asked and the model would learn that the end of a long record is never the answer (the
+  // demo model failed exactly there at 8k). A redraw is kept only if its question still fits.
+  const int last_lo = (questions - 1) * n / questions, total = static_cast<int>(keys.size());
+  int& asked_last = asked.back();
+  if (total > n) {
+    const int redraw = static_cast<int>(rng.uniform_int(last_lo, total - 1));
+    const size_t redrawn = actual - question_cost(asked_last) + question_cost(redraw);
+    if (redrawn <= length) {
+      actual = redrawn;
+      asked_last = redraw;
+    }
+  }
+  rng.shuffle(asked);
 
   DemoRecord r;
   r.ids.reserve(actual);
@@ -166,9 +180,13 @@ DemoBatch demo_batch(const DemoDataConfig& config, uint64_t step) {
       pos += r.ids.size();
     };
     // Records back to back while a whole stage-length record fits, then text to the row's end.
+    // The draw is made only when asked for, so rows of earlier runs stay exactly as they were.
+    const bool full_row = b.stage == 2 && config.full_row_fraction > 0 && rng.chance(config.full_row_fraction);
     while (b.cols - pos >= st.min_len + kMaxLineTokens) {
-      const size_t length = static_cast<size_t>(rng.uniform_int(static_cast<int64_t>(st.min_len + kMaxLineTokens),
-                                                                static_cast<int64_t>(b.cols - pos)));
+      const size_t length =
+          full_row && pos == 0 ? b.cols
+                               : static_cast<size_t>(rng.uniform_int(static_cast<int64_t>(st.min_len + kMaxLineTokens),
+                                                                     static_cast<int64_t>(b.cols - pos)));
       const DemoRecord r = demo_retrieval_record(config, b.stage, length, rng.next());
       b.records += 1;
       for (const auto& a : r.answers) {

@@ -35,6 +35,9 @@ struct DemoDataConfig {
   bool fill_with_text = true;            // fill row ends with text instead of padding
   double question_density = 1.0;         // stage 2: between this many and twice this many
                                          // questions per 1024 tokens (at least 2 to 4)
+  double full_row_fraction = 0.0;        // stage 2: rows holding one record of the full row
+                                         // length (the longest retrievals are otherwise rare:
+                                         // record lengths are uniform in what is left of a row)
 };
 
 struct DemoStage {

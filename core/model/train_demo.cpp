@@ -149,6 +149,7 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
   data.tokens_per_step = o.tokens_per_step;
   data.max_len = o.max_len;
   data.stage_steps = {o.stage0_steps, o.stage1_steps};
+  data.full_row_fraction = o.full_row_fraction;
 
   TrainDemoReport rep;
   std::ostringstream log;

@@ -27,6 +27,7 @@ struct TrainDemoOptions {
   uint64_t max_shard_bytes = 0;   // 0: one model.safetensors
   std::filesystem::path init;      // continue from this checkpoint (fine-tuning stage)
   uint64_t start_step = 0;         // data/curriculum step of the first step (with init)
+  double full_row_fraction = 0.0;  // stage 2 rows that hold one full-length record (DemoDataConfig)
 };
 
 // The demo model's shape: byte-level vocabulary (259), GQA, head dim 64 (kernel-friendly).

@@ -2,6 +2,7 @@
 // batches, evaluation prompts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/data/byte_vocab.h"
@@ -117,6 +118,25 @@ TEST(DemoRecord, AskedLinesSpreadOverDepths) {
   EXPECT_GT((bottom - first_line) / span, 0.8);
 }
 
+TEST(DemoRecord, TheFinalLinesAreAskedToo) {
+  // Regression: lines added from the reserve's slack were never asked, so the model learned
+  // that the end of a long record is never the answer (it failed at depth 1.0 at 8k).
+  int last_asked = 0, records = 0;
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    const DemoRecord r = demo_retrieval_record(kConfig, 2, 8192, seed);
+    const std::string text = ByteVocab::decode(r.ids);
+    const size_t at = text.rfind("REGISTER_CONTENT is <");
+    ASSERT_NE(at, std::string::npos);
+    const long long last_value = std::stoll(text.substr(at + 21));
+    bool asked = false;
+    for (const auto& a : r.answers) asked |= a.value == last_value;
+    last_asked += asked;
+    ++records;
+  }
+  // The last of ~8 lines in the final stratum: about one record in eight.
+  EXPECT_GE(last_asked, records / 25) << last_asked << " of " << records;
+}
+
 TEST(DemoBatch, DeterministicFromSeedAndStep) {
   DemoDataConfig cfg;
   cfg.tokens_per_step = 4096;
@@ -126,6 +146,30 @@ TEST(DemoBatch, DeterministicFromSeedAndStep) {
   EXPECT_NE(a.ids, c.ids);
   cfg.seed = 2;
   EXPECT_NE(demo_batch(cfg, 3).ids, a.ids);
+}
+
+TEST(DemoBatch, FullRowFractionGivesOneFullLengthRecordPerRow) {
+  DemoDataConfig cfg;
+  cfg.tokens_per_step = 4 * cfg.max_len;
+  const uint64_t step = step_in_stage(2);
+  const DemoBatch mixed = demo_batch(cfg, step);
+  EXPECT_GT(mixed.records, mixed.rows);  // uniform lengths: usually several records per row
+  cfg.full_row_fraction = 1.0;
+  const DemoBatch full = demo_batch(cfg, step);
+  EXPECT_EQ(full.records, full.rows);
+  ASSERT_EQ(full.rows, 4u);
+  for (size_t row = 0; row < full.rows; ++row) {
+    // The record fills the row: at most one line of slack (64 tokens) is left for text.
+    const auto row_begin = full.ids.begin() + static_cast<std::ptrdiff_t>(row * full.cols);
+    const auto eos = std::find(row_begin + 1, row_begin + static_cast<std::ptrdiff_t>(full.cols), ByteVocab::kEos);
+    ASSERT_NE(eos, row_begin + static_cast<std::ptrdiff_t>(full.cols));
+    EXPECT_GT(eos - row_begin, static_cast<std::ptrdiff_t>(full.cols) - 64);
+  }
+  // Stages 0 and 1 are untouched by the option.
+  DemoDataConfig plain = cfg;
+  plain.full_row_fraction = 0.0;
+  EXPECT_EQ(demo_batch(cfg, step_in_stage(0)).ids, demo_batch(plain, step_in_stage(0)).ids);
+  EXPECT_EQ(demo_batch(cfg, step_in_stage(1)).ids, demo_batch(plain, step_in_stage(1)).ids);
 }
 
 TEST(DemoBatch, RowsPackedToTheStageLength) {
