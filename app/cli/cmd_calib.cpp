@@ -19,9 +19,18 @@ int run_build(const moa::cli::Args& args) {
   const std::string out = args.get("out");
   std::vector<moa::CalibRecord> records;
   if (args.has("demo")) {
-    if (args.has("model") || args.has("input")) throw moa::Error("--demo takes no --model or --input");
+    if (args.has("input")) throw moa::Error("--demo takes no --input (its records are built in)");
+    // With --model, the answers are that model's own (model alignment); without, the true ones.
+    moa::DemoCalibAlign align;
+    if (args.has("model")) {
+      align.model_dir = args.get("model");
+      align.device = args.get("device", "cpu");
+    }
+    moa::cli::ProgressBar bar(!args.has("quiet"));
     records = moa::calib_build_demo(lengths, static_cast<int>(args.get_int("count", 8)),
-                                    static_cast<uint64_t>(args.get_int("seed", 1)));
+                                    static_cast<uint64_t>(args.get_int("seed", 1)), args.has("model") ? &align : nullptr,
+                                    [&](double f, const std::string& m) { return bar.update(f, m); });
+    bar.finish();
   } else {
     moa::CalibBuildRequest req;
     req.model_dir = args.get("model");

@@ -79,11 +79,16 @@ int run(const moa::cli::Args& args) {
 
   std::vector<moa::CalibRecord> calib;
   {
-    Stage s(1, stages, "calibration set: the demo model's own task, " + std::to_string(samples) + " record(s) per length");
+    Stage s(1, stages, "calibration set: the demo task, " + std::to_string(samples) + " record(s) per length, answered by the model itself");
     for (int64_t n : lengths) {
       // calib_build_demo: the same records, filled to exactly n tokens with their token ids
       // (the profiler refuses records shorter than the length).
-      auto recs = moa::calib_build_demo({n}, samples, seed + static_cast<uint64_t>(n));
+      // Model alignment: the answers are the model's own greedy answers to these prompts.
+      moa::DemoCalibAlign align;
+      align.model_dir = model;
+      align.device = device;
+      align.threads = threads;
+      auto recs = moa::calib_build_demo({n}, samples, seed + static_cast<uint64_t>(n), &align);
       calib.insert(calib.end(), recs.begin(), recs.end());
     }
     moa::calib_write_jsonl(out / "calib.jsonl", calib);

@@ -27,8 +27,11 @@ quint64 Workspace::buildCalibration(const CalibOptions& options) {
   return calib_jobs_.start(tr("Building calibration set"), [this, request, demo, count, out](JobContext& job) {
     std::vector<CalibRecord> records;
     if (demo) {
-      job.progress(0.0, "the demo task's records");
-      records = calib_build_demo(request.lengths, count, 1);
+      // The demo task's records, answered by the loaded model itself (model alignment).
+      DemoCalibAlign align;
+      align.model_dir = request.model_dir;
+      align.threads = std::max(1, QThread::idealThreadCount() - 1);
+      records = calib_build_demo(request.lengths, count, 1, &align, job.progressFn());
     } else {
       records = calib_build(request, job.progressFn()).records;
     }

@@ -42,8 +42,12 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
                              [this, request, demo_records, out](JobContext& job) mutable {
     if (demo_records) {
       // The demo task's records, tokenised with the byte vocabulary the demo model uses.
-      job.progress(0.0, "building calibration records");
-      request.records = calib_build_demo(request.lengths, static_cast<int>(request.samples), 1);
+      // answered by the model itself (model alignment), before the profiling proper.
+      DemoCalibAlign align;
+      align.model_dir = request.model_dir;
+      align.threads = request.threads;
+      request.records = calib_build_demo(request.lengths, static_cast<int>(request.samples), 1, &align,
+                                         [&job](double f, const std::string& m) { return job.progressFn()(0.1 * f, m); });
     }
     // Profiling is ~all of the work; reading the result back is the last 5%. After each
     // finished sample (at most once a second) the file, which the profiler leaves consistent

@@ -1,5 +1,7 @@
 #include "core/profile/calib_build.h"
 
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "core/compat/torch_compat.h"
@@ -97,27 +99,65 @@ CalibBuildResult calib_build(const CalibBuildRequest& req, const ProgressFn& pro
   return out;
 }
 
-std::vector<CalibRecord> calib_build_demo(const std::vector<int64_t>& lengths, int count, uint64_t seed) {
+std::vector<CalibRecord> calib_build_demo(const std::vector<int64_t>& lengths, int count, uint64_t seed,
+                                          const DemoCalibAlign* align, const ProgressFn& progress) {
+  std::unique_ptr<LlamaModel> model;
+  DenseAttention dense;
+  GenerateOptions go;
+  go.max_new_tokens = static_cast<int64_t>(kDemoAnswerRoom);  // the room each record leaves for its answer
+  go.stop_ids = {'\n', ByteVocab::kEos};
+  if (align) {
+    if (align->device == "cpu")
+      at::set_num_threads(align->threads > 0 ? align->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    else if (!compat::cuda_available())
+      throw Error("demo calibration: --device cuda, but no CUDA in this build or machine");
+    const at::Device device = align->device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+    model = std::make_unique<LlamaModel>(Checkpoint::open(align->model_dir), device,
+                                         device.is_cpu() ? std::optional<at::ScalarType>(at::kFloat) : std::nullopt);
+  }
   std::vector<CalibRecord> out;
   const auto prefix = ByteVocab::encode("", true);
+  const double total = static_cast<double>(lengths.size()) * std::max(count, 1);
   for (int64_t n : lengths) {
     for (CalibRecord r : demo_calib_records(static_cast<size_t>(n), count, seed)) {
       // A demo record holds the most whole lines that fit, so it falls short of n by less than
       // a line: blank lines after the header fill it to exactly n tokens (middle truncation
       // would cut out the asked line of the records asked at mid depth).
-      const size_t used = prefix.size() + r.context.size() + calib_separator(r.context).size() + r.question.size() +
-                          r.answer.size();
-      if (used > static_cast<size_t>(n)) throw Error("demo calibration: record longer than its length");
-      const size_t first_line = r.context.find("\nline ");
-      r.context.insert(first_line == std::string::npos ? 0 : first_line + 1, static_cast<size_t>(n) - used, '\n');
-      const auto s = calib_assemble(prefix, ByteVocab::encode(r.context, false),
-                                    ByteVocab::encode(std::string(calib_separator(r.context)) + r.question, false),
-                                    ByteVocab::encode(r.answer, false), static_cast<size_t>(n));
+      const std::string context = r.context;
+      auto assemble = [&](const std::string& answer) {
+        const size_t used = prefix.size() + context.size() + calib_separator(context).size() + r.question.size() + answer.size();
+        if (used > static_cast<size_t>(n)) throw Error("demo calibration: record longer than its length");
+        const size_t first_line = context.find("\nline ");
+        r.context = context;
+        r.context.insert(first_line == std::string::npos ? 0 : first_line + 1, static_cast<size_t>(n) - used, '\n');
+        return calib_assemble(prefix, ByteVocab::encode(r.context, false),
+                              ByteVocab::encode(std::string(calib_separator(r.context)) + r.question, false),
+                              ByteVocab::encode(answer, false), static_cast<size_t>(n));
+      };
+      CalibSequence s = assemble(r.answer);
+      if (model) {
+        report(progress, static_cast<double>(out.size()) / total,
+               "length " + std::to_string(n) + ": the model answers record " + std::to_string(out.size() + 1));
+        // The padding depends on the answer's length, so the prompt is final once the model's
+        // answer keeps the length it was asked with (at most a few rounds).
+        for (int round = 0; round < 4; ++round) {
+          const std::vector<int64_t> prompt(s.input_ids.begin(), s.input_ids.begin() + static_cast<std::ptrdiff_t>(s.answer_begin));
+          const auto gen = generate_greedy(*model, {prompt}, dense, go);
+          std::vector<int32_t> ids(gen.tokens[0].begin(), gen.tokens[0].end());
+          const std::string answer = ByteVocab::decode(ids);
+          if (answer.empty()) break;  // only an end-of-sequence token: keep the record's answer
+          const bool same_length = answer.size() == r.answer.size();
+          r.answer = answer;
+          s = assemble(answer);
+          if (same_length) break;
+        }
+      }
       r.input_ids = s.input_ids;
       r.answer_span = std::make_pair(s.answer_begin, s.answer_end);
       out.push_back(std::move(r));
     }
   }
+  report(progress, 1.0, "done");
   return out;
 }
 

@@ -28,8 +28,19 @@ struct CalibBuildResult {
 // Throws when a length ends up with no record at all.
 CalibBuildResult calib_build(const CalibBuildRequest& request, const ProgressFn& progress);
 
+// Model alignment for the demo source: the answers become the dense model's own greedy answers
+// (MoA's "model alignment"; with the true answers, the few records the model gets wrong have
+// large gradients and dominate the mean influence).
+struct DemoCalibAlign {
+  std::filesystem::path model_dir;
+  std::string device = "cpu";
+  int threads = 0;  // CPU threads (0: all)
+};
+
 // The demo model's built-in source (demo_calib_records), tokenised with the byte vocabulary:
 // `count` records per length, each exactly that many tokens, with input_ids and answer_span.
-std::vector<CalibRecord> calib_build_demo(const std::vector<int64_t>& lengths, int count, uint64_t seed);
+// With `align`, each answer is what that model answers greedily to exactly the record's prompt.
+std::vector<CalibRecord> calib_build_demo(const std::vector<int64_t>& lengths, int count, uint64_t seed,
+                                          const DemoCalibAlign* align = nullptr, const ProgressFn& progress = {});
 
 }  // namespace moa
