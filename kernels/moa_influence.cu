@@ -373,7 +373,7 @@ bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) ==
 bool influence_tensor_cores_supported(const InfluenceShape& shape, InfluenceDType dtype) {
   if (dtype == InfluenceDType::F32 || shape.head_dim % 16 != 0 || shape.head_dim < 16 || shape.head_dim > tc::kMaxDim)
     return false;
-  return tc::smem_bytes(shape.head_dim) <= static_cast<size_t>(tc::max_smem_optin());
+  return tc::smem_bytes(shape.head_dim) + 64 <= static_cast<size_t>(tc::max_smem_optin());  // + static warp sums
 }
 
 void influence_blocks(const void* q, const void* k, const void* v, const void* d_o, const float* lse,
