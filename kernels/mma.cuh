@@ -185,4 +185,49 @@ __device__ __forceinline__ void pv_tile(const float (&s)[NT][4], float (&o)[D / 
   }
 }
 
+// ---- Row-padded tiles: [rows][D + 8] elements, for any D that is a multiple of 16. The row
+// pitch is an odd number of 16-byte chunks (D/8 + 1), so the 8 rows one ldmatrix phase reads
+// fall in 8 different bank groups without a swizzle (swz<D> needs D to be a multiple of 64). ----
+
+template <int D>
+__device__ __forceinline__ int padded(int r, int c) {
+  return r * (D + 8) + (c << 3);
+}
+
+// Per-lane byte offsets of ldmatrix row addresses in a padded tile (computed once per kernel;
+// the k-step and n-tile parts below are compile-time immediates).
+// A fragment of rows [row0, row0+16): lanes 0-15 rows 0-15 at k 0-7, lanes 16-31 the same rows
+// at k 8-15, so ldmatrix.x4 returns a[0..3] in the PTX A-fragment order (rows 0-7/8-15 x k 0-7,
+// then x k 8-15).
+template <int D, typename T>
+__device__ __forceinline__ uint32_t a_lane_offset_padded(int row0, int lane) {
+  return static_cast<uint32_t>(padded<D>(row0 + (lane & 15), lane >> 4) * sizeof(T));
+}
+// B fragments of two 8-row n-tiles: lanes 0-7 rows 0-7 at k 0-7, lanes 8-15 rows 0-7 at k 8-15,
+// lanes 16-31 the same for rows 8-15 -> (b0, b1) of n-tile 0, then of n-tile 1.
+template <int D, typename T>
+__device__ __forceinline__ uint32_t b_lane_offset_padded(int lane) {
+  return static_cast<uint32_t>(padded<D>(((lane >> 4) << 3) + (lane & 7), (lane >> 3) & 1) * sizeof(T));
+}
+
+// A fragment for k-step ks; a_addr = smem_u32(tile) + a_lane_offset_padded.
+template <int D, typename T>
+__device__ __forceinline__ void load_a_padded(uint32_t (&a)[4], uint32_t a_addr, int ks) {
+  ldmatrix_x4(a, a_addr + static_cast<uint32_t>(ks * 16 * sizeof(T)));
+}
+
+// acc[16 x 8*NT] += A(16 x 16, k-step ks) * B^T, B = rows [0, 8*NT) of a padded [rows][D] tile
+// (B's rows are the output columns: keys); b_addr = smem_u32(tile) + b_lane_offset_padded.
+// Same fragment mapping as qk_tile.
+template <typename T, int NT, int D>
+__device__ __forceinline__ void mma_kstep_padded(float (&acc)[NT][4], const uint32_t (&a)[4], uint32_t b_addr, int ks) {
+#pragma unroll
+  for (int np = 0; np < NT / 2; ++np) {
+    uint32_t bf[4];
+    ldmatrix_x4(bf, b_addr + static_cast<uint32_t>((np * 16 * (D + 8) + ks * 16) * sizeof(T)));
+    mma_16816<T>(acc[2 * np], a, bf[0], bf[1]);
+    mma_16816<T>(acc[2 * np + 1], a, bf[2], bf[3]);
+  }
+}
+
 }  // namespace moa::kernels::detail

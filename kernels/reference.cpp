@@ -171,4 +171,69 @@ void decode(const std::vector<double>& q, const std::vector<double>& kc, const s
     }
 }
 
+namespace {
+
+double dot(const double* a, const double* b, int d) {
+  double s = 0;
+  for (int x = 0; x < d; ++x) s += a[x] * b[x];
+  return s;
+}
+
+}  // namespace
+
+void influence_blocks(const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v,
+                      const std::vector<double>& d_o, const std::vector<double>& lse,
+                      const std::vector<double>& delta, int hq, int hkv, int n, int d, double scale,
+                      std::vector<double>& out) {
+  const int nb = (n + 63) / 64, group = hq / hkv;
+  out.assign(static_cast<size_t>(hq) * nb * nb, 0.0);
+  for (int h = 0; h < hq; ++h) {
+    const size_t kv = static_cast<size_t>(h / group) * n * d;
+    for (int i = 0; i < n; ++i) {
+      const size_t row = static_cast<size_t>(h) * n + i;
+      const double* qi = &q[row * d];
+      const double* gi = &d_o[row * d];
+      double* out_row = &out[(static_cast<size_t>(h) * nb + i / 64) * nb];
+      for (int j = 0; j <= i; ++j) {
+        const double p = std::exp(scale * dot(qi, &k[kv + static_cast<size_t>(j) * d], d) - lse[row]);
+        const double dp = dot(gi, &v[kv + static_cast<size_t>(j) * d], d);
+        const double one_minus = 1.0 - p;
+        const double e = (one_minus > 0.0 && i > 0) ? p * (dp - delta[row]) / one_minus : dp * p;
+        out_row[j / 64] += std::abs(e);
+      }
+    }
+  }
+}
+
+void influence_row_stats(const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v,
+                         const std::vector<double>& d_o, int hq, int hkv, int n, int d, double scale,
+                         std::vector<double>& lse, std::vector<double>& delta) {
+  const int group = hq / hkv;
+  lse.assign(static_cast<size_t>(hq) * n, 0.0);
+  delta.assign(static_cast<size_t>(hq) * n, 0.0);
+  std::vector<double> s(n), o(d);
+  for (int h = 0; h < hq; ++h) {
+    const size_t kv = static_cast<size_t>(h / group) * n * d;
+    for (int i = 0; i < n; ++i) {
+      const size_t row = static_cast<size_t>(h) * n + i;
+      double mx = -std::numeric_limits<double>::infinity();
+      for (int j = 0; j <= i; ++j) {
+        s[j] = scale * dot(&q[row * d], &k[kv + static_cast<size_t>(j) * d], d);
+        mx = std::max(mx, s[j]);
+      }
+      double sum = 0;
+      std::fill(o.begin(), o.end(), 0.0);
+      for (int j = 0; j <= i; ++j) {
+        const double w = std::exp(s[j] - mx);
+        sum += w;
+        for (int x = 0; x < d; ++x) o[x] += w * v[kv + static_cast<size_t>(j) * d + x];
+      }
+      lse[row] = mx + std::log(sum);
+      double dl = 0;
+      for (int x = 0; x < d; ++x) dl += d_o[row * d + x] * o[x] / sum;
+      delta[row] = dl;
+    }
+  }
+}
+
 }  // namespace moa::kernels::ref

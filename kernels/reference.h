@@ -1,7 +1,8 @@
 #pragma once
 // Float64 CPU references of the kernels in this folder (plain C++, no CUDA). They define the
 // semantics the GPU kernels and the CPU masked-reference backend must agree on.
-// Layouts and conventions are those of moa_prefill.cuh, moa_decode.cuh and moa_cache.cuh.
+// Layouts and conventions are those of moa_prefill.cuh, moa_decode.cuh, moa_cache.cuh and
+// moa_influence.cuh.
 #include <cstdint>
 #include <vector>
 
@@ -45,5 +46,19 @@ void cache_append(const std::vector<uint16_t>& src, int batch, int hkv, int d, c
 void decode(const std::vector<double>& q, const std::vector<double>& kc, const std::vector<double>& vc,
             int batch, int hq, int hkv, int d, const CacheGeometry& g, const std::vector<int>& seen,
             double scale, std::vector<double>& out, std::vector<double>& lse);
+
+// Influence (moa_influence.cuh), B = 1: q, d_o [Hq,N,D], k, v [Hkv,N,D], lse, delta [Hq,N]
+// (given, as the kernel gets them) -> out [Hq,nb,nb], nb = ceil(N/64): per 64x64 block the sum
+// of |E| over causal entries, E = P (dP - delta) / (1 - P), or dP P where 1 - P <= 0 and in row 0.
+void influence_blocks(const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v,
+                      const std::vector<double>& d_o, const std::vector<double>& lse,
+                      const std::vector<double>& delta, int hq, int hkv, int n, int d, double scale,
+                      std::vector<double>& out);
+
+// The forward statistics the influence kernel needs, from the same inputs (causal attention):
+// lse [Hq,N] (natural log of the scaled scores' sum of exponentials), delta = rowsum(dO * O).
+void influence_row_stats(const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v,
+                         const std::vector<double>& d_o, int hq, int hkv, int n, int d, double scale,
+                         std::vector<double>& lse, std::vector<double>& delta);
 
 }  // namespace moa::kernels::ref
