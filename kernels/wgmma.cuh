@@ -29,6 +29,31 @@ __device__ __forceinline__ void wgmma_wait() {
 // Shared memory written by cp.async (generic proxy) and read next by wgmma (async proxy).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+// Element offset of chunk c (8 elements) of row r in a [ROWS][D] tile stored as D/64 panels of
+// 64 elements (one 128-byte row per token per panel, 16-byte chunks XOR-swizzled by row % 8): the
+// canonical 128B-swizzle layout of a K-major (or, for V, N-major) wgmma operand.
+template <int ROWS>
+__device__ __forceinline__ int panel_offset(int r, int c) {
+  return (c >> 3) * ROWS * 64 + r * 64 + (((c & 7) ^ (r & 7)) << 3);
+}
+
+// Keeps the compiler from moving register reads/writes of a wgmma operand across the async
+// window (the asm's "+f"/"r" operands are only final, or only free, after wgmma_wait).
+template <int NT>
+__device__ __forceinline__ void fence_regs(float (&x)[NT][4]) {
+#pragma unroll
+  for (int i = 0; i < NT; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) asm volatile("" : "+f"(x[i][e])::"memory");
+}
+template <int NT>
+__device__ __forceinline__ void fence_regs(uint32_t (&x)[NT][4]) {
+#pragma unroll
+  for (int i = 0; i < NT; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) asm volatile("" : "+r"(x[i][e])::"memory");
+}
+
 // D[64 x N] (+)= A[64 x 16] * B[16 x N]; A and B K-major in shared memory. scale_d = 0 zeroes D first.
 template <typename T, int N>
 __device__ __forceinline__ void wgmma_ss(float (&d)[N / 8][4], uint64_t da, uint64_t db, int scale_d);
