@@ -2,13 +2,13 @@
 // CTA work as the other paths (CtaWork: 128 query rows, the sink then the band's key blocks,
 // 64-key tiles, online softmax, LSE), organised as in FlashAttention-3:
 //
-//   warpgroup 0 (producer, 80 registers): loads Q once and every K/V tile with cp.async into a
+//   warpgroup 0 (producer, 40 registers): loads Q once and every K/V tile with cp.async into a
 //     kStages-deep ring of shared-memory stages (128B-swizzled panels, as in moa_prefill_sm90.cu).
 //     A tile is published on the stage's `full` mbarrier by each of the 128 producer threads once
 //     its own copies have landed (cp.async.wait_group, then the generic->async proxy fence, then
 //     mbarrier.arrive: the pattern of the other kernels, with an mbarrier instead of bar.sync).
-//   warpgroups 1, 2 (consumers, 208 registers): each owns 64 query rows. Round j issues
-//     S_j = Q K_j^T and O += P_{j-1} V_{j-1} back to back (intra-warpgroup pipelining: the softmax
+//   warpgroups 1, 2 (consumers, 232 registers): each owns 64 query rows, Q in registers. Round j
+//     issues S_j = Q K_j^T and O += P_{j-1} V_{j-1} back to back (intra-warpgroup pipelining: the softmax
 //     of S_j then runs while P_{j-1} V_{j-1} is still on the tensor cores), and releases tile j-1
 //     on the stage's `empty` mbarrier (one arrival per consumer warp) after both finished.
 //   Ping-pong: named barriers 1 and 2 give the two consumers turns at issuing their round's
@@ -34,10 +34,10 @@ namespace {
 constexpr int kStages = 4;                     // K/V ring depth (4 x 32 KB at D = 128)
 constexpr int kConsumers = 2;                  // warpgroups of 64 query rows
 constexpr int kWsThreads = 128 * (1 + kConsumers);
-// setmaxnreg: 168 x 384 = 64512 registers at entry; 128 x 80 + 256 x 208 = 63488 after. With fewer
-// than 80 the producer's unrolled address arithmetic spills; the consumers need < 208 (no spills).
-constexpr int kProducerRegs = 80;
-constexpr int kConsumerRegs = 208;
+// setmaxnreg: 168 x 384 = 64512 registers at entry = 128 x 40 + 256 x 232 after (the split must
+// add up: CUTLASS's producer/consumer pair; ptxas allocates each branch within its own count).
+constexpr int kProducerRegs = 40;
+constexpr int kConsumerRegs = 232;
 constexpr int kTurnBarrier = 1;                // named barriers 1 (consumer 0's turn), 2 (consumer 1's)
 constexpr int kTurnThreads = 128 * kConsumers;
 constexpr int kConsumerWarps = 4 * kConsumers;  // arrivals per release
@@ -48,7 +48,7 @@ template <int ROWS, int D, typename T>
 __device__ __forceinline__ void load_panels(T* s, const T* g, int row0, int n, int ptid) {
   constexpr int kChunks = D / 8;
   static_assert(ROWS * kChunks % 128 == 0, "whole steps");
-#pragma unroll
+#pragma unroll 2  // fully unrolled, the address arithmetic needs more than the producer's 40 registers
   for (int k = 0; k < ROWS * kChunks / 128; ++k) {
     const int i = ptid + 128 * k;
     const int r = i / kChunks, c = i % kChunks;
@@ -168,7 +168,6 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
     const int c = wg - 1;               // consumer 0: rows [0, 64) of the CTA tile, 1: [64, 128)
     const int t = lane & 3;
     const int row_a = w.m0 + (warp - 4) * 16 + (lane >> 2);  // rows row_a and row_a + 8
-    const uint32_t q_base = smem_u32(sQ) + c * 64 * 128;     // this warpgroup's 64 rows in each panel
     const int my_turn = kTurnBarrier + c, other_turn = kTurnBarrier + (1 - c);
     if (c == 1) named_bar_arrive(kTurnBarrier, kTurnThreads);  // consumer 0 issues first
 
@@ -180,6 +179,16 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
     uint32_t pf[kBN / 16][4];  // P_{j-1} as wgmma A fragments (16-bit pairs)
 #pragma unroll
     for (int i = 0; i < kBN / 16; ++i) pf[i][0] = pf[i][1] = pf[i][2] = pf[i][3] = 0u;
+
+    // Q as wgmma A fragments in registers (S = Q K^T in RS form: per k-step the tensor cores read
+    // only K from shared memory, half the bytes of the SS form, which at N = 64 would need about
+    // the whole 128 B/clock of shared-memory bandwidth at full tensor rate). Same ldmatrix mapping
+    // as the mma.sync path: matrices (rows 0-7 | 8-15) x (k 0-7 | 8-15) of this warp's 16 rows.
+    uint32_t qf[D / 16][4];
+    mbar_wait(full0, 0);  // Q landed with tile 0 (full[0] cannot complete phase 1 before we release tile 0)
+#pragma unroll
+    for (int ks = 0; ks < D / 16; ++ks)
+      ldmatrix_x4(qf[ks], smem_u32(sQ + panel_offset<kBM>((warp - 4) * 16 + (lane & 15), ks * 2 + (lane >> 4))));
 
     auto issue_pv = [&](int j) {  // O += P_j V_j, V_j in stage j % kStages
       const uint32_t v_base = smem_u32(sV + (j % kStages) * kBN * D);
@@ -208,9 +217,8 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
 #pragma unroll
       for (int ks = 0; ks < D / 16; ++ks) {
         // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
-        const uint64_t da = wgmma_desc(q_base + (ks >> 2) * kBM * 128 + (ks & 3) * 32, 16, 1024);
         const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kBN * 128 + (ks & 3) * 32, 16, 1024);
-        wgmma_ss<T, kBN>(s, da, db, ks > 0 ? 1 : 0);
+        wgmma_rs<T, kBN>(s, qf[ks], db, ks > 0 ? 1 : 0);
       }
       wgmma_commit();
       // One branch for the PV issue and the wait that depends on it: with two branches ptxas

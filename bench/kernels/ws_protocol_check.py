@@ -52,6 +52,7 @@ def run(n_iter, S, seed):
         full[pending%S].arrive(); log.append(('pub', pending))
     def consumer(c):
         if c == 1: turn[0].arrive()
+        yield from mwait(full[0], 0, 0)  # Q (lands with tile 0) into registers
         for j in range(n_iter):
             st = j % S
             yield from mwait(full[st], (j//S)&1, j//S)
