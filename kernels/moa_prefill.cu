@@ -1,6 +1,7 @@
 // MoA prefill, portable path: FlashAttention-2 style (online softmax, one pass over the kept key
 // blocks), mma.sync m16n8k16 tensor cores, cp.async double-buffered K/V tiles in swizzled shared
-// memory. Also the public entry point, which picks this path or the wgmma one (moa_prefill_sm90.cu).
+// memory. Also the public entry point, which picks this path or a wgmma one (moa_prefill_sm90.cu,
+// moa_prefill_sm90_ws.cu).
 //
 // One CTA = 128 query rows (two 64-token layout blocks) of one (batch, query head); 8 warps of
 // 16 rows each; Q fragments stay in registers for the whole pass.
@@ -9,7 +10,9 @@
 #include "kernels/moa_prefill.cuh"
 #include "kernels/moa_prefill_impl.cuh"
 
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 namespace moa::kernels {
 namespace prefill {
@@ -81,12 +84,41 @@ namespace {
 
 bool device_has_wgmma() { return detail::cc_major() == 9; }  // the sm_90a build runs on Hopper only
 
+// MOA_PREFILL_IMPL, read once: what `automatic` runs (automatic = not set or "auto").
+PrefillImpl env_prefill_impl() {
+  static const PrefillImpl impl = [] {
+    const char* v = std::getenv("MOA_PREFILL_IMPL");
+    const std::string s = v ? v : "";
+    if (s.empty() || s == "auto" || s == "automatic") return PrefillImpl::automatic;
+    if (s == "mma_sync") return PrefillImpl::mma_sync;
+    if (s == "wgmma") return PrefillImpl::wgmma;
+    if (s == "wgmma_2cta") return PrefillImpl::wgmma_2cta;
+    if (s == "wgmma_ws") return PrefillImpl::wgmma_ws;
+    throw std::invalid_argument("MOA_PREFILL_IMPL must be auto, mma_sync, wgmma, wgmma_2cta or wgmma_ws, not '" + s + "'");
+  }();
+  return impl;
+}
+
+// What `automatic` means for this call (bench/kernels/NOTES.md has the measurements behind it).
+PrefillImpl resolve(PrefillImpl impl, int head_dim) {
+  if (impl != PrefillImpl::automatic) return impl;
+  if (const PrefillImpl env = env_prefill_impl(); env != PrefillImpl::automatic) return env;
+  if (!kPrefillAutoWgmma || !device_has_wgmma()) return PrefillImpl::mma_sync;
+  if (kPrefillAutoWs && head_dim == 128) return PrefillImpl::wgmma_ws;
+  return kPrefillAuto2Cta ? PrefillImpl::wgmma_2cta : PrefillImpl::wgmma;
+}
+
 template <typename T, int D>
 void dispatch(const prefill::Params& p, int batch, PrefillImpl impl, cudaStream_t s) {
-  const bool wgmma = impl == PrefillImpl::wgmma || impl == PrefillImpl::wgmma_2cta ||
-                     (impl == PrefillImpl::automatic && kPrefillAutoWgmma && device_has_wgmma());
-  if (wgmma) prefill::launch_wgmma<T, D>(p, batch, impl == PrefillImpl::wgmma_2cta || (impl == PrefillImpl::automatic && kPrefillAuto2Cta), s);
-  else prefill::launch_mma_sync<T, D>(p, batch, s);
+  switch (resolve(impl, D)) {
+    case PrefillImpl::wgmma_ws:
+      if constexpr (D == 128) prefill::launch_wgmma_ws<T, D>(p, batch, s);
+      else prefill::launch_wgmma<T, D>(p, batch, true, s);  // D = 64: not instantiated (compile time)
+      break;
+    case PrefillImpl::wgmma: prefill::launch_wgmma<T, D>(p, batch, false, s); break;
+    case PrefillImpl::wgmma_2cta: prefill::launch_wgmma<T, D>(p, batch, true, s); break;
+    default: prefill::launch_mma_sync<T, D>(p, batch, s); break;
+  }
 }
 
 }  // namespace

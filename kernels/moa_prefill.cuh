@@ -17,12 +17,21 @@
 
 namespace moa::kernels {
 
-// Implementation: `automatic` picks wgmma on Hopper (when kPrefillAutoWgmma), else mma.sync.
-// wgmma_2cta is wgmma with registers capped for two CTAs per SM (the fastest measured, and what
-// `automatic` runs on Hopper); wgmma keeps ~140 registers at one CTA per SM. Same results.
-enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3 };
+// Implementation: `automatic` picks, on Hopper (when kPrefillAutoWgmma): wgmma_ws for D = 128
+// (when kPrefillAutoWs), else wgmma_2cta (when kPrefillAuto2Cta) or wgmma; mma.sync elsewhere.
+// The environment variable MOA_PREFILL_IMPL (mma_sync | wgmma | wgmma_2cta | wgmma_ws | auto),
+// read once per process, overrides what `automatic` runs (explicit choices are never overridden).
+//   mma_sync   : FA2-style, mma.sync m16n8k16, any sm_80+.
+//   wgmma      : wgmma (sm_90a), one CTA per SM (~140 registers).
+//   wgmma_2cta : wgmma with registers capped for two CTAs per SM (bench/kernels/NOTES.md v3).
+//   wgmma_ws   : warp-specialised (FA3 structure): a cp.async producer warpgroup feeding a 4-stage
+//                mbarrier ring, two consumer warpgroups in ping-pong (NOTES.md v5). D = 128 only:
+//                asked for D = 64 it runs wgmma_2cta.
+// All give the same results (up to float rounding order).
+enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4 };
 inline constexpr bool kPrefillAutoWgmma = true;
 inline constexpr bool kPrefillAuto2Cta = true;  // measured faster (bench/kernels/NOTES.md)
+inline constexpr bool kPrefillAutoWs = true;    // expected faster, not yet measured (NOTES.md v5)
 
 struct PrefillArgs {
   const void* q = nullptr;

@@ -15,22 +15,6 @@
 
 namespace moa::kernels::prefill {
 
-// Element offset of chunk c (8 elements) of row r in a [ROWS][D] tile stored as D/64 panels.
-template <int ROWS>
-__device__ __forceinline__ int panel_offset(int r, int c) {
-  return (c >> 3) * ROWS * 64 + r * 64 + (((c & 7) ^ (r & 7)) << 3);
-}
-
-// Keeps the compiler from moving register reads/writes of an accumulator across the async
-// wgmma window (the asm's "+f" operands are only final after wgmma_wait).
-template <int NT>
-__device__ __forceinline__ void fence_regs(float (&x)[NT][4]) {
-#pragma unroll
-  for (int i = 0; i < NT; ++i)
-#pragma unroll
-    for (int e = 0; e < 4; ++e) asm volatile("" : "+f"(x[i][e])::"memory");
-}
-
 // MIN_CTAS = 2 caps registers at 128 so two CTAs (16 warps) share an SM; 1 leaves ~150 registers.
 template <typename T, int D, int MIN_CTAS>
 __global__ void __launch_bounds__(kThreads, MIN_CTAS) wgmma_kernel(const Params p) {

@@ -119,9 +119,15 @@ int main(int argc, char** argv) {
       std::string impl_json;
       double ms = 1e30;
       std::string best;
+      std::string impl_line;  // the wgmma variants, printed on the summary line
+      // "automatic" is what callers get (wgmma_ws unless MOA_PREFILL_IMPL or kPrefillAutoWs says
+      // otherwise); it is timed again on its own so the choice shows next to the candidates.
       for (auto [impl, name] : {std::pair{PrefillImpl::mma_sync, "mma_sync"}, std::pair{PrefillImpl::wgmma, "wgmma"},
-                                std::pair{PrefillImpl::wgmma_2cta, "wgmma_2cta"}}) {
+                                std::pair{PrefillImpl::wgmma_2cta, "wgmma_2cta"},
+                                std::pair{PrefillImpl::wgmma_ws, "wgmma_ws"},
+                                std::pair{PrefillImpl::automatic, "automatic"}}) {
         if (impl != PrefillImpl::mma_sync && std::getenv("MOA_BENCH_NO_WGMMA")) continue;  // tests failed there
+        if (impl == PrefillImpl::wgmma_ws && std::getenv("MOA_BENCH_NO_WS")) continue;     // its tests failed
         a.impl = impl;
         const double t = median_ms([&](int i) {
           a.q = i & 1 ? q1.p : q0.p;
@@ -130,6 +136,11 @@ int main(int argc, char** argv) {
           moa_prefill(a, nullptr);
         }, reps);
         impl_json += std::string(impl_json.empty() ? "" : ", ") + "\"" + name + "\": " + std::to_string(t);
+        if (impl != PrefillImpl::mma_sync) {
+          char buf[48];
+          std::snprintf(buf, sizeof buf, " %s %.3f", name, t);
+          impl_line += buf;
+        }
         std::printf("  prefill N=%d %s %s: %.3f ms\n", n, plan.name.c_str(), name, t);
         if (t < ms) {
           ms = t;
@@ -139,8 +150,8 @@ int main(int argc, char** argv) {
       double pairs = 0;
       for (int kb : plan.band_blocks) pairs += moa::bench::kept_pairs(n, kb) * (hq / hkv);
       const double tflops = 4.0 * d * pairs / (ms * 1e-3) / 1e12;
-      std::printf("prefill N=%-6d %-12s density %.3f work %.3f  %8.3f ms  %6.1f TFLOP/s (%s)\n", n, plan.name.c_str(),
-                  plan.density, plan.work_fraction, ms, tflops, best.c_str());
+      std::printf("prefill N=%-6d %-12s density %.3f work %.3f  %8.3f ms  %6.1f TFLOP/s (%s) |%s\n", n, plan.name.c_str(),
+                  plan.density, plan.work_fraction, ms, tflops, best.c_str(), impl_line.c_str());
       std::string bands;
       for (size_t i = 0; i < plan.band_blocks.size(); ++i) bands += (i ? "," : "") + std::to_string(plan.band_blocks[i]);
       json += std::string(first ? "" : ",\n") + "    {\"n\": " + std::to_string(n) + ", \"plan\": \"" + plan.name +

@@ -4,9 +4,13 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <random>
 #include <vector>
 
@@ -44,6 +48,29 @@ struct DeviceBuffer {
   // Every byte 0xFF: NaN as bf16, fp16 and float32, so unwritten outputs are caught.
   void poison() { check_cuda(cudaMemset(ptr, 0xFF, count * sizeof(T)), "poison"); }
 };
+
+// cudaDeviceSynchronize with a deadline: a kernel that hangs (a barrier protocol bug) ends the test
+// process with a message after `seconds` (MOA_KERNEL_TEST_TIMEOUT_S overrides) instead of
+// holding the GPU until an outer timeout. A hung context cannot be recovered, hence _Exit.
+inline void sync_or_die(const char* what, double seconds = 30.0) {
+  if (const char* env = std::getenv("MOA_KERNEL_TEST_TIMEOUT_S")) seconds = std::atof(env);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    const cudaError_t st = cudaStreamQuery(nullptr);
+    if (st != cudaErrorNotReady) {
+      check_cuda(st, what);
+      check_cuda(cudaDeviceSynchronize(), what);
+      return;
+    }
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > seconds) {
+      std::fprintf(stderr, "\n%s: kernel still running after %.0f s: HANG, exiting\n", what, seconds);
+      std::fflush(stderr);
+      std::fflush(stdout);
+      std::_Exit(124);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
 
 inline uint16_t to_bits(float f, DType t) { return t == DType::bf16 ? ref::float_to_bf16(f) : ref::float_to_f16(f); }
 inline double from_bits(uint16_t h, DType t) {

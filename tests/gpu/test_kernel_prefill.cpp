@@ -24,7 +24,7 @@ std::string describe(const PrefillCase& c) {
 }
 
 void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
-  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta"};
+  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta", "wgmma_ws"};
   SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
   std::mt19937 rng(seed);
   const int nb = (c.n + 63) / 64;
@@ -67,7 +67,7 @@ void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
   a.scale = static_cast<float>(scale);
   a.impl = impl;
   moa_prefill(a, nullptr);
-  check_cuda(cudaDeviceSynchronize(), "prefill sync");
+  sync_or_die("prefill sync");
 
   std::vector<double> ref_out, ref_lse;
   ref::prefill(q, k, v, c.batch, c.hq, c.hkv, c.n, c.d, bands, c.kv_layout, scale, ref_out, ref_lse);
@@ -96,6 +96,7 @@ void check_impl(PrefillImpl impl) {
       {1, 16, 2, 1000, 128, DType::bf16, true, {}},               // GQA 8, random bands
       {2, 8, 8, 517, 64, DType::bf16, false, {}},                 // D=64, random per-head bands
       {1, 8, 2, 700, 64, DType::f16, true, {1, 11}},              // D=64 fp16 GQA 4
+      {1, 4, 2, 2100, 128, DType::bf16, true, {100, 5}},          // 33 key blocks: the K/V ring wraps ~8 times
   };
   // MOA_KERNEL_TEST_QUICK: the first 3 cases only (compute-sanitizer runs are ~100x slower).
   const size_t count = std::getenv("MOA_KERNEL_TEST_QUICK") ? std::min<size_t>(3, cases.size()) : cases.size();
@@ -104,7 +105,8 @@ void check_impl(PrefillImpl impl) {
     run_case(cases[i], seed, impl);
 }
 
-// One test per implementation, so a failure names the implementation (the default one is wgmma_2cta).
+// One test per implementation, so a failure names the implementation (`automatic` is wgmma_ws for
+// D = 128 and wgmma_2cta for D = 64 on Hopper; wgmma_ws asked for D = 64 runs wgmma_2cta).
 TEST(KernelPrefill, MmaSyncMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
   check_impl(PrefillImpl::mma_sync);
@@ -116,6 +118,10 @@ TEST(KernelPrefill, WgmmaMatchesReference) {
 TEST(KernelPrefill, Wgmma2CtaMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
   check_impl(PrefillImpl::wgmma_2cta);
+}
+TEST(KernelPrefill, WgmmaWsMatchesReference) {
+  MOA_SKIP_WITHOUT_GPU();
+  check_impl(PrefillImpl::wgmma_ws);
 }
 TEST(KernelPrefill, AutomaticMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
