@@ -24,14 +24,14 @@ namespace moa::kernels {
 //   mma_sync   : FA2-style, mma.sync m16n8k16, any sm_80+.
 //   wgmma      : wgmma (sm_90a), one CTA per SM (~140 registers).
 //   wgmma_2cta : wgmma with registers capped for two CTAs per SM (bench/kernels/NOTES.md v3).
-//   wgmma_ws   : warp-specialised (FA3 structure): a cp.async producer warpgroup feeding a 4-stage
-//                mbarrier ring, two consumer warpgroups in ping-pong (NOTES.md v5). D = 128 only:
-//                asked for D = 64 it runs wgmma_2cta.
+//   wgmma_ws   : warp-specialised (FA3 structure): a cp.async producer warpgroup feeding a 3-stage
+//                mbarrier ring of 128-key tiles, two consumer warpgroups in ping-pong (NOTES.md
+//                v5, v6). D = 128 only: asked for D = 64 it runs wgmma_2cta.
 // All give the same results (up to float rounding order).
 enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4 };
 inline constexpr bool kPrefillAutoWgmma = true;
 inline constexpr bool kPrefillAuto2Cta = true;  // measured faster (bench/kernels/NOTES.md)
-inline constexpr bool kPrefillAutoWs = true;    // expected faster, not yet measured (NOTES.md v5)
+inline constexpr bool kPrefillAutoWs = true;    // v5 = 2cta (measured), v6 expected faster (NOTES.md v6)
 
 struct PrefillArgs {
   const void* q = nullptr;

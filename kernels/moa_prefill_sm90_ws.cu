@@ -1,16 +1,19 @@
 // MoA prefill, Hopper warp-specialised path (PrefillImpl::wgmma_ws, sm_90a, D = 128): the same
 // CTA work as the other paths (CtaWork: 128 query rows, the sink then the band's key blocks,
-// 64-key tiles, online softmax, LSE), organised as in FlashAttention-3:
+// online softmax, LSE), organised as in FlashAttention-3, with 128-key tiles (NOTES.md v6): a tile
+// is two 64-key layout blocks, not necessarily adjacent (the sink and the band's first block), each
+// masked on its own; an odd block count leaves tile 0 with a zero-filled, fully masked half.
 //
 //   warpgroup 0 (producer, 40 registers): loads Q once and every K/V tile with cp.async into a
 //     kStages-deep ring of shared-memory stages (128B-swizzled panels, as in moa_prefill_sm90.cu).
 //     A tile is published on the stage's `full` mbarrier by each of the 128 producer threads once
 //     its own copies have landed (cp.async.wait_group, then the generic->async proxy fence, then
 //     mbarrier.arrive: the pattern of the other kernels, with an mbarrier instead of bar.sync).
-//   warpgroups 1, 2 (consumers, 232 registers): each owns 64 query rows, Q in registers. Round j
-//     issues S_j = Q K_j^T and O += P_{j-1} V_{j-1} back to back (intra-warpgroup pipelining: the softmax
-//     of S_j then runs while P_{j-1} V_{j-1} is still on the tensor cores), and releases tile j-1
-//     on the stage's `empty` mbarrier (one arrival per consumer warp) after both finished.
+//   warpgroups 1, 2 (consumers, 232 registers): each owns 64 query rows (one layout block), Q in
+//     registers. Round i issues S_i = Q K_i^T (m64n128k16) and O += P_{i-1} V_{i-1} back to back
+//     (intra-warpgroup pipelining: the softmax of S_i then runs while P_{i-1} V_{i-1} is still on
+//     the tensor cores), and releases tile i-1 on the stage's `empty` mbarrier (one arrival per
+//     consumer warp) after both finished.
 //   Ping-pong: named barriers 1 and 2 give the two consumers turns at issuing their round's
 //     GEMMs, so one warpgroup's softmax overlaps the other's matrix products.
 // No CTA-wide barrier after set-up. Protocol invariants (see the comments at each step):
@@ -19,7 +22,7 @@
 //     neither barrier can run two phases ahead of a waiter (full needs the previous release,
 //     a release needs the previous full).
 //   - The producer publishes every issued tile before it blocks on an empty barrier, and a
-//     consumer releases tile j-1 before it waits for tile j+1: no wait cycle for any kStages >= 2.
+//     consumer releases tile i-1 before it waits for tile i+1: no wait cycle for any kStages >= 2.
 //   - Both consumers run the same number of rounds (same CtaWork), so the turn barriers balance;
 //     the last arrival that nobody would wait for is skipped.
 #include "kernels/device.cuh"
@@ -31,7 +34,8 @@
 namespace moa::kernels::prefill {
 namespace {
 
-constexpr int kStages = 4;                     // K/V ring depth (4 x 32 KB at D = 128)
+constexpr int kTileKeys = 128;                 // keys per tile: two 64-key layout blocks (halves)
+constexpr int kStages = 3;                     // K/V ring depth (3 x 64 KB at D = 128; Q 32 KB; 224 KB)
 constexpr int kConsumers = 2;                  // warpgroups of 64 query rows
 constexpr int kWsThreads = 128 * (1 + kConsumers);
 // setmaxnreg: 168 x 384 = 64512 registers at entry = 128 x 40 + 256 x 232 after (the split must
@@ -42,44 +46,62 @@ constexpr int kTurnBarrier = 1;                // named barriers 1 (consumer 0's
 constexpr int kTurnThreads = 128 * kConsumers;
 constexpr int kConsumerWarps = 4 * kConsumers;  // arrivals per release
 
-// Copies rows [row0, row0+ROWS) of a [N, D] matrix into panels, 128 producer threads, 16 bytes
-// each per step (consecutive threads: consecutive chunks of a row, coalesced); rows >= n -> zeros.
-template <int ROWS, int D, typename T>
-__device__ __forceinline__ void load_panels(T* s, const T* g, int row0, int n, int ptid) {
-  constexpr int kChunks = D / 8;
-  static_assert(ROWS * kChunks % 128 == 0, "whole steps");
-#pragma unroll 2  // fully unrolled, the address arithmetic needs more than the producer's 40 registers
-  for (int k = 0; k < ROWS * kChunks / 128; ++k) {
-    const int i = ptid + 128 * k;
-    const int r = i / kChunks, c = i % kChunks;
-    const bool ok = row0 + r < n;
-    const T* src = g + static_cast<size_t>(ok ? row0 + r : 0) * D + c * 8;
-    cp_async_16(smem_u32(s + panel_offset<ROWS>(r, c)), src, ok);
+// Tile i of a CTA holds two layout blocks (halves h = 0, 1): the CTA's visiting order (the sink,
+// then the band; CtaWork::key_block) paired from its end, so that the last tile is the diagonal
+// pair (qb0, qb1); with an odd count, tile 0's first half is a hole (-1: zero-filled, masked).
+__device__ __forceinline__ int tile_block(const CtaWork& w, int i, int h) {
+  const int pos = 2 * i - (w.n_iter & 1) + h;
+  return pos < 0 ? -1 : w.key_block(pos);
+}
+
+// Producer thread ptid copies 16-byte chunk pc = ptid % 16 of rows pr + 8k (pr = ptid / 16, k = 0..)
+// of a 128-row tile stored as two 64-wide panels, 128B-swizzled (panel_offset<128>). Because every
+// row this thread touches has the same row % 8 (= pr), the swizzled offset is one base plus
+// 1024 bytes per k, and the global address one base plus 8 rows per k: 2 instructions per copy.
+static_assert(kTileKeys == kBM, "Q and K/V tiles share the producer's swizzled offsets");
+__device__ __forceinline__ int producer_smem_offset(int ptid) {
+  const int pr = ptid >> 4, pc = ptid & 15;
+  return (pc >> 3) * kTileKeys * 64 + pr * 64 + (((pc & 7) ^ pr) << 3);  // elements
+}
+// Rows [row0, row0 + 8 * STEPS) of a [n, D = 128] matrix into tile rows starting at dst's row;
+// rows >= n (and every row when row0 < 0: a hole) become zeros.
+template <int STEPS, typename T>
+__device__ __forceinline__ void load_rows(uint32_t dst, const T* g, int row0, int n, int ptid) {
+  const int row = row0 + (ptid >> 4);
+  const T* src = g + static_cast<ptrdiff_t>(row0 < 0 ? 0 : row) * 128 + (ptid & 15) * 8;
+#pragma unroll
+  for (int k = 0; k < STEPS; ++k) {
+    const bool ok = row0 >= 0 && row + 8 * k < n;
+    cp_async_16(dst + 1024 * k, ok ? src + 8 * k * 128 : g, ok);
   }
 }
 
 // Online softmax of one score tile in base 2 (as softmax_update), except that the O rescale is
-// left to the caller: alpha is returned, because O is still being accumulated by P_{j-1} V_{j-1}.
+// left to the caller: alpha is returned, because O is still being accumulated by P_{i-1} V_{i-1}.
+// Two partial maxima / sums per row halve the dependent chains (32 elements per row and thread).
 template <int NT>
 __device__ __forceinline__ void softmax_scores(float (&s)[NT][4], float (&row_max)[2], float (&row_sum)[2],
                                                float (&alpha)[2], float scale_log2) {
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
-    float mx = row_max[r];
+    float m0 = row_max[r], m1 = row_max[r];
 #pragma unroll
-    for (int nt = 0; nt < NT; ++nt) mx = fmaxf(mx, fmaxf(s[nt][2 * r], s[nt][2 * r + 1]));
-    mx = quad_max(mx);
+    for (int nt = 0; nt < NT; nt += 2) {
+      m0 = fmaxf(m0, fmaxf(s[nt][2 * r], s[nt][2 * r + 1]));
+      m1 = fmaxf(m1, fmaxf(s[nt + 1][2 * r], s[nt + 1][2 * r + 1]));
+    }
+    const float mx = quad_max(fmaxf(m0, m1));
     const float base = mx == -INFINITY ? 0.f : mx * scale_log2;
     alpha[r] = fast_exp2(row_max[r] * scale_log2 - base);
     row_max[r] = mx;
-    float sum = 0.f;
+    float sum0 = 0.f, sum1 = 0.f;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
       s[nt][2 * r] = fast_exp2(fmaf(s[nt][2 * r], scale_log2, -base));
       s[nt][2 * r + 1] = fast_exp2(fmaf(s[nt][2 * r + 1], scale_log2, -base));
-      sum += s[nt][2 * r] + s[nt][2 * r + 1];
+      (nt & 1 ? sum1 : sum0) += s[nt][2 * r] + s[nt][2 * r + 1];
     }
-    row_sum[r] = row_sum[r] * alpha[r] + sum;  // per-thread partial; quad-reduced at the end
+    row_sum[r] = row_sum[r] * alpha[r] + (sum0 + sum1);  // per-thread partial; quad-reduced at the end
   }
 }
 
@@ -95,13 +117,33 @@ __device__ __forceinline__ void rescale_o(float (&o)[DT][4], const float (&alpha
   }
 }
 
+// Masks half H (score columns [64 H, 64 H + 64)) of a tile holding layout block kb (-1: a hole,
+// all masked) for this thread's rows row_a, row_a + 8.
+template <int H, int NT>
+__device__ __forceinline__ void mask_half(float (&s)[NT][4], int row_a, int kb, int kband, int t) {
+#pragma unroll
+  for (int nt = H * 8; nt < H * 8 + 8; ++nt)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int qi = row_a + (e >= 2 ? 8 : 0);
+      const int kj = kb * kBN + (nt - H * 8) * 8 + 2 * t + (e & 1);
+      if (kb < 0 || !keeps(qi, kj, kb, kband)) s[nt][e] = -INFINITY;
+    }
+}
+// Does block kb (-1: hole) drop any (row, key) pair of query block qb? Fully kept: below the
+// diagonal and the sink or inside the band.
+__device__ __forceinline__ bool half_needs_mask(int kb, int qb, int kband) {
+  return kb < 0 || kb >= qb || (kb != 0 && kb < qb - kband + 1);
+}
+
 template <typename T, int D>
 __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p) {
+  static_assert(D == 128, "one 16-byte chunk per producer thread and 8-row step");
   extern __shared__ __align__(1024) unsigned char smem_raw[];  // panels start on 1024-byte atoms
   T* sQ = reinterpret_cast<T*>(smem_raw);
-  T* sK = sQ + kBM * D;                // [kStages][D/64 panels][kBN][64]
-  T* sV = sK + kStages * kBN * D;      // [kStages][D/64 panels][kBN][64]
-  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kStages * kBN * D);  // full[kStages], empty[kStages]
+  T* sK = sQ + kBM * D;                    // [kStages][D/64 panels][kTileKeys][64]
+  T* sV = sK + kStages * kTileKeys * D;    // [kStages][D/64 panels][kTileKeys][64]
+  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kStages * kTileKeys * D);  // full[kStages], empty[kStages]
   const uint32_t full0 = smem_u32(bars), empty0 = smem_u32(bars + kStages);
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, wg = warp >> 2;
@@ -114,7 +156,7 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
   }
   __syncthreads();  // the last CTA-wide barrier
   const CtaWork w(p);
-  const int n_iter = w.n_iter;  // >= 1 (the sink); the same for both consumers
+  const int n_tiles = (w.n_iter + 1) / 2;  // >= 1 (the sink); the same for both consumers
 
   if (wg == 0) {
     // ---------------- producer ----------------
@@ -123,27 +165,35 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
     const T* Q = static_cast<const T*>(p.q) + static_cast<size_t>(w.bh) * p.n * D;
     const T* K = static_cast<const T*>(p.k) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
     const T* V = static_cast<const T*>(p.v) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
-    auto issue = [&](int j) {  // tile j into stage j % kStages, one commit group
-      const int st = j % kStages, row0 = w.key_block(j) * kBN;
-      load_panels<kBN, D>(sK + st * kBN * D, K, row0, p.n, ptid);
-      load_panels<kBN, D>(sV + st * kBN * D, V, row0, p.n, ptid);
+    const uint32_t off = 2u * producer_smem_offset(ptid);  // bytes
+    const uint32_t k_smem = smem_u32(sK) + off, v_smem = smem_u32(sV) + off;
+    constexpr uint32_t kStageBytes = kTileKeys * D * sizeof(T), kHalfBytes = kBN * 64 * sizeof(T);
+    auto issue = [&](int i) {  // tile i into stage i % kStages, one commit group
+      const uint32_t st = (i % kStages) * kStageBytes;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int kb = tile_block(w, i, h);
+        const int row0 = kb < 0 ? -1 : kb * kBN;
+        load_rows<kBN / 8>(k_smem + st + h * kHalfBytes, K, row0, p.n, ptid);
+        load_rows<kBN / 8>(v_smem + st + h * kHalfBytes, V, row0, p.n, ptid);
+      }
       cp_async_commit();
     };
-    // This thread's copies of tile j have landed (caller waited on its group): make them visible
+    // This thread's copies of tile i have landed (caller waited on its group): make them visible
     // to the tensor cores' async proxy, then arrive (release) on the stage's full barrier.
-    auto publish = [&](int j) {
+    auto publish = [&](int i) {
       fence_proxy_async();
-      mbar_arrive(full0 + 8 * (j % kStages));
+      mbar_arrive(full0 + 8 * (i % kStages));
     };
-    load_panels<kBM, D>(sQ, Q, w.m0, p.n, ptid);  // Q joins tile 0's group: full[0] covers it
-    // Up to two tiles in flight: tile j is issued before tile j-1 is published. Before blocking on
+    load_rows<kBM / 8>(smem_u32(sQ) + off, Q, w.m0, p.n, ptid);  // Q joins tile 0's group: full[0] covers it
+    // Up to two tiles in flight: tile i is issued before tile i-1 is published. Before blocking on
     // an empty barrier every issued tile is published (the consumers may need it to release the
     // stage); when the stage is already free the producer goes straight on.
     int pending = -1;  // issued, not yet published
-    for (int j = 0; j < n_iter; ++j) {
-      if (j >= kStages) {
-        const uint32_t empty = empty0 + 8 * (j % kStages);
-        const uint32_t parity = ((j / kStages) - 1) & 1;  // phase completed by the release of tile j-kStages
+    for (int i = 0; i < n_tiles; ++i) {
+      if (i >= kStages) {
+        const uint32_t empty = empty0 + 8 * (i % kStages);
+        const uint32_t parity = ((i / kStages) - 1) & 1;  // phase completed by the release of tile i-kStages
         if (!mbar_test_wait(empty, parity)) {
           if (pending >= 0) {
             cp_async_wait<0>();
@@ -153,21 +203,22 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
           mbar_wait(empty, parity);
         }
       }
-      issue(j);
+      issue(i);
       if (pending >= 0) {
-        cp_async_wait<1>();  // every group but tile j's
+        cp_async_wait<1>();  // every group but tile i's
         publish(pending);
       }
-      pending = j;
+      pending = i;
     }
     cp_async_wait<0>();
     publish(pending);
   } else {
     // ---------------- consumers ----------------
     setmaxnreg_inc<kConsumerRegs>();
-    const int c = wg - 1;               // consumer 0: rows [0, 64) of the CTA tile, 1: [64, 128)
+    const int c = wg - 1;               // consumer 0: rows [0, 64) of the CTA tile (query block qb0), 1: [64, 128)
     const int t = lane & 3;
     const int row_a = w.m0 + (warp - 4) * 16 + (lane >> 2);  // rows row_a and row_a + 8
+    const int my_qb = 2 * w.tile + c;
     const int my_turn = kTurnBarrier + c, other_turn = kTurnBarrier + (1 - c);
     if (c == 1) named_bar_arrive(kTurnBarrier, kTurnThreads);  // consumer 0 issues first
 
@@ -176,79 +227,79 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
     for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
     float row_max[2] = {-INFINITY, -INFINITY};
     float row_sum[2] = {0.f, 0.f};
-    uint32_t pf[kBN / 16][4];  // P_{j-1} as wgmma A fragments (16-bit pairs)
+    uint32_t pf[kTileKeys / 16][4];  // P_{i-1} as wgmma A fragments (16-bit pairs)
 #pragma unroll
-    for (int i = 0; i < kBN / 16; ++i) pf[i][0] = pf[i][1] = pf[i][2] = pf[i][3] = 0u;
+    for (int i = 0; i < kTileKeys / 16; ++i) pf[i][0] = pf[i][1] = pf[i][2] = pf[i][3] = 0u;
 
     // Q as wgmma A fragments in registers (S = Q K^T in RS form: per k-step the tensor cores read
-    // only K from shared memory, half the bytes of the SS form, which at N = 64 would need about
-    // the whole 128 B/clock of shared-memory bandwidth at full tensor rate). Same ldmatrix mapping
-    // as the mma.sync path: matrices (rows 0-7 | 8-15) x (k 0-7 | 8-15) of this warp's 16 rows.
+    // only K from shared memory). Same ldmatrix mapping as the mma.sync path: matrices
+    // (rows 0-7 | 8-15) x (k 0-7 | 8-15) of this warp's 16 rows.
     uint32_t qf[D / 16][4];
     mbar_wait(full0, 0);  // Q landed with tile 0 (full[0] cannot complete phase 1 before we release tile 0)
 #pragma unroll
     for (int ks = 0; ks < D / 16; ++ks)
       ldmatrix_x4(qf[ks], smem_u32(sQ + panel_offset<kBM>((warp - 4) * 16 + (lane & 15), ks * 2 + (lane >> 4))));
 
-    auto issue_pv = [&](int j) {  // O += P_j V_j, V_j in stage j % kStages
-      const uint32_t v_base = smem_u32(sV + (j % kStages) * kBN * D);
+    auto issue_pv = [&](int i) {  // O += P_i V_i, V_i in stage i % kStages
+      const uint32_t v_base = smem_u32(sV + (i % kStages) * kTileKeys * D);
       wgmma_fence();  // o was rescaled and pf written by ordinary instructions
 #pragma unroll
-      for (int kk = 0; kk < kBN / 16; ++kk)
+      for (int kk = 0; kk < kTileKeys / 16; ++kk)
         // N-major B, 128B swizzle: 16 keys = 2048 bytes per k-step; LBO = next 64-wide d panel,
         // SBO = next 8 keys.
-        wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kBN * 128, 1024));
+        wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kTileKeys * 128, 1024));
       wgmma_commit();
     };
 
-    // Round j: S_j, then P_{j-1} V_{j-1} on the tensor cores; softmax of S_j while the latter runs.
-    for (int j = 0; j < n_iter; ++j) {
-      const int st = j % kStages;
-      mbar_wait(full0 + 8 * st, (j / kStages) & 1);  // K_j, V_j (and Q) in shared memory
-      float s[kBN / 8][4];
+    // Round i: S_i, then P_{i-1} V_{i-1} on the tensor cores; softmax of S_i while the latter runs.
+    for (int i = 0; i < n_tiles; ++i) {
+      const int st = i % kStages;
+      mbar_wait(full0 + 8 * st, (i / kStages) & 1);  // K_i, V_i (and Q) in shared memory
+      float s[kTileKeys / 8][4];
 #pragma unroll
-      for (int i = 0; i < kBN / 8; ++i) s[i][0] = s[i][1] = s[i][2] = s[i][3] = 0.f;
-      fence_regs<kBN / 8>(s);
+      for (int n = 0; n < kTileKeys / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+      fence_regs<kTileKeys / 8>(s);
       fence_regs<D / 8>(o);
-      fence_regs<kBN / 16>(pf);
+      fence_regs<kTileKeys / 16>(pf);
       named_bar_sync(my_turn, kTurnThreads);  // the other consumer has issued its round
       wgmma_fence();
-      const uint32_t k_base = smem_u32(sK + st * kBN * D);
+      const uint32_t k_base = smem_u32(sK + st * kTileKeys * D);
 #pragma unroll
       for (int ks = 0; ks < D / 16; ++ks) {
         // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
-        const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kBN * 128 + (ks & 3) * 32, 16, 1024);
-        wgmma_rs<T, kBN>(s, qf[ks], db, ks > 0 ? 1 : 0);
+        const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kTileKeys * 128 + (ks & 3) * 32, 16, 1024);
+        wgmma_rs<T, kTileKeys>(s, qf[ks], db, ks > 0 ? 1 : 0);
       }
       wgmma_commit();
       // One branch for the PV issue and the wait that depends on it: with two branches ptxas
       // would also consider "no PV issued, wait<1>" and serialise the wgmma pipeline (C7514).
-      if (j > 0) {
-        issue_pv(j - 1);
+      if (i > 0) {
+        issue_pv(i - 1);
         named_bar_arrive(other_turn, kTurnThreads);  // the other consumer's turn
-        wgmma_wait<1>();  // S_j done; P_{j-1} V_{j-1} may still run
+        wgmma_wait<1>();  // S_i done; P_{i-1} V_{i-1} may still run
       } else {
         named_bar_arrive(other_turn, kTurnThreads);
         wgmma_wait<0>();
       }
-      fence_regs<kBN / 8>(s);
+      fence_regs<kTileKeys / 8>(s);
 
-      const int kb = w.key_block(j);
-      if (w.needs_mask(kb)) apply_mask<kBN / 8>(s, row_a, kb, w.kband, t);
-      // The sink tile comes first and key 0 is visible to every row: row maxima are finite from then on.
+      const int kb0 = tile_block(w, i, 0), kb1 = tile_block(w, i, 1);
+      if (half_needs_mask(kb0, my_qb, w.kband)) mask_half<0>(s, row_a, kb0, w.kband, t);
+      if (half_needs_mask(kb1, my_qb, w.kband)) mask_half<1>(s, row_a, kb1, w.kband, t);
+      // The sink (in tile 0) is visible to every row: row maxima are finite from tile 0 on.
       float alpha[2];
-      softmax_scores<kBN / 8>(s, row_max, row_sum, alpha, p.scale_log2);
+      softmax_scores<kTileKeys / 8>(s, row_max, row_sum, alpha, p.scale_log2);
 
-      wgmma_wait<0>();  // P_{j-1} V_{j-1} done: O final for this round, pf free, stage j-1 unused
+      wgmma_wait<0>();  // P_{i-1} V_{i-1} done: O final for this round, pf free, stage i-1 unused
       fence_regs<D / 8>(o);
-      fence_regs<kBN / 16>(pf);
-      if (j > 0) {
+      fence_regs<kTileKeys / 16>(pf);
+      if (i > 0) {
         __syncwarp();
-        if (lane == 0) mbar_arrive(empty0 + 8 * ((j - 1) % kStages));  // release tile j-1 (K and V)
+        if (lane == 0) mbar_arrive(empty0 + 8 * ((i - 1) % kStages));  // release tile i-1 (K and V)
       }
       rescale_o<D / 8>(o, alpha);
 #pragma unroll
-      for (int kk = 0; kk < kBN / 16; ++kk) {
+      for (int kk = 0; kk < kTileKeys / 16; ++kk) {
         pf[kk][0] = pack2<T>(s[2 * kk][0], s[2 * kk][1]);
         pf[kk][1] = pack2<T>(s[2 * kk][2], s[2 * kk][3]);
         pf[kk][2] = pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]);
@@ -257,13 +308,13 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
     }
     // Last round: P_{n-1} V_{n-1} (tile n-1 is never released: the producer has finished).
     fence_regs<D / 8>(o);
-    fence_regs<kBN / 16>(pf);
+    fence_regs<kTileKeys / 16>(pf);
     named_bar_sync(my_turn, kTurnThreads);
-    issue_pv(n_iter - 1);
+    issue_pv(n_tiles - 1);
     if (c == 0) named_bar_arrive(other_turn, kTurnThreads);  // consumer 1's last turn; its own arrival would be unmatched
     wgmma_wait<0>();
     fence_regs<D / 8>(o);
-    fence_regs<kBN / 16>(pf);
+    fence_regs<kTileKeys / 16>(pf);
     store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
   }
 }
@@ -273,7 +324,8 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
 template <typename T, int D>
 void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream) {
   static_assert(D == 128, "instantiated for D = 128 only (compile time); D = 64 runs wgmma_2cta");
-  constexpr size_t smem = (kBM + 2 * kStages * kBN) * D * sizeof(T) + 2 * kStages * sizeof(uint64_t);
+  constexpr size_t smem = (kBM + 2 * kStages * kTileKeys) * D * sizeof(T) + 2 * kStages * sizeof(uint64_t);
+  static_assert(smem <= 227 * 1024, "H100: 227 KB of shared memory per block");
   set_smem_limit_once<wgmma_ws_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_ws)");
   wgmma_ws_kernel<T, D><<<dim3(p.q_tiles, batch * p.hq), kWsThreads, smem, stream>>>(p);
   check_cuda(cudaGetLastError(), "prefill wgmma_ws launch");

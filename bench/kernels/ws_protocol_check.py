@@ -4,7 +4,8 @@
 The producer warpgroup and the two consumer warpgroups are generators stepping in random order;
 mbarriers (full: 1 unit arrival = 128 producer threads; empty: 8 consumer-warp arrivals) and the
 two named "turn" barriers follow the hardware rules (phase parity, thread counts). Checks, for
-kStages 2..5 and 1..29 key blocks, 200 random schedules each: no deadlock, no waiter that could
+kStages 2..5 (the kernel uses 3) and 1..29 tiles (128 keys each since v6; the protocol is per
+tile and does not depend on the tile size), 200 random schedules each: no deadlock, no waiter that could
 see a barrier two phases ahead (parity ABA), every tile published before it is used and released
 by both consumers before its stage is rewritten, turn barriers balanced at exit.
 Run it after any change to the kernel's synchronisation: python3 bench/kernels/ws_protocol_check.py

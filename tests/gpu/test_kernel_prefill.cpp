@@ -97,6 +97,11 @@ void check_impl(PrefillImpl impl) {
       {2, 8, 8, 517, 64, DType::bf16, false, {}},                 // D=64, random per-head bands
       {1, 8, 2, 700, 64, DType::f16, true, {1, 11}},              // D=64 fp16 GQA 4
       {1, 4, 2, 2100, 128, DType::bf16, true, {100, 5}},          // 33 key blocks: the K/V ring wraps ~8 times
+      // wgmma_ws pairs layout blocks into 128-key tiles (odd block counts leave a masked hole):
+      {2, 4, 1, 37, 128, DType::f16, true, {1}},                  // shorter than the sink, D=128: one half-empty tile
+      {1, 8, 4, 770, 128, DType::bf16, true, {1, 2, 3, 14}},      // 13 blocks (odd, partial last): bands 1-3, dense
+      {1, 6, 3, 450, 128, DType::f16, false, {1, 1, 2, 3, 4, 8}},  // 450 = 3.5 tiles of 128, per-query-head bands
+      {2, 4, 2, 190, 128, DType::bf16, true, {1, 2}},             // 3 blocks: CTA 1 has one query block only
   };
   // MOA_KERNEL_TEST_QUICK: the first 3 cases only (compute-sanitizer runs are ~100x slower).
   const size_t count = std::getenv("MOA_KERNEL_TEST_QUICK") ? std::min<size_t>(3, cases.size()) : cases.size();
