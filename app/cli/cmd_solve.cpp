@@ -20,7 +20,8 @@ using moa::cli::Args;
 const std::vector<std::string> kSolveOptions = {
     "profile", "budget", "max-rules-per-layer", "lock", "granularity", "min-fraction", "gap",
     "time-limit", "threads", "alpha-step", "betas", "baseline", "out", "format", "points", "out-dir",
-    "validate-model", "validate-data", "validate-demo-length", "validate-records", "select-out", "length-weights"};
+    "validate-model", "validate-data", "validate-demo-length", "validate-records", "validate-device", "select-out",
+    "length-weights"};
 
 // "L:H=alpha,beta" with H a query head; kv_head plans lock the head's KV group.
 moa::RuleLock parse_lock(const std::string& text, const moa::LossTable& table, int group) {
@@ -160,6 +161,7 @@ int run_plans(const Args& args) {
     // plan's sparse attention, on records longer than any profiled length.
     moa::EvalRequest v;
     v.model = args.get("validate-model");
+    v.device = args.get("validate-device", "cpu");
     if (args.has("validate-data")) {
       v.ppl = moa::ppl_read_jsonl(args.get("validate-data"));
     } else {
@@ -225,7 +227,9 @@ const char* kSolveUsage =
 
 moa::cli::Register reg_solve({"solve", "solve one plan (MILP) from a profile at density budgets", kSolveUsage, run_solve, {}});
 moa::cli::Register reg_plans({"plans", "list the Pareto set of plans over the profiled lengths",
-                              "--profile run.moaprof.h5 --budget 0.5[,...] [solve options] [--points 3] [--out-dir DIR]",
+                              "--profile run.moaprof.h5 --budget 0.5[,...] [solve options] [--points 3] [--out-dir DIR] "
+                              "[--validate-model DIR [--validate-data F | --validate-demo-length L --validate-records R] "
+                              "[--validate-device cpu|cuda] --select-out P]",
                               run_plans, {}});
 moa::cli::Register reg_convert({"plan convert", "convert plans: ours <-> MoA reference JSON <-> CSV",
                                 "--in X --out Y [--to moa|reference|csv] [--plan-id N]", run_convert, {}});
