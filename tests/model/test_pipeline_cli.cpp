@@ -1,0 +1,78 @@
+// The README main job, `moa pipeline`, end to end on the bundled demo model at small lengths:
+// model-aligned calibration, profile, plans selected by validation, evaluation, report.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+#include <string>
+
+#include "core/data/calib.h"
+#include "core/plan/plan_io.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kMoa = fs::path(MOA_BINARY_DIR) / "app" / "moa";
+const fs::path kDemo = fs::path(MOA_SOURCE_DIR) / "resources" / "demo-model";
+
+int run(const std::string& args, const fs::path& log) {
+  return std::system(("'" + kMoa.string() + "' " + args + " > '" + log.string() + "' 2>&1").c_str());
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+TEST(PipelineCli, MainJobWithValidationSelectedPlans) {
+  const fs::path out = fs::temp_directory_path() / ("moa_pipeline_cli_" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  const fs::path log = out.string() + ".log";
+  const int rc = run("pipeline --model '" + kDemo.string() + "' --out '" + out.string() +
+                         "' --lengths 1024,2048 --samples 1 --budgets 0.5 --eval-lengths 2048 --eval-prompts 1 "
+                         "--validate-records 1 --validate-length 2048 --threads 2",
+                     log);
+  ASSERT_EQ(rc, 0) << slurp(log);
+  for (const char* f : {"calib.jsonl", "run.moaprof.h5", "plan_50.moaplan.json", "plan_50.reference.json", "plan_50.csv",
+                        "eval_dense.json", "eval_uniform@0.50.json", "eval_moa@0.50.json", "report.md", "report.json"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+
+  // Calibration: exactly the profiled lengths, each record's answer span inside its ids.
+  const auto calib = moa::calib_read_jsonl(out / "calib.jsonl", {});
+  ASSERT_EQ(calib.size(), 2u);
+  for (const auto& r : calib) {
+    ASSERT_TRUE(r.answer_span.has_value());
+    EXPECT_EQ(static_cast<long long>(r.input_ids.size()), r.length);
+    EXPECT_LT(r.answer_span->first, r.answer_span->second);
+    EXPECT_LE(r.answer_span->second, r.input_ids.size());
+    EXPECT_FALSE(r.answer.empty());
+  }
+
+  // The plan was chosen among the Pareto plans by validation and keeps the budget at every length.
+  const moa::Plan plan = moa::plan_read(out / "plan_50.moaplan.json");
+  ASSERT_TRUE(plan.provenance.count("selected_by"));
+  EXPECT_NE(plan.provenance.at("selected_by").find("validation answer loss"), std::string::npos);
+  ASSERT_EQ(plan.density.size(), 2u);
+  for (const auto& [n, d] : plan.density) EXPECT_LE(d, 0.5 + 1e-9) << n;
+
+  const std::string report = slurp(out / "report.md");
+  for (const char* row : {"| dense |", "| uniform@0.50 |", "| moa@0.50 |"}) EXPECT_NE(report.find(row), std::string::npos) << row;
+  fs::remove_all(out);
+  fs::remove(log);
+}
+
+TEST(PipelineCli, RejectsANegativeValidationCount) {
+  const fs::path log = fs::temp_directory_path() / ("moa_pipeline_bad_" + std::to_string(::getpid()) + ".log");
+  EXPECT_NE(run("pipeline --model '" + kDemo.string() + "' --out /tmp/moa_pipeline_never --validate-records -1", log), 0);
+  EXPECT_NE(slurp(log).find("--validate-records"), std::string::npos) << slurp(log);
+  fs::remove(log);
+  fs::remove_all("/tmp/moa_pipeline_never");
+}
+
+}  // namespace
