@@ -128,8 +128,7 @@ int run(const moa::cli::Args& args) {
     validation.model = model;
     validation.device = device;
     validation.threads = threads;
-    for (auto& r : moa::demo_calib_records(static_cast<size_t>(validate_length), validate_records, seed + 23))
-      validation.ppl.push_back({"", moa::calib_prompt(r.context, r.question), r.answer});
+    validation.ppl = moa::demo_validation_records(validate_length, validate_records, seed + 23);
     for (double b : budgets) {
       moa::SolveRequest req;
       for (int64_t n : lengths) req.budgets[n] = b;
@@ -142,12 +141,7 @@ int run(const moa::cli::Args& args) {
         const std::vector<moa::Plan> front = moa::solve_pareto(table, req, 4);
         std::vector<double> losses(front.size());
         const size_t best = moa::select_plan(front, [&](const moa::Plan& p) {
-          moa::EvalRequest r = validation;
-          r.attention.mode = moa::AttentionMode::plan;
-          r.attention.plan = p;
-          const double nll = moa::eval_run(r).nll;
-          losses[static_cast<size_t>(&p - front.data())] = nll;
-          return nll;
+          return losses[static_cast<size_t>(&p - front.data())] = moa::plan_validation_loss(validation, p);
         });
         plan = front[best];
         char buf[160];
@@ -184,8 +178,8 @@ int run(const moa::cli::Args& args) {
     base.model = model;
     base.samples = moa::demo_eval_set(eval_lengths, depths, 1, seed + 7);
     moa::longeval_write_jsonl(out / "longeval.jsonl", base.samples);
-    for (auto& r : moa::demo_calib_records(eval_lengths.front(), static_cast<int>(args.get_int("ppl-records", 1)), seed + 11))
-      base.ppl.push_back({"", moa::calib_prompt(r.context, r.question), r.answer});
+    base.ppl = moa::demo_validation_records(static_cast<int64_t>(eval_lengths.front()),
+                                            static_cast<int>(args.get_int("ppl-records", 1)), seed + 11);
     base.threads = threads;
     base.device = device;
     std::vector<moa::EvalAttention> settings(1);

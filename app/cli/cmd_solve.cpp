@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "app/cli/command.h"
-#include "core/data/demo_data.h"
 #include "core/eval/eval.h"
 #include "core/plan/plan_io.h"
 #include "core/profile/profile_store.h"
@@ -166,15 +165,11 @@ int run_plans(const Args& args) {
       v.ppl = moa::ppl_read_jsonl(args.get("validate-data"));
     } else {
       const int64_t len = args.get_int("validate-demo-length", 2 * s.table.lengths.back());
-      for (auto& r : moa::demo_calib_records(static_cast<size_t>(len), static_cast<int>(args.get_int("validate-records", 2)), 99))
-        v.ppl.push_back({"", moa::calib_prompt(r.context, r.question), r.answer});
+      v.ppl = moa::demo_validation_records(len, static_cast<int>(args.get_int("validate-records", 2)), 99);
     }
     std::vector<double> losses(front.size());
     const size_t best = moa::select_plan(front, [&](const moa::Plan& p) {
-      moa::EvalRequest r = v;
-      r.attention.mode = moa::AttentionMode::plan;
-      r.attention.plan = p;
-      const double nll = moa::eval_run(r).nll;
+      const double nll = moa::plan_validation_loss(v, p);
       const size_t i = &p - front.data();
       if (i < losses.size()) losses[i] = nll;
       std::printf("  plan %zu: validation answer loss %.5f nats/token\n", i, nll);

@@ -14,55 +14,16 @@
 
 #include "kernels/device.cuh"
 #include "kernels/moa_influence.cuh"
+#include "bench_cuda_util.h"
 
 using namespace moa::kernels;
+using moa::bench::median_ms;
+using Buf = moa::bench::DeviceBuffer;
 
 namespace {
 
-struct Buf {
-  void* p = nullptr;
-  explicit Buf(size_t bytes) { check_cuda(cudaMalloc(&p, bytes), "cudaMalloc"); }
-  ~Buf() { cudaFree(p); }
-  Buf(const Buf&) = delete;
-  Buf& operator=(const Buf&) = delete;
-};
-
-// Random bf16 values of magnitude [0.25, 0.5) and random sign, through a host staging vector.
-void fill_bf16(void* dst, size_t elems, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint16_t> host(std::min<size_t>(elems, size_t(1) << 24));
-  for (auto& x : host) x = static_cast<uint16_t>(0x3e80u + (rng() & 0x7fu)) | static_cast<uint16_t>((rng() & 1u) << 15);
-  for (size_t off = 0; off < elems; off += host.size()) {
-    const size_t n = std::min(host.size(), elems - off);
-    check_cuda(cudaMemcpy(static_cast<uint16_t*>(dst) + off, host.data(), n * 2, cudaMemcpyHostToDevice), "fill");
-  }
-}
-
 void fill_f32(void* dst, const std::vector<float>& host) {
   check_cuda(cudaMemcpy(dst, host.data(), host.size() * 4, cudaMemcpyHostToDevice), "fill");
-}
-
-template <typename F>
-double median_ms(F&& run, int warmup, int reps) {
-  cudaEvent_t a, b;
-  check_cuda(cudaEventCreate(&a), "event");
-  check_cuda(cudaEventCreate(&b), "event");
-  for (int i = 0; i < warmup; ++i) run();
-  check_cuda(cudaDeviceSynchronize(), "sync");
-  std::vector<float> t;
-  for (int i = 0; i < reps; ++i) {
-    check_cuda(cudaEventRecord(a), "record");
-    run();
-    check_cuda(cudaEventRecord(b), "record");
-    check_cuda(cudaEventSynchronize(b), "sync");
-    float ms = 0;
-    check_cuda(cudaEventElapsedTime(&ms, a, b), "elapsed");
-    t.push_back(ms);
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
 }
 
 }  // namespace
@@ -83,10 +44,10 @@ int main(int argc, char** argv) {
     const size_t q_elems = size_t(hq) * n * d, kv_elems = size_t(hkv) * n * d;
     Buf q(q_elems * 2), g(q_elems * 2), k(kv_elems * 2), v(kv_elems * 2), lse(size_t(hq) * n * 4),
         delta(size_t(hq) * n * 4), out_cc(size_t(hq) * nb * nb * 4), out_tc(size_t(hq) * nb * nb * 4);
-    fill_bf16(q.p, q_elems, 1);
-    fill_bf16(g.p, q_elems, 2);
-    fill_bf16(k.p, kv_elems, 3);
-    fill_bf16(v.p, kv_elems, 4);
+    moa::bench::fill_bf16_random(q.p, q_elems, 1, 0x3e80, 0x7f);  // ±[0.25, 0.5)
+    moa::bench::fill_bf16_random(g.p, q_elems, 2, 0x3e80, 0x7f);  // ±[0.25, 0.5)
+    moa::bench::fill_bf16_random(k.p, kv_elems, 3, 0x3e80, 0x7f);  // ±[0.25, 0.5)
+    moa::bench::fill_bf16_random(v.p, kv_elems, 4, 0x3e80, 0x7f);  // ±[0.25, 0.5)
     // Plausible statistics: lse ≈ log(row length) + a margin (P stays below 1), small delta.
     std::vector<float> h_lse(size_t(hq) * n), h_delta(size_t(hq) * n);
     std::mt19937 rng(5);
@@ -113,7 +74,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 2; ++i) {
       // The CUDA-core kernel takes ~0.5 s per call at 32k: fewer repetitions there.
       const bool slow = impls[i] == InfluenceImpl::cuda_cores && n > 8192;
-      ms[i] = median_ms([&] { call(impls[i], i == 0 ? out_cc.p : out_tc.p); }, slow ? 1 : 2, slow ? 3 : 10);
+      ms[i] = median_ms([&](int) { call(impls[i], i == 0 ? out_cc.p : out_tc.p); }, slow ? 1 : 2, slow ? 3 : 10);
       std::printf("{\"bench\": \"influence\", \"device\": \"%s\", \"impl\": \"%s\", \"n\": %lld, \"hq\": %d, \"hkv\": %d, "
                   "\"d\": %d, \"dtype\": \"bf16\", \"ms\": %.3f, \"tflops\": %.1f, \"s_per_sample_32_layers\": %.3f}\n",
                   device.c_str(), names[i], static_cast<long long>(n), hq, hkv, d, ms[i],

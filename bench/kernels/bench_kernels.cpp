@@ -15,59 +15,24 @@
 #include "kernels/moa_cache.cuh"
 #include "kernels/moa_decode.cuh"
 #include "kernels/moa_prefill.cuh"
+#include "bench_cuda_util.h"
 #include "plans.h"
 
 using namespace moa::kernels;
 using moa::bench::BenchPlan;
+using Buf = moa::bench::DeviceBuffer;
+using moa::bench::median_ms;
 
 namespace {
 
-struct Buf {
-  void* p = nullptr;
-  explicit Buf(size_t bytes) { check_cuda(cudaMalloc(&p, bytes), "cudaMalloc"); }
-  ~Buf() { cudaFree(p); }
-  Buf(const Buf&) = delete;
-  Buf& operator=(const Buf&) = delete;
-};
-
-// Random bf16 values ±[0.5, 2) written on the device through a host staging vector.
-void fill_random(void* dst, size_t elems, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint16_t> host(std::min<size_t>(elems, size_t(1) << 24));
-  for (auto& x : host) x = static_cast<uint16_t>(0x3f00u + (rng() & 0xffu)) ^ static_cast<uint16_t>((rng() & 1u) << 15);  // ±[0.5, 2)
-  for (size_t off = 0; off < elems; off += host.size()) {
-    const size_t n = std::min(host.size(), elems - off);
-    check_cuda(cudaMemcpy(static_cast<uint16_t*>(dst) + off, host.data(), n * 2, cudaMemcpyHostToDevice), "fill");
-  }
-}
-
-template <typename F>
-double median_ms(F&& run, int reps) {
-  cudaEvent_t a, b;
-  check_cuda(cudaEventCreate(&a), "event");
-  check_cuda(cudaEventCreate(&b), "event");
-  for (int i = 0; i < 3; ++i) run(i);  // warm-up
-  std::vector<float> t;
-  for (int i = 0; i < reps; ++i) {
-    check_cuda(cudaEventRecord(a), "record");
-    run(i);
-    check_cuda(cudaEventRecord(b), "record");
-    check_cuda(cudaEventSynchronize(b), "sync");
-    float ms = 0;
-    check_cuda(cudaEventElapsedTime(&ms, a, b), "elapsed");
-    t.push_back(ms);
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
+// ±[0.5, 2): the magnitudes the prefill/decode tests use.
+void fill_random(void* dst, size_t elems, unsigned seed) { moa::bench::fill_bf16_random(dst, elems, seed, 0x3f00, 0xff); }
 
 double copy_bandwidth_gbs() {
   const size_t bytes = size_t(1) << 30;
   Buf x(bytes), y(bytes);
   check_cuda(cudaMemset(x.p, 1, bytes), "memset");
-  const double ms = median_ms([&](int) { check_cuda(cudaMemcpyAsync(y.p, x.p, bytes, cudaMemcpyDeviceToDevice), "copy"); }, 20);
+  const double ms = median_ms([&](int) { check_cuda(cudaMemcpyAsync(y.p, x.p, bytes, cudaMemcpyDeviceToDevice), "copy"); }, 3, 20);
   return 2.0 * bytes / (ms * 1e-3) / 1e9;  // read + write
 }
 
@@ -134,7 +99,7 @@ int main(int argc, char** argv) {
           a.k = i & 1 ? k1.p : k0.p;
           a.v = i & 1 ? v1.p : v0.p;
           moa_prefill(a, nullptr);
-        }, reps);
+        }, 3, reps);
         impl_json += std::string(impl_json.empty() ? "" : ", ") + "\"" + name + "\": " + std::to_string(t);
         if (impl != PrefillImpl::mma_sync) {
           char buf[48];
@@ -153,7 +118,10 @@ int main(int argc, char** argv) {
       std::printf("prefill N=%-6d %-12s density %.3f work %.3f  %8.3f ms  %6.1f TFLOP/s (%s) |%s\n", n, plan.name.c_str(),
                   plan.density, plan.work_fraction, ms, tflops, best.c_str(), impl_line.c_str());
       std::string bands;
-      for (size_t i = 0; i < plan.band_blocks.size(); ++i) bands += (i ? "," : "") + std::to_string(plan.band_blocks[i]);
+      for (size_t i = 0; i < plan.band_blocks.size(); ++i) {
+        if (i) bands.push_back(',');
+        bands.append(std::to_string(plan.band_blocks[i]));
+      }
       json += std::string(first ? "" : ",\n") + "    {\"n\": " + std::to_string(n) + ", \"plan\": \"" + plan.name +
               "\", \"rho\": " + std::to_string(rho) + ", \"density\": " + std::to_string(plan.density) +
               ", \"work_fraction\": " + std::to_string(plan.work_fraction) + ", \"band_blocks\": [" + bands +
@@ -207,7 +175,7 @@ int main(int argc, char** argv) {
     Buf ws(std::max<size_t>(ws_bytes, 16));
     a.workspace = ws.p;
     a.workspace_bytes = ws_bytes;
-    const double ms = median_ms([&](int) { moa_decode(a, nullptr); }, 50);
+    const double ms = median_ms([&](int) { moa_decode(a, nullptr); }, 3, 50);
     const double bytes = 2.0 * cache_elems * 2;  // K and V, every slot valid
     const double gbs = bytes / (ms * 1e-3) / 1e9;
     std::printf("decode  B=%-3d N=%-6d rho %.2f  cache %7.1f MB  %8.4f ms  %6.0f GB/s  %.0f%% of copy\n", c.batch, c.n,

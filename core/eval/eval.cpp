@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "core/compat/torch_compat.h"
+#include "core/data/calib.h"
+#include "core/data/demo_data.h"
 #include "core/model/chat_template.h"
 #include "core/model/llama.h"
 #include "core/model/tokenizer.h"
@@ -176,6 +178,21 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
   res.ppl = count ? std::exp(res.nll) : 0;
   res.seconds = now() - t0;
   return res;
+}
+
+double plan_validation_loss(const EvalRequest& validation, const Plan& plan) {
+  EvalRequest r = validation;
+  r.samples.clear();
+  r.attention.mode = AttentionMode::plan;
+  r.attention.plan = plan;
+  return eval_run(r).nll;
+}
+
+std::vector<PplRecord> demo_validation_records(int64_t length, int count, uint64_t seed) {
+  std::vector<PplRecord> out;
+  for (const auto& r : demo_calib_records(static_cast<size_t>(length), count, seed))
+    out.push_back({"", calib_prompt(r.context, r.question), r.answer});
+  return out;
 }
 
 json EvalResult::to_json() const {

@@ -57,6 +57,15 @@ struct EvalResult {
 
 EvalResult eval_run(const EvalRequest& request, const ProgressFn& progress = {});
 
+// Plan selection by validation (DESIGN §4, MoA's last step): the answer loss (nats per scored
+// token) of the model running `plan`'s sparse attention on `validation`'s perplexity records
+// (its model, device and threads; its retrieval samples are ignored).
+double plan_validation_loss(const EvalRequest& validation, const Plan& plan);
+
+// Validation records from the demo task: `count` calibration-style records of `length` tokens,
+// answer tokens scored.
+std::vector<PplRecord> demo_validation_records(int64_t length, int count, uint64_t seed);
+
 // Band blocks per [layer][query head] that an attention setting uses for a sequence of
 // `total_length` tokens (prompt + new tokens); empty for dense.
 std::vector<std::vector<int64_t>> eval_band_blocks(const EvalAttention& attention, int num_layers, int num_heads,
