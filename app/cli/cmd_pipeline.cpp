@@ -1,6 +1,7 @@
 // moa pipeline: the README main job, headless. On the bundled demo model: calibration set
 // (the model's own task), profile, solve at each budget, evaluate dense / uniform / MoA at
 // equal density, export the plans and the report, print the table.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -60,7 +61,6 @@ int run(const moa::cli::Args& args) {
   const double t_start = now();
   const fs::path model = args.has("model") ? fs::path(args.get("model")) : default_model();
   const fs::path out = args.get("out", "moa-pipeline");
-  fs::create_directories(out);
   const auto lengths_ll = moa::cli::parse_int_list(args.get("lengths", "2048,4096"), "--lengths");
   const std::vector<int64_t> lengths(lengths_ll.begin(), lengths_ll.end());
   const auto budgets = moa::cli::parse_double_list(args.get("budgets", "0.5,0.25"), "--budgets");
@@ -71,8 +71,14 @@ int run(const moa::cli::Args& args) {
   const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 2026));
   const std::string device = args.get("device", "cpu");  // profile and evaluation (cuda: GPU machine)
   const int validate_records = static_cast<int>(args.get_int("validate-records", 0));
-  const int64_t validate_length = args.get_int("validate-length", lengths.back());
+  const int64_t validate_length = args.get_int("validate-length", *std::max_element(lengths.begin(), lengths.end()));
+  // Checked before any work (the CLI stays torch-free; core checks CUDA where it loads the model).
+  if (device != "cpu" && device != "cuda") throw moa::Error("--device must be cpu or cuda (got '" + device + "')");
   if (validate_records < 0) throw moa::Error("--validate-records must be 0 (off) or more");
+  if (validate_records > 0 && validate_length < *std::min_element(lengths.begin(), lengths.end()))
+    throw moa::Error("--validate-length " + std::to_string(validate_length) +
+                     " is shorter than every profiled length (validate at a profiled length or longer)");
+  fs::create_directories(out);
   const int stages = 5;
 
   auto ck = moa::Checkpoint::open(model);

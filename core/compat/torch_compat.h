@@ -2,9 +2,12 @@
 // The one place that knows LibTorch versions differ: Debian's 1.13 (CPU) and the
 // LibTorch inside PyTorch 2.11 (CUDA) on the GPU machine.
 #include <ATen/ATen.h>
+#include <string>
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 #include <torch/version.h>
+
+#include "core/util/error.h"
 
 // MOA_TORCH_CUDA is set by CMake when the LibTorch found was built with CUDA
 // (Debian's CPU build ships c10/cuda headers that do not compile, so no __has_include).
@@ -58,6 +61,15 @@ inline bool cuda_available() {
 #else
   return false;
 #endif
+}
+
+// The one parser of a --device option: "cpu" or "cuda" (GPU 0), the latter only where this
+// build and machine have CUDA. `who` prefixes the error ("profile: device must be ...").
+inline at::Device parse_device(const std::string& name, const std::string& who) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name != "cuda") throw Error(who + ": device must be cpu or cuda (got '" + name + "')");
+  if (!cuda_available()) throw Error(who + ": device cuda, but no CUDA in this build or machine");
+  return at::Device(at::kCUDA, 0);
 }
 
 }  // namespace moa::compat

@@ -108,8 +108,7 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
   const fs::path tok_path = ck->dir() / "tokenizer.json";
   if (!fs::exists(tok_path)) fail_file(tok_path.string(), "missing: evaluation needs the model's tokenizer.json");
   const Tokenizer tok = Tokenizer::from_file(tok_path);
-  if (r.device != "cpu" && !compat::cuda_available()) throw Error("eval: --device " + r.device + " needs CUDA");
-  LlamaModel model(ck, at::Device(r.device));
+  LlamaModel model(ck, compat::parse_device(r.device, "eval"));
   const ChatTemplate chat = chat_template_from_name(r.chat);
 
   EvalResult res;

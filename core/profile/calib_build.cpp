@@ -41,9 +41,8 @@ CalibBuildResult calib_build(const CalibBuildRequest& req, const ProgressFn& pro
   ro.require_answer = false;
   const auto docs = calib_read_jsonl(req.input, ro);
   const CalibTokenizer tok = CalibTokenizer::for_checkpoint(req.model_dir, c.vocab_size);
-  if (req.device == "cpu") at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  else if (!compat::cuda_available()) throw Error("calib build: --device cuda, but no CUDA in this build or machine");
-  const at::Device device = req.device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  const at::Device device = compat::parse_device(req.device, "calib build");
+  if (device.is_cpu()) at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   LlamaModel model(ck, device, device.is_cpu() ? std::optional<at::ScalarType>(at::kFloat) : std::nullopt);
   DenseAttention dense;
   GenerateOptions go;
@@ -107,11 +106,9 @@ std::vector<CalibRecord> calib_build_demo(const std::vector<int64_t>& lengths, i
   go.max_new_tokens = static_cast<int64_t>(kDemoAnswerRoom);  // the room each record leaves for its answer
   go.stop_ids = {'\n', ByteVocab::kEos};
   if (align) {
-    if (align->device == "cpu")
+    const at::Device device = compat::parse_device(align->device, "demo calibration");
+    if (device.is_cpu())
       at::set_num_threads(align->threads > 0 ? align->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    else if (!compat::cuda_available())
-      throw Error("demo calibration: --device cuda, but no CUDA in this build or machine");
-    const at::Device device = align->device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
     model = std::make_unique<LlamaModel>(Checkpoint::open(align->model_dir), device,
                                          device.is_cpu() ? std::optional<at::ScalarType>(at::kFloat) : std::nullopt);
   }

@@ -34,8 +34,7 @@ void check_request(const ProfileRequest& r, const ModelConfig& c) {
     for (size_t j = 0; j < i; ++j)
       if (r.lengths[j] == n) throw Error("profile: length " + std::to_string(n) + " is listed twice");
   }
-  if (r.device != "cpu" && r.device != "cuda") throw Error("profile: device must be cpu or cuda (got '" + r.device + "')");
-  if (r.device == "cuda" && !compat::cuda_available()) throw Error("profile: --device cuda, but no CUDA in this build or machine");
+  compat::parse_device(r.device, "profile");  // before any work
   if (r.out.empty()) throw Error("profile: no output file");
 }
 
@@ -98,7 +97,7 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
     done += std::min<int64_t>(state.samples_done(), static_cast<int64_t>(per_length.size()));
   }
 
-  const at::Device device = req.device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  const at::Device device = compat::parse_device(req.device, "profile");
   std::optional<at::ScalarType> dtype;
   if (req.dtype) dtype = to_scalar_type(dtype_from_torch_name(*req.dtype));
   else if (device.is_cpu()) dtype = at::kFloat;  // bf16 matmuls are slow on CPUs

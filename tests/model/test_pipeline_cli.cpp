@@ -20,7 +20,9 @@ const fs::path kMoa = fs::path(MOA_BINARY_DIR) / "app" / "moa";
 const fs::path kDemo = fs::path(MOA_SOURCE_DIR) / "resources" / "demo-model";
 
 int run(const std::string& args, const fs::path& log) {
-  return std::system(("'" + kMoa.string() + "' " + args + " > '" + log.string() + "' 2>&1").c_str());
+  std::string cmd = "'";  // appended piecewise: GCC 12's -Wrestrict misfires on "lit" + string&&
+  cmd.append(kMoa.string()).append("' ").append(args).append(" > '").append(log.string()).append("' 2>&1");
+  return std::system(cmd.c_str());
 }
 
 std::string slurp(const fs::path& p) {
@@ -67,12 +69,18 @@ TEST(PipelineCli, MainJobWithValidationSelectedPlans) {
   fs::remove(log);
 }
 
-TEST(PipelineCli, RejectsANegativeValidationCount) {
+TEST(PipelineCli, RejectsBadOptionsBeforeAnyWork) {
   const fs::path log = fs::temp_directory_path() / ("moa_pipeline_bad_" + std::to_string(::getpid()) + ".log");
   EXPECT_NE(run("pipeline --model '" + kDemo.string() + "' --out /tmp/moa_pipeline_never --validate-records -1", log), 0);
   EXPECT_NE(slurp(log).find("--validate-records"), std::string::npos) << slurp(log);
+  EXPECT_FALSE(fs::exists("/tmp/moa_pipeline_never"));  // refused before any work
+  EXPECT_NE(run("pipeline --model '" + kDemo.string() + "' --out /tmp/moa_pipeline_never --device gpu0", log), 0);
+  EXPECT_NE(slurp(log).find("--device must be cpu or cuda"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("pipeline --model '" + kDemo.string() + "' --out /tmp/moa_pipeline_never --lengths 1024,2048 "
+                "--validate-records 1 --validate-length 512", log), 0);
+  EXPECT_NE(slurp(log).find("--validate-length 512"), std::string::npos) << slurp(log);
+  EXPECT_FALSE(fs::exists("/tmp/moa_pipeline_never"));
   fs::remove(log);
-  fs::remove_all("/tmp/moa_pipeline_never");
 }
 
 }  // namespace
