@@ -120,14 +120,24 @@ double eval_exact(const LlamaModel& model, size_t length, int prompts, uint64_t 
 
 TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress) {
   const at::Device dev(o.device);
-  const ModelConfig cfg = demo_model_config();
+  ModelConfig cfg = demo_model_config();
+  std::shared_ptr<Checkpoint> init;
+  if (!o.init.empty()) {
+    init = Checkpoint::open(o.init);
+    // Continue with the checkpoint's attention shape (e.g. an MHA variant); everything else must
+    // be the demo model's.
+    cfg.num_kv_heads = init->config().num_kv_heads;
+  } else if (o.kv_heads > 0) {
+    cfg.num_kv_heads = o.kv_heads;
+  }
+  if (cfg.num_kv_heads <= 0 || cfg.num_heads % cfg.num_kv_heads != 0)
+    throw Error("--kv-heads must divide the demo model's " + std::to_string(cfg.num_heads) + " query heads, got " +
+                std::to_string(cfg.num_kv_heads));
   at::manual_seed(o.seed);
   // fp32 master weights; the forward runs on bf16 casts (GPU) so SDPA takes its fused path.
   const at::ScalarType compute = dev.is_cuda() ? at::kBFloat16 : at::kFloat;
   std::map<std::string, at::Tensor> master;
   std::vector<at::Tensor> params;
-  std::shared_ptr<Checkpoint> init;
-  if (!o.init.empty()) init = Checkpoint::open(o.init);
   for (const auto& [name, shape] : llama_tensor_shapes(cfg)) {
     at::Tensor t;
     if (init) {

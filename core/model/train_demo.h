@@ -28,6 +28,8 @@ struct TrainDemoOptions {
   std::filesystem::path init;      // continue from this checkpoint (fine-tuning stage)
   uint64_t start_step = 0;         // data/curriculum step of the first step (with init)
   double full_row_fraction = 0.0;  // stage 2 rows that hold one full-length record (DemoDataConfig)
+  int kv_heads = 0;                // KV heads per layer for a fresh model (0: demo_model_config's);
+                                   // with init, the checkpoint's shape is kept
 };
 
 // The demo model's shape: byte-level vocabulary (259), GQA, head dim 64 (kernel-friendly).
