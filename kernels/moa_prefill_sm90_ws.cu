@@ -253,6 +253,7 @@ __global__ void __launch_bounds__(kWsThreads, 1)
             if (t == total - 1) atomicExch(&g_ws_tickets[ticket_slot], 0u);  // the last draw: reset
             *ticket = static_cast<int>(gridDim.x) + t;
           }
+          __syncwarp();  // warp 0 converged again before the aligned bar.sync
           // Every producer thread has published its copies (flush) before it blocks here. The
           // ticket word is rewritten only at the next boundary, after q_empty of this item, which
           // needs every producer thread's Q arrival (so its read of the ticket) first.
