@@ -26,7 +26,8 @@ namespace moa::kernels {
 //   wgmma_2cta : wgmma with registers capped for two CTAs per SM (bench/kernels/NOTES.md v3).
 //   wgmma_ws   : warp-specialised (FA3 structure): a cp.async producer warpgroup feeding a 3-stage
 //                mbarrier ring of 128-key tiles, two consumer warpgroups in ping-pong (NOTES.md
-//                v5, v6). D = 128 only: asked for D = 64 it runs wgmma_2cta.
+//                v5, v6); persistent, one CTA per SM over (query tile, head) items (v7).
+//                D = 128 only: asked for D = 64 it runs wgmma_2cta.
 // All give the same results (up to float rounding order).
 enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4 };
 inline constexpr bool kPrefillAutoWgmma = true;

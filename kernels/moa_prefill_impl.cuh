@@ -30,21 +30,33 @@ struct Params {
   float scale;
 };
 
-// What one CTA does: its query tile, (batch, head), band width and the key blocks it visits —
-// the sink (block 0) first, then the union of its two query blocks' bands [lo, qb1].
+// What one CTA (or one work item of the persistent wgmma_ws kernel) does: its query tile,
+// (batch, head), band width and the key blocks it visits — the sink (block 0) first, then the
+// union of its two query blocks' bands [lo, qb1].
 struct CtaWork {
   int tile, bh, b, h, hk, kband, m0, qb1, lo, n_iter;
-  __device__ CtaWork(const Params& p) {
-    tile = p.q_tiles - 1 - static_cast<int>(blockIdx.x);  // longest query tiles first
-    bh = blockIdx.y;
+  // Query tile `tile_` of (batch, query head) pair bh_ = b * hq + h; band_raw = that head's entry of
+  // the band array (clamped here, so an already clamped kband gives the same work).
+  __device__ CtaWork(const Params& p, int tile_, int bh_, int band_raw) {
+    tile = tile_;
+    bh = bh_;
     b = bh / p.hq;
     h = bh % p.hq;
     hk = h / (p.hq / p.hkv);
-    kband = min(max(p.band[p.kv_layout ? hk : h], 1), p.nb);
+    kband = min(max(band_raw, 1), p.nb);
     m0 = tile * kBM;
     qb1 = min(2 * tile + 1, p.nb - 1);
     lo = max(0, 2 * tile - kband + 1);
     n_iter = (lo > 0 ? 1 : 0) + (qb1 - lo + 1);
+  }
+  __device__ CtaWork(const Params& p, int tile_, int bh_) : CtaWork(p, tile_, bh_, p.band[layout_head(p, bh_)]) {}
+  // The non-persistent kernels' grid (q_tiles, batch * hq): longest query tiles first.
+  __device__ explicit CtaWork(const Params& p)
+      : CtaWork(p, p.q_tiles - 1 - static_cast<int>(blockIdx.x), static_cast<int>(blockIdx.y)) {}
+  // Index into p.band of pair bh's band: its KV head (per-KV-head plans) or its query head.
+  __device__ static int layout_head(const Params& p, int bh) {
+    const int h = bh % p.hq;
+    return p.kv_layout ? h / (p.hq / p.hkv) : h;
   }
   __device__ int key_block(int j) const { return lo > 0 ? (j == 0 ? 0 : lo + j - 1) : j; }
   // A tile needs per-element masks iff some row of the CTA sees only part of it: it reaches past

@@ -1,35 +1,58 @@
 // MoA prefill, Hopper warp-specialised path (PrefillImpl::wgmma_ws, sm_90a, D = 128): the same
-// CTA work as the other paths (CtaWork: 128 query rows, the sink then the band's key blocks,
-// online softmax, LSE), organised as in FlashAttention-3, with 128-key tiles (NOTES.md v6): a tile
-// is two 64-key layout blocks, not necessarily adjacent (the sink and the band's first block), each
+// work as the other paths (CtaWork: 128 query rows, the sink then the band's key blocks, online
+// softmax, LSE), organised as in FlashAttention-3, with 128-key tiles (NOTES.md v6): a tile is two
+// 64-key layout blocks, not necessarily adjacent (the sink and the band's first block), each
 // masked on its own; an odd block count leaves tile 0 with a zero-filled, fully masked half.
 //
-//   warpgroup 0 (producer, 40 registers): loads Q once and every K/V tile with cp.async into a
-//     kStages-deep ring of shared-memory stages (128B-swizzled panels, as in moa_prefill_sm90.cu).
-//     A tile is published on the stage's `full` mbarrier by each of the 128 producer threads once
-//     its own copies have landed (cp.async.wait_group, then the generic->async proxy fence, then
-//     mbarrier.arrive: the pattern of the other kernels, with an mbarrier instead of bar.sync).
-//   warpgroups 1, 2 (consumers, 232 registers): each owns 64 query rows (one layout block), Q in
-//     registers. Round i issues S_i = Q K_i^T (m64n128k16) and O += P_{i-1} V_{i-1} back to back
-//     (intra-warpgroup pipelining: the softmax of S_i then runs while P_{i-1} V_{i-1} is still on
-//     the tensor cores), and releases tile i-1 on the stage's `empty` mbarrier (one arrival per
-//     consumer warp) after both finished.
+// Persistent (NOTES.md v7): min(#SMs, #items) CTAs, one per SM; a work item is one (query tile,
+// batch * head) pair, heaviest first. CTA c does item c, then the items its producer draws from a
+// ticket counter (kDynamicSchedule; static c + G, c + 2G, ... otherwise), so the next item's Q
+// and first K/V tiles load while the consumers finish the current one and store it.
+//
+//   warpgroup 0 (producer, 40 registers): per item, Q into the Q buffer, then every K/V tile with
+//     cp.async into a kStages-deep ring of shared-memory stages (128B-swizzled panels, as in
+//     moa_prefill_sm90.cu). The ring runs on over item boundaries: the CTA's g-th tile (counted
+//     over all its items) uses stage g % kStages. A tile is published on the stage's `full`
+//     mbarrier by each of the 128 producer threads once its own copies have landed
+//     (cp.async.wait_group, then the generic->async proxy fence, then mbarrier.arrive: the
+//     pattern of the other kernels, with an mbarrier instead of bar.sync); Q is published with
+//     the item's first tile, on `q_full`, after the item slot (tile, bh, band) is written.
+//   warpgroups 1, 2 (consumers, 232 registers): per item, wait q_full, read the slot, load their
+//     64 query rows (one layout block) of Q into registers, arrive on `q_empty` (one arrival per
+//     consumer warp). Round i issues S_i = Q K_i^T (m64n128k16) and O += P_{i-1} V_{i-1} back to
+//     back (intra-warpgroup pipelining: the softmax of S_i then runs while P_{i-1} V_{i-1} is
+//     still on the tensor cores), and releases tile i-1 on the stage's `empty` mbarrier (one
+//     arrival per consumer warp) after both finished; the last round's P V is followed by the
+//     release of the item's last tile (the producer needs the stage for the next items) and the
+//     store of O and LSE. Slot = -1 after q_full: no more items.
 //   Ping-pong: named barriers 1 and 2 give the two consumers turns at issuing their round's
 //     GEMMs, so one warpgroup's softmax overlaps the other's matrix products.
-// No CTA-wide barrier after set-up. Protocol invariants (see the comments at each step):
+// No CTA-wide barrier after set-up. Protocol invariants (see the comments at each step; the tags
+// [P-...] / [C-...] name the steps that bench/kernels/ws_protocol_check.py models):
 //   - full[s] completes phase u when tile s + u*kStages has landed; empty[s] completes phase u
-//     when both consumers have released tile s + u*kStages. Each waiter tracks parity (use & 1);
-//     neither barrier can run two phases ahead of a waiter (full needs the previous release,
-//     a release needs the previous full).
-//   - The producer publishes every issued tile before it blocks on an empty barrier, and a
-//     consumer releases tile i-1 before it waits for tile i+1: no wait cycle for any kStages >= 2.
-//   - Both consumers run the same number of rounds (same CtaWork), so the turn barriers balance;
-//     the last arrival that nobody would wait for is skipped.
+//     when both consumers have released tile s + u*kStages. q_full completes phase k when item k
+//     (the CTA's k-th) is announced and its Q landed (phase #items: the end marker); q_empty
+//     completes phase k when both consumers took item k. Each waiter tracks parity (u & 1);
+//     no barrier can run two phases ahead of a waiter: full needs the previous release, a release
+//     needs the previous full, q_full phase k + 1 needs q_empty phase k, which needs q_full phase k.
+//   - A producer thread publishes every tile it has issued before it blocks (on an empty
+//     barrier, on q_empty, or on the producers' ticket barrier), and a consumer releases tile g-1
+//     before it waits for tile g+1 (and an item's last tile before it waits for the next item):
+//     no wait cycle for any kStages >= 2. (Q, issued before the item's first tile, may be
+//     unpublished while the producer waits for that tile's stage: the stage's release does not
+//     need it, a consumer takes Q only after releasing every earlier tile.)
+//   - Q and the slot are rewritten only after q_empty (both consumers took the previous item).
+//   - Both consumers run the same rounds (same items, same CtaWork): each takes n_tiles + 1 turns
+//     per item, alternating, consumer 0 first; consumer 1 always passes the turn back, and
+//     consumer 0 takes its last pass after the loop, so the turn barriers balance.
 #include "kernels/device.cuh"
 #include "kernels/launch_util.h"
 #include "kernels/mbarrier.cuh"
 #include "kernels/moa_prefill_impl.cuh"
 #include "kernels/wgmma.cuh"
+
+#include <algorithm>
+#include <atomic>
 
 namespace moa::kernels::prefill {
 namespace {
@@ -45,6 +68,7 @@ constexpr int kConsumerRegs = 232;
 constexpr int kTurnBarrier = 1;                // named barriers 1 (consumer 0's turn), 2 (consumer 1's)
 constexpr int kTurnThreads = 128 * kConsumers;
 constexpr int kConsumerWarps = 4 * kConsumers;  // arrivals per release
+constexpr int kProducerBarrier = 3;            // named barrier 3: the producer warpgroup (ticket broadcast)
 
 // Tile i of a CTA holds two layout blocks (halves h = 0, 1): the CTA's visiting order (the sink,
 // then the band; CtaWork::key_block) paired from its end, so that the last tile is the diagonal
@@ -136,15 +160,45 @@ __device__ __forceinline__ bool half_needs_mask(int kb, int qb, int kband) {
   return kb < 0 || kb >= qb || (kb != 0 && kb < qb - kband + 1);
 }
 
+// Work items = (query tile, batch * head) pairs, heaviest first: all heads' longest tiles, then
+// the next tile index, ... (within a tile index the heads interleave, so one CTA's consecutive
+// items rarely share a band width).
+__device__ __forceinline__ int item_tile(const Params& p, int item, int n_bh) { return p.q_tiles - 1 - item / n_bh; }
+__device__ __forceinline__ int item_bh(int item, int n_bh) { return item % n_bh; }
+
+// Schedule of the persistent grid (G = gridDim.x CTAs, one per SM): CTA c starts with item c;
+// then, dynamic (kDynamicSchedule), it draws a ticket t from a counter and does item G + t: the
+// greedy list schedule (each CTA takes the heaviest item left when its producer is ready for it),
+// which balances heterogeneous per-head band widths that no static order can (NOTES.md v7); or,
+// static, items c + G, c + 2G, ... (no counter).
+constexpr bool kDynamicSchedule = true;
+// Ticket counters, one per launch slot (slot = launch count mod kTicketSlots, chosen on the host).
+// Zero at module load; a launch draws exactly `total` tickets (one per item after the first wave
+// plus one past the end per CTA), and the draw of ticket total - 1, the last one, resets the
+// counter, so the slot is zero again for its next launch without a memset. Two launches share a
+// counter only if kTicketSlots launches start while one of them is still running.
+constexpr int kTicketSlots = 1024;
+__device__ unsigned g_ws_tickets[kTicketSlots];  // shared by both instantiations, as is the host's count
+int next_ticket_slot() {
+  static std::atomic<unsigned> launches{0};  // 2^32 is a multiple of kTicketSlots: wraps cleanly
+  return static_cast<int>(launches.fetch_add(1, std::memory_order_relaxed) % kTicketSlots);
+}
+
 template <typename T, int D>
-__global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p) {
+__global__ void __launch_bounds__(kWsThreads, 1)
+    wgmma_ws_kernel(const Params p, int n_bh, int total, int ticket_slot) {
   static_assert(D == 128, "one 16-byte chunk per producer thread and 8-row step");
   extern __shared__ __align__(1024) unsigned char smem_raw[];  // panels start on 1024-byte atoms
   T* sQ = reinterpret_cast<T*>(smem_raw);
   T* sK = sQ + kBM * D;                    // [kStages][D/64 panels][kTileKeys][64]
   T* sV = sK + kStages * kTileKeys * D;    // [kStages][D/64 panels][kTileKeys][64]
-  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kStages * kTileKeys * D);  // full[kStages], empty[kStages]
+  // full[kStages], empty[kStages], q_full, q_empty, then the item slot and the producers' ticket.
+  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kStages * kTileKeys * D);
   const uint32_t full0 = smem_u32(bars), empty0 = smem_u32(bars + kStages);
+  const uint32_t q_full = smem_u32(bars + 2 * kStages), q_empty = smem_u32(bars + 2 * kStages + 1);
+  // The current item for the consumers: {query tile (-1: no more items), bh, clamped band}.
+  volatile int* slot = reinterpret_cast<volatile int*>(bars + 2 * kStages + 2);
+  volatile int* ticket = slot + 3;  // producer warpgroup only: thread 0's draw for the others
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, wg = warp >> 2;
   if (tid == 0) {
@@ -152,96 +206,124 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
       mbar_init(full0 + 8 * s, 128);            // every producer thread, once per tile
       mbar_init(empty0 + 8 * s, kConsumerWarps);  // lane 0 of every consumer warp, once per tile
     }
+    mbar_init(q_full, 128);           // every producer thread, once per item (Q landed) and once at the end
+    mbar_init(q_empty, kConsumerWarps);  // lane 0 of every consumer warp, once per item (Q in registers)
     mbar_fence_init();
   }
   __syncthreads();  // the last CTA-wide barrier
-  const CtaWork w(p);
-  const int n_tiles = (w.n_iter + 1) / 2;  // >= 1 (the sink); the same for both consumers
 
   if (wg == 0) {
     // ---------------- producer ----------------
     setmaxnreg_dec<kProducerRegs>();
     const int ptid = tid;
-    const T* Q = static_cast<const T*>(p.q) + static_cast<size_t>(w.bh) * p.n * D;
-    const T* K = static_cast<const T*>(p.k) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
-    const T* V = static_cast<const T*>(p.v) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
     const uint32_t off = 2u * producer_smem_offset(ptid);  // bytes
-    const uint32_t k_smem = smem_u32(sK) + off, v_smem = smem_u32(sV) + off;
+    const uint32_t q_smem = smem_u32(sQ) + off, k_smem = smem_u32(sK) + off, v_smem = smem_u32(sV) + off;
     constexpr uint32_t kStageBytes = kTileKeys * D * sizeof(T), kHalfBytes = kBN * 64 * sizeof(T);
-    auto issue = [&](int i) {  // tile i into stage i % kStages, one commit group
-      const uint32_t st = (i % kStages) * kStageBytes;
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int kb = tile_block(w, i, h);
-        const int row0 = kb < 0 ? -1 : kb * kBN;
-        load_rows<kBN / 8>(k_smem + st + h * kHalfBytes, K, row0, p.n, ptid);
-        load_rows<kBN / 8>(v_smem + st + h * kHalfBytes, V, row0, p.n, ptid);
-      }
-      cp_async_commit();
-    };
-    // This thread's copies of tile i have landed (caller waited on its group): make them visible
-    // to the tensor cores' async proxy, then arrive (release) on the stage's full barrier.
-    auto publish = [&](int i) {
+    // Up to two tiles in flight: tile g is issued before tile g-1 is published. `pending` (a CTA
+    // tile index, -1: none) is issued but not published; pending_q: its group also holds the
+    // item's Q, so publishing it publishes Q too (q_full).
+    int pending = -1;
+    bool pending_q = false;
+    // This thread's copies of tile `pending` have landed (caller waited on its group): make them
+    // visible to the tensor cores' async proxy, then arrive (release) on the stage's full barrier.
+    auto publish = [&]() {
       fence_proxy_async();
-      mbar_arrive(full0 + 8 * (i % kStages));
+      mbar_arrive(full0 + 8 * (pending % kStages));  // [P-pub]
+      if (pending_q) mbar_arrive(q_full);            // [P-pubq]
+      pending = -1;
     };
-    load_rows<kBM / 8>(smem_u32(sQ) + off, Q, w.m0, p.n, ptid);  // Q joins tile 0's group: full[0] covers it
-    // Up to two tiles in flight: tile i is issued before tile i-1 is published. Before blocking on
-    // an empty barrier every issued tile is published (the consumers may need it to release the
-    // stage); when the stage is already free the producer goes straight on.
-    int pending = -1;  // issued, not yet published
-    for (int i = 0; i < n_tiles; ++i) {
-      if (i >= kStages) {
-        const uint32_t empty = empty0 + 8 * (i % kStages);
-        const uint32_t parity = ((i / kStages) - 1) & 1;  // phase completed by the release of tile i-kStages
-        if (!mbar_test_wait(empty, parity)) {
-          if (pending >= 0) {
-            cp_async_wait<0>();
-            publish(pending);
-            pending = -1;
+    auto flush = [&]() {
+      if (pending >= 0) {
+        cp_async_wait<0>();
+        publish();
+      }
+    };
+    int item = blockIdx.x;  // the first wave is static: nothing to draw before the first loads
+    int g = 0;              // CTA tile counter over all items: tile g uses stage g % kStages
+    for (int it = 0;; ++it) {
+      if (it > 0) {
+        // Item boundary: publish everything first (the ring is full here, or the next item's first
+        // tile would wait for a stage anyway), then wait until both consumers took item it-1 (slot
+        // read, Q in registers): sQ and the slot may be rewritten.
+        flush();                                // [P-flush]
+        mbar_wait(q_empty, (it - 1) & 1);       // [P-qempty]
+        if (kDynamicSchedule) {
+          if (ptid == 0) {
+            const int t = static_cast<int>(atomicAdd(&g_ws_tickets[ticket_slot], 1u));  // [P-draw]
+            if (t == total - 1) atomicExch(&g_ws_tickets[ticket_slot], 0u);  // the last draw: reset
+            *ticket = static_cast<int>(gridDim.x) + t;
           }
-          mbar_wait(empty, parity);
+          __syncwarp();  // warp 0 converged again before the aligned bar.sync
+          // Every producer thread has published its copies (flush) before it blocks here. The
+          // ticket word is rewritten only at the next boundary, after q_empty of this item, which
+          // needs every producer thread's Q arrival (so its read of the ticket) first.
+          named_bar_sync(kProducerBarrier, 128);  // [P-bcast]
+          item = *ticket;
+        } else {
+          item += gridDim.x;
         }
       }
-      issue(i);
-      if (pending >= 0) {
-        cp_async_wait<1>();  // every group but tile i's
-        publish(pending);
+      if (item >= total) break;  // [P-end]
+      const CtaWork w(p, item_tile(p, item, n_bh), item_bh(item, n_bh));
+      if (ptid == 0) {  // [P-slot] read by the consumers after q_full (released by this thread's Q arrival)
+        slot[0] = w.tile;
+        slot[1] = w.bh;
+        slot[2] = w.kband;
       }
-      pending = i;
+      // Q in a group of its own, published with the item's first tile (pending_q): it needs no
+      // stage, only q_empty (above).
+      load_rows<kBM / 8>(q_smem, static_cast<const T*>(p.q) + static_cast<size_t>(w.bh) * p.n * D, w.m0, p.n,
+                         ptid);  // [P-q]
+      cp_async_commit();
+      const T* K = static_cast<const T*>(p.k) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
+      const T* V = static_cast<const T*>(p.v) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
+      const int n_tiles = (w.n_iter + 1) / 2;  // >= 1 (the sink)
+      for (int i = 0; i < n_tiles; ++i, ++g) {
+        if (g >= kStages) {
+          // Stage g % kStages is free once both consumers released tile g - kStages. Before blocking
+          // every issued tile is published (the consumers may need it to release the stage); when
+          // the stage is already free the producer goes straight on.
+          const uint32_t empty = empty0 + 8 * (g % kStages);
+          const uint32_t parity = ((g / kStages) - 1) & 1;  // phase completed by the release of tile g-kStages
+          if (!mbar_test_wait(empty, parity)) {
+            flush();                     // [P-flush2]
+            mbar_wait(empty, parity);    // [P-empty]
+          }
+        }
+        const uint32_t st = (g % kStages) * kStageBytes;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int kb = tile_block(w, i, h);
+          const int row0 = kb < 0 ? -1 : kb * kBN;
+          load_rows<kBN / 8>(k_smem + st + h * kHalfBytes, K, row0, p.n, ptid);
+          load_rows<kBN / 8>(v_smem + st + h * kHalfBytes, V, row0, p.n, ptid);
+        }
+        cp_async_commit();  // [P-issue] tile g: one group
+        if (pending >= 0) {
+          cp_async_wait<1>();  // every group but tile g's (with Q's when i == 1)
+          publish();           // [P-pub-lag]
+        }
+        pending = g;
+        pending_q = i == 0;
+      }
     }
-    cp_async_wait<0>();
-    publish(pending);
+    flush();  // [P-flush3]
+    if (ptid == 0) slot[0] = -1;  // [P-endslot] no more items (the consumers read it after q_full)
+    mbar_arrive(q_full);          // [P-endq]
   } else {
     // ---------------- consumers ----------------
     setmaxnreg_inc<kConsumerRegs>();
-    const int c = wg - 1;               // consumer 0: rows [0, 64) of the CTA tile (query block qb0), 1: [64, 128)
+    const int c = wg - 1;               // consumer 0: rows [0, 64) of the item's tile (query block qb0), 1: [64, 128)
     const int t = lane & 3;
-    const int row_a = w.m0 + (warp - 4) * 16 + (lane >> 2);  // rows row_a and row_a + 8
-    const int my_qb = 2 * w.tile + c;
     const int my_turn = kTurnBarrier + c, other_turn = kTurnBarrier + (1 - c);
-    if (c == 1) named_bar_arrive(kTurnBarrier, kTurnThreads);  // consumer 0 issues first
+    if (c == 1) named_bar_arrive(kTurnBarrier, kTurnThreads);  // [C-init] consumer 0 issues first
 
-    float o[D / 8][4];
-#pragma unroll
-    for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
-    float row_max[2] = {-INFINITY, -INFINITY};
-    float row_sum[2] = {0.f, 0.f};
     uint32_t pf[kTileKeys / 16][4];  // P_{i-1} as wgmma A fragments (16-bit pairs)
 #pragma unroll
     for (int i = 0; i < kTileKeys / 16; ++i) pf[i][0] = pf[i][1] = pf[i][2] = pf[i][3] = 0u;
 
-    // Q as wgmma A fragments in registers (S = Q K^T in RS form: per k-step the tensor cores read
-    // only K from shared memory). Same ldmatrix mapping as the mma.sync path: matrices
-    // (rows 0-7 | 8-15) x (k 0-7 | 8-15) of this warp's 16 rows.
-    uint32_t qf[D / 16][4];
-    mbar_wait(full0, 0);  // Q landed with tile 0 (full[0] cannot complete phase 1 before we release tile 0)
-#pragma unroll
-    for (int ks = 0; ks < D / 16; ++ks)
-      ldmatrix_x4(qf[ks], smem_u32(sQ + panel_offset<kBM>((warp - 4) * 16 + (lane & 15), ks * 2 + (lane >> 4))));
-
-    auto issue_pv = [&](int i) {  // O += P_i V_i, V_i in stage i % kStages
-      const uint32_t v_base = smem_u32(sV + (i % kStages) * kTileKeys * D);
+    auto issue_pv = [&](float (&o)[D / 8][4], int g) {  // O += P V_g, V_g in stage g % kStages
+      const uint32_t v_base = smem_u32(sV + (g % kStages) * kTileKeys * D);
       wgmma_fence();  // o was rescaled and pf written by ordinary instructions
 #pragma unroll
       for (int kk = 0; kk < kTileKeys / 16; ++kk)
@@ -251,71 +333,109 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
       wgmma_commit();
     };
 
-    // Round i: S_i, then P_{i-1} V_{i-1} on the tensor cores; softmax of S_i while the latter runs.
-    for (int i = 0; i < n_tiles; ++i) {
-      const int st = i % kStages;
-      mbar_wait(full0 + 8 * st, (i / kStages) & 1);  // K_i, V_i (and Q) in shared memory
-      float s[kTileKeys / 8][4];
+    int g0 = 0;  // CTA tile index of the item's first tile (the producer's g at its i = 0)
+    for (int it = 0;; ++it) {
+      mbar_wait(q_full, it & 1);  // [C-qfull] item it announced and its Q landed (or: no more items)
+      const int tile = slot[0];
+      if (tile < 0) break;        // [C-end]
+      const CtaWork w(p, tile, slot[1], slot[2]);
+      const int n_tiles = (w.n_iter + 1) / 2;  // the same for both consumers
+      const int row_a = w.m0 + (warp - 4) * 16 + (lane >> 2);  // rows row_a and row_a + 8
+      const int my_qb = 2 * w.tile + c;
+
+      // Q as wgmma A fragments in registers (S = Q K^T in RS form: per k-step the tensor cores read
+      // only K from shared memory). Same ldmatrix mapping as the mma.sync path: matrices
+      // (rows 0-7 | 8-15) x (k 0-7 | 8-15) of this warp's 16 rows.
+      uint32_t qf[D / 16][4];
 #pragma unroll
-      for (int n = 0; n < kTileKeys / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-      fence_regs<kTileKeys / 8>(s);
+      for (int ks = 0; ks < D / 16; ++ks)
+        ldmatrix_x4(qf[ks], smem_u32(sQ + panel_offset<kBM>((warp - 4) * 16 + (lane & 15), ks * 2 + (lane >> 4))));
+      __syncwarp();
+      if (lane == 0) mbar_arrive(q_empty);  // [C-qempty] this warp read the slot and its Q: both may be rewritten
+
+      float o[D / 8][4];
+#pragma unroll
+      for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
+      float row_max[2] = {-INFINITY, -INFINITY};
+      float row_sum[2] = {0.f, 0.f};
+
+      // Round i (tile g = g0 + i): S_i, then P_{i-1} V_{i-1} on the tensor cores; softmax of S_i
+      // while the latter runs.
+      for (int i = 0; i < n_tiles; ++i) {
+        const int g = g0 + i, st = g % kStages;
+        mbar_wait(full0 + 8 * st, (g / kStages) & 1);  // [C-full] K_g, V_g in shared memory
+        float s[kTileKeys / 8][4];
+#pragma unroll
+        for (int n = 0; n < kTileKeys / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+        fence_regs<kTileKeys / 8>(s);
+        fence_regs<D / 8>(o);
+        fence_regs<kTileKeys / 16>(pf);
+        named_bar_sync(my_turn, kTurnThreads);  // [C-turn] the other consumer has issued its round
+        wgmma_fence();
+        const uint32_t k_base = smem_u32(sK + st * kTileKeys * D);
+#pragma unroll
+        for (int ks = 0; ks < D / 16; ++ks) {
+          // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
+          const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kTileKeys * 128 + (ks & 3) * 32, 16, 1024);
+          wgmma_rs<T, kTileKeys>(s, qf[ks], db, ks > 0 ? 1 : 0);
+        }
+        wgmma_commit();
+        // One branch for the PV issue and the wait that depends on it: with two branches ptxas
+        // would also consider "no PV issued, wait<1>" and serialise the wgmma pipeline (C7514).
+        if (i > 0) {
+          issue_pv(o, g - 1);
+          named_bar_arrive(other_turn, kTurnThreads);  // [C-pass] the other consumer's turn
+          wgmma_wait<1>();  // S_i done; P_{i-1} V_{i-1} may still run
+        } else {
+          named_bar_arrive(other_turn, kTurnThreads);  // [C-pass]
+          wgmma_wait<0>();
+        }
+        fence_regs<kTileKeys / 8>(s);
+
+        const int kb0 = tile_block(w, i, 0), kb1 = tile_block(w, i, 1);
+        if (half_needs_mask(kb0, my_qb, w.kband)) mask_half<0>(s, row_a, kb0, w.kband, t);
+        if (half_needs_mask(kb1, my_qb, w.kband)) mask_half<1>(s, row_a, kb1, w.kband, t);
+        // The sink (in tile 0) is visible to every row: row maxima are finite from tile 0 on.
+        float alpha[2];
+        softmax_scores<kTileKeys / 8>(s, row_max, row_sum, alpha, p.scale_log2);
+
+        wgmma_wait<0>();  // P_{i-1} V_{i-1} done: O final for this round, pf free, tile g-1 unused
+        fence_regs<D / 8>(o);
+        fence_regs<kTileKeys / 16>(pf);
+        if (i > 0) {
+          __syncwarp();
+          if (lane == 0) mbar_arrive(empty0 + 8 * ((g - 1) % kStages));  // [C-rel] release tile g-1 (K and V)
+        }
+        rescale_o<D / 8>(o, alpha);
+#pragma unroll
+        for (int kk = 0; kk < kTileKeys / 16; ++kk) {
+          pf[kk][0] = pack2<T>(s[2 * kk][0], s[2 * kk][1]);
+          pf[kk][1] = pack2<T>(s[2 * kk][2], s[2 * kk][3]);
+          pf[kk][2] = pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]);
+          pf[kk][3] = pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3]);
+        }
+      }
+      // Last round: P V of the item's last tile g_last, then its release (the producer needs the
+      // stage back for the next items' tiles) and the store, while the other consumer runs.
+      const int g_last = g0 + n_tiles - 1;
       fence_regs<D / 8>(o);
       fence_regs<kTileKeys / 16>(pf);
-      named_bar_sync(my_turn, kTurnThreads);  // the other consumer has issued its round
-      wgmma_fence();
-      const uint32_t k_base = smem_u32(sK + st * kTileKeys * D);
-#pragma unroll
-      for (int ks = 0; ks < D / 16; ++ks) {
-        // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
-        const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kTileKeys * 128 + (ks & 3) * 32, 16, 1024);
-        wgmma_rs<T, kTileKeys>(s, qf[ks], db, ks > 0 ? 1 : 0);
-      }
-      wgmma_commit();
-      // One branch for the PV issue and the wait that depends on it: with two branches ptxas
-      // would also consider "no PV issued, wait<1>" and serialise the wgmma pipeline (C7514).
-      if (i > 0) {
-        issue_pv(i - 1);
-        named_bar_arrive(other_turn, kTurnThreads);  // the other consumer's turn
-        wgmma_wait<1>();  // S_i done; P_{i-1} V_{i-1} may still run
-      } else {
-        named_bar_arrive(other_turn, kTurnThreads);
-        wgmma_wait<0>();
-      }
-      fence_regs<kTileKeys / 8>(s);
-
-      const int kb0 = tile_block(w, i, 0), kb1 = tile_block(w, i, 1);
-      if (half_needs_mask(kb0, my_qb, w.kband)) mask_half<0>(s, row_a, kb0, w.kband, t);
-      if (half_needs_mask(kb1, my_qb, w.kband)) mask_half<1>(s, row_a, kb1, w.kband, t);
-      // The sink (in tile 0) is visible to every row: row maxima are finite from tile 0 on.
-      float alpha[2];
-      softmax_scores<kTileKeys / 8>(s, row_max, row_sum, alpha, p.scale_log2);
-
-      wgmma_wait<0>();  // P_{i-1} V_{i-1} done: O final for this round, pf free, stage i-1 unused
+      named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
+      issue_pv(o, g_last);
+      // Always passed on: consumer 0's next turn (its next item's round 0, or the sync after the
+      // loop) takes consumer 1's.
+      named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
+      wgmma_wait<0>();
       fence_regs<D / 8>(o);
       fence_regs<kTileKeys / 16>(pf);
-      if (i > 0) {
-        __syncwarp();
-        if (lane == 0) mbar_arrive(empty0 + 8 * ((i - 1) % kStages));  // release tile i-1 (K and V)
-      }
-      rescale_o<D / 8>(o, alpha);
-#pragma unroll
-      for (int kk = 0; kk < kTileKeys / 16; ++kk) {
-        pf[kk][0] = pack2<T>(s[2 * kk][0], s[2 * kk][1]);
-        pf[kk][1] = pack2<T>(s[2 * kk][2], s[2 * kk][3]);
-        pf[kk][2] = pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]);
-        pf[kk][3] = pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3]);
-      }
+      __syncwarp();
+      if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
+      store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
+      g0 += n_tiles;
     }
-    // Last round: P_{n-1} V_{n-1} (tile n-1 is never released: the producer has finished).
-    fence_regs<D / 8>(o);
-    fence_regs<kTileKeys / 16>(pf);
-    named_bar_sync(my_turn, kTurnThreads);
-    issue_pv(n_tiles - 1);
-    if (c == 0) named_bar_arrive(other_turn, kTurnThreads);  // consumer 1's last turn; its own arrival would be unmatched
-    wgmma_wait<0>();
-    fence_regs<D / 8>(o);
-    fence_regs<kTileKeys / 16>(pf);
-    store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
+    // Consumer 1 passed the turn after its last PV; nobody issues after it: consumer 0 takes that
+    // turn here, so both turn barriers end with no pending arrival.
+    if (c == 0) named_bar_sync(my_turn, kTurnThreads);  // [C-exit]
   }
 }
 
@@ -324,10 +444,16 @@ __global__ void __launch_bounds__(kWsThreads, 1) wgmma_ws_kernel(const Params p)
 template <typename T, int D>
 void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream) {
   static_assert(D == 128, "instantiated for D = 128 only (compile time); D = 64 runs wgmma_2cta");
-  constexpr size_t smem = (kBM + 2 * kStages * kTileKeys) * D * sizeof(T) + 2 * kStages * sizeof(uint64_t);
+  // Q, the K/V ring, 2 kStages + 2 mbarriers, the item slot and the ticket (4 ints).
+  constexpr size_t smem =
+      (kBM + 2 * kStages * kTileKeys) * D * sizeof(T) + (2 * kStages + 2) * sizeof(uint64_t) + 4 * sizeof(int);
   static_assert(smem <= 227 * 1024, "H100: 227 KB of shared memory per block");
   set_smem_limit_once<wgmma_ws_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_ws)");
-  wgmma_ws_kernel<T, D><<<dim3(p.q_tiles, batch * p.hq), kWsThreads, smem, stream>>>(p);
+  const int n_bh = batch * p.hq;
+  const int total = p.q_tiles * n_bh;  // work items
+  const int grid = std::min(sm_count(), total);  // persistent: one CTA per SM (224 KB each)
+  const int slot = kDynamicSchedule ? next_ticket_slot() : 0;
+  wgmma_ws_kernel<T, D><<<grid, kWsThreads, smem, stream>>>(p, n_bh, total, slot);
   check_cuda(cudaGetLastError(), "prefill wgmma_ws launch");
 }
 

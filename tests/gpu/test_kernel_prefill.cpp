@@ -102,6 +102,11 @@ void check_impl(PrefillImpl impl) {
       {1, 8, 4, 770, 128, DType::bf16, true, {1, 2, 3, 14}},      // 13 blocks (odd, partial last): bands 1-3, dense
       {1, 6, 3, 450, 128, DType::f16, false, {1, 1, 2, 3, 4, 8}},  // 450 = 3.5 tiles of 128, per-query-head bands
       {2, 4, 2, 190, 128, DType::bf16, true, {1, 2}},             // 3 blocks: CTA 1 has one query block only
+      // The cases above have fewer work items (query tiles x batch x heads) than an H100 has SMs:
+      // one item per persistent wgmma_ws CTA. These have more: several items per CTA, with the K/V
+      // ring, Q buffer and turn barriers carried across items of different lengths (1..8 tiles).
+      {2, 32, 8, 1000, 128, DType::bf16, true, {17, 1, 3, 16, 8, 2, 5, 100}},  // 512 items, dense and narrow heads
+      {3, 16, 4, 450, 128, DType::f16, false, {}},                // 192 items, per-query-head random bands
   };
   // MOA_KERNEL_TEST_QUICK: the first 3 cases only (compute-sanitizer runs are ~100x slower).
   const size_t count = std::getenv("MOA_KERNEL_TEST_QUICK") ? std::min<size_t>(3, cases.size()) : cases.size();
