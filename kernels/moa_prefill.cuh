@@ -32,7 +32,7 @@ namespace moa::kernels {
 enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4 };
 inline constexpr bool kPrefillAutoWgmma = true;
 inline constexpr bool kPrefillAuto2Cta = true;  // measured faster (bench/kernels/NOTES.md)
-inline constexpr bool kPrefillAutoWs = true;    // v5 = 2cta (measured), v6 expected faster (NOTES.md v6)
+inline constexpr bool kPrefillAutoWs = true;    // v6/v7 measured fastest at D = 128 (NOTES.md)
 
 struct PrefillArgs {
   const void* q = nullptr;

@@ -19,7 +19,7 @@
 //     the item's first tile, on `q_full`, after the item slot (tile, bh, band) is written.
 //   warpgroups 1, 2 (consumers, 232 registers): per item, wait q_full, read the slot, load their
 //     64 query rows (one layout block) of Q into registers, arrive on `q_empty` (one arrival per
-//     consumer warp). Round i issues S_i = Q K_i^T (m64n128k16) and O += P_{i-1} V_{i-1} back to
+//     consumer thread). Round i issues S_i = Q K_i^T (m64n128k16) and O += P_{i-1} V_{i-1} back to
 //     back (intra-warpgroup pipelining: the softmax of S_i then runs while P_{i-1} V_{i-1} is
 //     still on the tensor cores), and releases tile i-1 on the stage's `empty` mbarrier (one
 //     arrival per consumer warp) after both finished; the last round's P V is followed by the
@@ -53,6 +53,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 
 namespace moa::kernels::prefill {
 namespace {
@@ -160,11 +161,22 @@ __device__ __forceinline__ bool half_needs_mask(int kb, int qb, int kband) {
   return kb < 0 || kb >= qb || (kb != 0 && kb < qb - kband + 1);
 }
 
-// Work items = (query tile, batch * head) pairs, heaviest first: all heads' longest tiles, then
-// the next tile index, ... (within a tile index the heads interleave, so one CTA's consecutive
-// items rarely share a band width).
-__device__ __forceinline__ int item_tile(const Params& p, int item, int n_bh) { return p.q_tiles - 1 - item / n_bh; }
-__device__ __forceinline__ int item_bh(int item, int n_bh) { return item % n_bh; }
+// Work items = (query tile, batch * head) pairs, heaviest first within chunks of heads: the chunk's
+// longest tiles of all its heads, then the next tile index, ... (within a tile index the heads
+// interleave, so one CTA's consecutive items rarely share a band width). A chunk holds as many
+// (batch, head) pairs as have K/V that fits in a share of L2 (launch_wgmma_ws): with every head in
+// flight at once, 32k tokens of 8 KV heads (128 MB of K/V) would stream from HBM again and again.
+// Heads are chunked in bh order, so a chunk is whole GQA groups of one sequence where it can be.
+struct ItemOrder {
+  int n_bh, chunk_bh, q_tiles;
+  __device__ void decode(int item, int& tile, int& bh) const {
+    const int per_chunk = chunk_bh * q_tiles;
+    const int chunk = item / per_chunk, r = item - chunk * per_chunk;
+    const int first = chunk * chunk_bh, size = min(chunk_bh, n_bh - first);  // the last chunk may be short
+    tile = q_tiles - 1 - r / size;
+    bh = first + r % size;
+  }
+};
 
 // Schedule of the persistent grid (G = gridDim.x CTAs, one per SM): CTA c starts with item c;
 // then, dynamic (kDynamicSchedule), it draws a ticket t from a counter and does item G + t: the
@@ -186,7 +198,7 @@ int next_ticket_slot() {
 
 template <typename T, int D>
 __global__ void __launch_bounds__(kWsThreads, 1)
-    wgmma_ws_kernel(const Params p, int n_bh, int total, int ticket_slot) {
+    wgmma_ws_kernel(const Params p, ItemOrder order, int total, int ticket_slot) {
   static_assert(D == 128, "one 16-byte chunk per producer thread and 8-row step");
   extern __shared__ __align__(1024) unsigned char smem_raw[];  // panels start on 1024-byte atoms
   T* sQ = reinterpret_cast<T*>(smem_raw);
@@ -207,7 +219,7 @@ __global__ void __launch_bounds__(kWsThreads, 1)
       mbar_init(empty0 + 8 * s, kConsumerWarps);  // lane 0 of every consumer warp, once per tile
     }
     mbar_init(q_full, 128);           // every producer thread, once per item (Q landed) and once at the end
-    mbar_init(q_empty, kConsumerWarps);  // lane 0 of every consumer warp, once per item (Q in registers)
+    mbar_init(q_empty, kTurnThreads);    // every consumer thread, once per item (its Q rows in registers)
     mbar_fence_init();
   }
   __syncthreads();  // the last CTA-wide barrier
@@ -264,7 +276,9 @@ __global__ void __launch_bounds__(kWsThreads, 1)
         }
       }
       if (item >= total) break;  // [P-end]
-      const CtaWork w(p, item_tile(p, item, n_bh), item_bh(item, n_bh));
+      int item_tile, item_bh;
+      order.decode(item, item_tile, item_bh);
+      const CtaWork w(p, item_tile, item_bh);
       if (ptid == 0) {  // [P-slot] read by the consumers after q_full (released by this thread's Q arrival)
         slot[0] = w.tile;
         slot[1] = w.bh;
@@ -350,8 +364,11 @@ __global__ void __launch_bounds__(kWsThreads, 1)
 #pragma unroll
       for (int ks = 0; ks < D / 16; ++ks)
         ldmatrix_x4(qf[ks], smem_u32(sQ + panel_offset<kBM>((warp - 4) * 16 + (lane & 15), ks * 2 + (lane >> 4))));
-      __syncwarp();
-      if (lane == 0) mbar_arrive(q_empty);  // [C-qempty] this warp read the slot and its Q: both may be rewritten
+      // [C-qempty] this thread read the slot and its part of Q: both may be rewritten. Every thread
+      // arrives (not one lane per warp after __syncwarp): each ldmatrix read is then ordered before
+      // the producer's cp.async rewrite of Q by its own thread's release, which compute-sanitizer's
+      // racecheck also sees (with per-warp arrivals it reported these reads as hazards).
+      mbar_arrive(q_empty);
 
       float o[D / 8][4];
 #pragma unroll
@@ -439,6 +456,17 @@ __global__ void __launch_bounds__(kWsThreads, 1)
   }
 }
 
+// K/V bytes a chunk of heads may keep in flight: 32 MB of the H100's 50 MB L2 (NOTES.md v7);
+// MOA_PREFILL_WS_L2_MB overrides it for measurements (0: one chunk, every head in flight).
+double l2_share_bytes() {
+  static const double bytes = [] {
+    const char* e = std::getenv("MOA_PREFILL_WS_L2_MB");
+    const double mb = e && *e ? std::atof(e) : 32.0;
+    return mb > 0 ? mb * (1 << 20) : 1e300;
+  }();
+  return bytes;
+}
+
 }  // namespace
 
 template <typename T, int D>
@@ -451,9 +479,15 @@ void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream) {
   set_smem_limit_once<wgmma_ws_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_ws)");
   const int n_bh = batch * p.hq;
   const int total = p.q_tiles * n_bh;  // work items
+  // Chunk of heads (ItemOrder): whole GQA groups whose K/V fit in kL2ShareBytes (at least one group).
+  const int group = p.hq / p.hkv;
+  const double kv_bytes_per_group = 2.0 * p.n * D * sizeof(T);
+  const double fit = l2_share_bytes() / kv_bytes_per_group;
+  const int groups = fit >= n_bh ? n_bh : std::max(1, static_cast<int>(fit));
+  const ItemOrder order{n_bh, std::min(n_bh, groups * group), p.q_tiles};
   const int grid = std::min(sm_count(), total);  // persistent: one CTA per SM (224 KB each)
   const int slot = kDynamicSchedule ? next_ticket_slot() : 0;
-  wgmma_ws_kernel<T, D><<<grid, kWsThreads, smem, stream>>>(p, n_bh, total, slot);
+  wgmma_ws_kernel<T, D><<<grid, kWsThreads, smem, stream>>>(p, order, total, slot);
   check_cuda(cudaGetLastError(), "prefill wgmma_ws launch");
 }
 

@@ -41,4 +41,10 @@ if [ "$what" != bench ]; then
       echo "compute-sanitizer $tool $t: rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/san_${tool}_$t.log" | tail -1)"
     done
   done
+  # QUICK keeps the first cases, one work item per CTA: the persistent wgmma_ws's item hand-over
+  # (Q and the ring across items) needs the multi-item cases (NOTES.md v7).
+  [ -z "$SAN_FILTER" ] && env -u MOA_KERNEL_TEST_QUICK timeout 200 compute-sanitizer --tool racecheck --error-exitcode 7 \
+    $B/tests/test_kernel_prefill --gtest_filter='*WgmmaWs*' > "$OUT/san_racecheck_ws_items.log" 2>&1 &&
+    echo "compute-sanitizer racecheck wgmma_ws multi-item: $(grep 'RACECHECK SUMMARY' "$OUT/san_racecheck_ws_items.log")" ||
+    echo "compute-sanitizer racecheck wgmma_ws multi-item: FAILED (see san_racecheck_ws_items.log)"
 fi
