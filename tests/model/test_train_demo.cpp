@@ -1,4 +1,4 @@
-// moa train-demo on the CPU, a couple of tiny steps: the attention shape option (--kv-heads)
+// moa train-demo on the CPU, one tiny step per run: the attention shape option (--kv-heads)
 // reaches the written checkpoint, a continued run keeps its checkpoint's shape, and a KV-head
 // count that does not divide the query heads is refused before any work.
 #include <gtest/gtest.h>
@@ -20,8 +20,8 @@ moa::TrainDemoOptions tiny(const fs::path& out) {
   moa::TrainDemoOptions o;
   o.out = out;
   o.device = "cpu";
-  o.steps = 2;
-  o.tokens_per_step = 2048;  // stage 0 rows of 768 tokens: two rows
+  o.steps = 1;
+  o.tokens_per_step = 768;  // one stage 0 row of 768 tokens
   o.max_len = 1024;
   o.stage0_steps = 10;
   o.eval_every = 0;
@@ -38,7 +38,7 @@ TEST(TrainDemo, KvHeadsOptionShapesTheCheckpointAndContinuationKeepsIt) {
   auto o = tiny(dir / "mha");
   o.kv_heads = 6;  // the demo model's 6 query heads, each with its own K/V (MHA)
   const auto rep = moa::train_demo(o);
-  EXPECT_EQ(rep.steps, 2);
+  EXPECT_EQ(rep.steps, 1);
   EXPECT_TRUE(std::isfinite(rep.final_loss));
   auto ck = moa::Checkpoint::open(dir / "mha");
   EXPECT_EQ(ck->config().num_kv_heads, 6);
@@ -49,7 +49,7 @@ TEST(TrainDemo, KvHeadsOptionShapesTheCheckpointAndContinuationKeepsIt) {
   // Continuing: the checkpoint's shape wins over the (default) option.
   auto c = tiny(dir / "continued");
   c.init = dir / "mha";
-  c.start_step = 2;
+  c.start_step = 1;
   moa::train_demo(c);
   EXPECT_EQ(moa::Checkpoint::open(dir / "continued")->config().num_kv_heads, 6);
 
