@@ -30,8 +30,9 @@ std::string EvalAttention::label() const {
     case AttentionMode::dense: return "dense";
     case AttentionMode::uniform: std::snprintf(buf, sizeof buf, "uniform@%.2f", density); return buf;
     case AttentionMode::plan: {
-      const double b = plan && !plan->budgets.empty() ? plan->budgets.begin()->second : 0;
-      std::snprintf(buf, sizeof buf, "moa@%.2f", b);
+      // A plan read from the MoA reference format carries no budget: no number rather than "@0.00".
+      if (!plan || plan->budgets.empty()) return "moa";
+      std::snprintf(buf, sizeof buf, "moa@%.2f", plan->budgets.begin()->second);
       return buf;
     }
   }

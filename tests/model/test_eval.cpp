@@ -25,6 +25,19 @@ moa::Plan uniform_plan(int layers, int heads, int kv, moa::Rule rule) {
 }
 }  // namespace
 
+TEST(Eval, LabelsNameTheSettingAndAPlansBudget) {
+  moa::EvalAttention a;
+  EXPECT_EQ(a.label(), "dense");
+  a.mode = moa::AttentionMode::uniform;
+  a.density = 0.25;
+  EXPECT_EQ(a.label(), "uniform@0.25");
+  a.mode = moa::AttentionMode::plan;
+  a.plan = uniform_plan(2, 4, 2, moa::Rule{1024, 0.25});  // budget 0.5 at 2048
+  EXPECT_EQ(a.label(), "moa@0.50");
+  a.plan->budgets.clear();  // as read from the MoA reference format
+  EXPECT_EQ(a.label(), "moa");
+}
+
 TEST(Eval, BandBlocksForEachAttentionSetting) {
   moa::EvalAttention dense;
   EXPECT_TRUE(moa::eval_band_blocks(dense, 2, 4, 4096).empty());
