@@ -36,6 +36,7 @@ int run(const moa::cli::Args& args) {
   if (o.full_row_fraction < 0 || o.full_row_fraction > 1)
     throw moa::Error("--full-row-fraction must be in [0, 1], got " + args.get("full-row-fraction"));
   o.kv_heads = static_cast<int>(args.get_int("kv-heads", 0));
+  if (args.has("kv-heads") && o.kv_heads <= 0) throw moa::Error("--kv-heads must be a positive count, got " + args.get("kv-heads"));
   o.max_shard_bytes = static_cast<uint64_t>(args.get_int("shard-mb", 0)) << 20;
   auto rep = moa::train_demo(o, [](double, const std::string& msg) {
     std::cout << msg << std::endl;
