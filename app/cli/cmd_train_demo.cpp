@@ -11,7 +11,7 @@ namespace {
 
 int run(const moa::cli::Args& args) {
   args.allow_only({"out", "device", "seed", "steps", "minutes", "tokens-per-step", "max-len", "stage0", "stage1", "lr",
-                   "eval-every", "eval-prompts", "shard-mb", "eval-lengths", "init", "start-step", "warmup", "full-row-fraction", "kv-heads"});
+                   "eval-every", "eval-prompts", "shard-mb", "eval-lengths", "init", "start-step", "warmup", "full-row-fraction", "kv-heads", "head-lasso"});
   moa::TrainDemoOptions o;
   o.out = args.get("out");
   o.device = args.get("device", "cuda");
@@ -37,6 +37,8 @@ int run(const moa::cli::Args& args) {
     throw moa::Error("--full-row-fraction must be in [0, 1], got " + args.get("full-row-fraction"));
   o.kv_heads = static_cast<int>(args.get_int("kv-heads", 0));
   if (args.has("kv-heads") && o.kv_heads <= 0) throw moa::Error("--kv-heads must be a positive count, got " + args.get("kv-heads"));
+  o.head_lasso = args.get_double("head-lasso", 0.0);
+  if (!(o.head_lasso >= 0)) throw moa::Error("--head-lasso must be >= 0, got " + args.get("head-lasso"));
   o.max_shard_bytes = static_cast<uint64_t>(args.get_int("shard-mb", 0)) << 20;
   auto rep = moa::train_demo(o, [](double, const std::string& msg) {
     std::cout << msg << std::endl;
@@ -54,7 +56,7 @@ int run(const moa::cli::Args& args) {
 moa::cli::Register reg({"train-demo", "train the bundled demo model (GPU) and write its checkpoint",
                         "--out DIR [--device cuda] [--seed S] [--steps N] [--minutes M] [--tokens-per-step T] "
                         "[--max-len L] [--stage0 S0] [--stage1 S1] [--lr LR] [--eval-every K] [--eval-prompts P] "
-                        "[--init DIR --start-step S] [--warmup W] [--full-row-fraction F] [--kv-heads K] [--shard-mb M]",
+                        "[--init DIR --start-step S] [--warmup W] [--full-row-fraction F] [--kv-heads K] [--head-lasso W] [--shard-mb M]",
                         run, {}});
 
 }  // namespace

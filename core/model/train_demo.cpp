@@ -116,23 +116,64 @@ double eval_exact(const LlamaModel& model, size_t length, int prompts, uint64_t 
   return set.empty() ? 0 : static_cast<double>(correct) / set.size();
 }
 
+// Group lasso over KV heads: for each layer and KV head, the L2 norm of its output path (its
+// V rows and the o_proj columns of the query heads it serves). The sum of these norms pulls
+// whole heads to zero unless the loss needs them (structured head pruning), so the trained
+// model reads far back through as few heads as it can. Returns [layers, kv_heads].
+at::Tensor head_output_norms(const std::map<std::string, at::Tensor>& w, const ModelConfig& c) {
+  std::vector<at::Tensor> rows;
+  const int64_t D = c.head_dim, G = c.num_heads / c.num_kv_heads;
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".self_attn.";
+    const at::Tensor v = w.at(p + "v_proj.weight").view({c.num_kv_heads, D, c.hidden_size});
+    const at::Tensor out = w.at(p + "o_proj.weight").view({c.hidden_size, c.num_kv_heads, G * D});
+    const std::vector<int64_t> v_dims = {1, 2}, out_dims = {0, 2};
+    rows.push_back((v.pow(2).sum(v_dims) + out.pow(2).sum(out_dims) + 1e-12).sqrt());
+  }
+  return at::stack(rows);
+}
+
+std::string format_head_norms(const at::Tensor& norms) {
+  const at::Tensor n = norms.detach().to(at::kCPU).to(at::kFloat).contiguous();
+  std::string s = "head output norms (layer: per KV head)";
+  char buf[32];
+  for (int64_t l = 0; l < n.size(0); ++l) {
+    s += "\n  " + std::to_string(l) + ":";
+    for (int64_t h = 0; h < n.size(1); ++h) {
+      std::snprintf(buf, sizeof buf, " %.3f", n[l][h].item<float>());
+      s += buf;
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress) {
   const at::Device dev(o.device);
   ModelConfig cfg = demo_model_config();
   std::shared_ptr<Checkpoint> init;
+  int64_t widen = 1;  // each KV head of the init checkpoint becomes this many
   if (!o.init.empty()) {
     init = Checkpoint::open(o.init);
-    // Continue with the checkpoint's attention shape (e.g. an MHA variant); everything else must
-    // be the demo model's.
+    // Continue with the checkpoint's attention shape (e.g. an MHA variant), or widen it; everything
+    // else must be the demo model's.
     cfg.num_kv_heads = init->config().num_kv_heads;
+    if (o.kv_heads > 0 && o.kv_heads != cfg.num_kv_heads) {
+      if (o.kv_heads < cfg.num_kv_heads || o.kv_heads % cfg.num_kv_heads != 0 || cfg.num_heads % o.kv_heads != 0)
+        throw Error("--kv-heads " + std::to_string(o.kv_heads) + " cannot widen " + o.init.string() + "'s " +
+                    std::to_string(cfg.num_kv_heads) + " KV heads: it must be a multiple of them that divides the " +
+                    std::to_string(cfg.num_heads) + " query heads");
+      widen = o.kv_heads / cfg.num_kv_heads;
+      cfg.num_kv_heads = o.kv_heads;
+    }
   } else if (o.kv_heads > 0) {
     cfg.num_kv_heads = o.kv_heads;
   }
   if (cfg.num_kv_heads <= 0 || cfg.num_heads % cfg.num_kv_heads != 0)
     throw Error("--kv-heads must divide the demo model's " + std::to_string(cfg.num_heads) + " query heads, got " +
                 std::to_string(cfg.num_kv_heads));
+  if (!(o.head_lasso >= 0)) throw Error("--head-lasso must be >= 0");
   at::manual_seed(o.seed);
   // fp32 master weights; the forward runs on bf16 casts (GPU) so SDPA takes its fused path.
   const at::ScalarType compute = dev.is_cuda() ? at::kBFloat16 : at::kFloat;
@@ -142,8 +183,15 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
     at::Tensor t;
     if (init) {
       const TensorView v = init->tensor(name);
-      if (v.shape != shape || v.dtype != DType::F32) fail_file(v.file.string(), "tensor '" + name + "' does not fit the demo model");
-      t = at::from_blob(const_cast<uint8_t*>(v.data), shape, at::kFloat).to(dev).clone();
+      const bool kv = name.find("k_proj") != std::string::npos || name.find("v_proj") != std::string::npos;
+      std::vector<int64_t> stored = shape;
+      if (kv) stored[0] /= widen;
+      if (v.shape != stored || v.dtype != DType::F32) fail_file(v.file.string(), "tensor '" + name + "' does not fit the demo model");
+      t = at::from_blob(const_cast<uint8_t*>(v.data), stored, at::kFloat).to(dev).clone();
+      // Widening: new KV head j serves query heads [j*g, (j+1)*g), all of which used old KV head
+      // j / widen, so copying that head's rows keeps every query head's keys and values.
+      if (kv && widen > 1)
+        t = t.view({stored[0] / cfg.head_dim, cfg.head_dim, shape[1]}).repeat_interleave(widen, 0).reshape(shape).contiguous();
     } else {
       t = shape.size() == 1 ? at::ones(shape, at::TensorOptions().device(dev))
                             : at::randn(shape, at::TensorOptions().device(dev)) * cfg.initializer_range;
@@ -192,8 +240,10 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
     auto ce = at::cross_entropy_loss(logits.reshape({-1, cfg.vocab_size}), tgt.reshape({-1}), {}, at::Reduction::None);
     auto wf = w.reshape({-1});
     auto loss = (ce * wf).sum() / wf.sum();
+    auto objective = loss;
+    if (o.head_lasso > 0) objective = loss + o.head_lasso * head_output_norms(master, cfg).sum();
     opt.zero_grad();
-    loss.backward();
+    objective.backward();
     // Global gradient-norm clipping.
     auto norm = at::zeros({}, at::TensorOptions().device(dev));
     for (auto& p : params) norm = norm + p.grad().pow(2).sum();
@@ -214,6 +264,12 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
                     rep.final_loss, answer_loss, norm.item<double>(), now() - t_start);
       log << line << "\n";
       report(progress, static_cast<double>(step) / o.steps, line);
+      if (o.head_lasso > 0 && step % 500 == 0) {
+        compat::NoGrad ng;
+        const std::string norms = format_head_norms(head_output_norms(master, cfg));
+        log << norms << "\n";
+        report(progress, static_cast<double>(step) / o.steps, norms);
+      }
     }
     if (o.eval_every > 0 && step > 0 && step % o.eval_every == 0) {
       compat::NoGrad ng;
@@ -264,6 +320,7 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
   }
   {
     compat::NoGrad ng;
+    log << format_head_norms(head_output_norms(master, cfg)) << "\n";
     LlamaModel m = make_model(compute);
     for (size_t L : o.eval_lengths) {
       const double acc = eval_exact(m, L, o.eval_prompts, 777);

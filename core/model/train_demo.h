@@ -29,7 +29,11 @@ struct TrainDemoOptions {
   uint64_t start_step = 0;         // data/curriculum step of the first step (with init)
   double full_row_fraction = 0.0;  // stage 2 rows that hold one full-length record (DemoDataConfig)
   int kv_heads = 0;                // KV heads per layer for a fresh model (0: demo_model_config's);
-                                   // with init, the checkpoint's shape is kept
+                                   // with init, the checkpoint's shape is kept, or widened to this
+                                   // count by copying each KV head to the heads of its group (the
+                                   // same function at step 0)
+  double head_lasso = 0.0;         // group-lasso weight on each KV head's output path (its V rows
+                                   // and its query heads' o_proj columns): prunes heads (0: off)
 };
 
 // The demo model's shape: byte-level vocabulary (259), GQA, head dim 64 (kernel-friendly).

@@ -133,6 +133,24 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   double scale = 0.0;
   for (double c : cost) scale = std::max(scale, std::fabs(c));
   if (scale <= 0.0) scale = 1.0;
+  // Coefficients far below CLP's absolute tolerances (1e-7) carry nothing it can use and can
+  // trip its pivoting: a profile of a model with pruned heads (influence ~1e-30 next to 1)
+  // aborted CLP 1.17 with an assertion in ClpPrimalColumnSteepest. They become exact zeros;
+  // the plan's reported loss is recomputed from the unrounded table.
+  constexpr double kNegligible = 1e-9;
+  auto conditioned = [](double v, double row_scale) {
+    const double x = v / row_scale;
+    return std::fabs(x) < kNegligible ? 0.0 : x;
+  };
+  // Each loss cap row in its own units (its largest coefficient is 1).
+  std::vector<double> cap_scale;
+  for (const auto& [n, cap] : req.loss_caps) {
+    const int ni = t.length_index(n);
+    double m = 0.0;
+    for (int u = 0; u < units; ++u)
+      for (int r = 0; r < R; ++r) m = std::max(m, std::fabs(t.loss_at(u / U, u % U, r, ni)));
+    cap_scale.push_back(m > 0.0 ? m : 1.0);
+  }
 
   // Columns allowed to be 1: all rules, or only the lock of a locked unit.
   std::vector<char> allowed(cost.size(), 1);
@@ -158,7 +176,7 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   for (const auto& [n, rho] : req.budgets)
     budget_row.push_back(add_row(req.min_fraction > 0 ? req.min_fraction * rho * units : -inf, rho * units));
   std::vector<int> cap_row;
-  for (const auto& [n, cap] : req.loss_caps) cap_row.push_back(add_row(-inf, cap / scale));
+  for (const auto& [n, cap] : req.loss_caps) cap_row.push_back(add_row(-inf, cap / cap_scale[cap_row.size()]));
   const int K = req.max_rules_per_layer;
   const int k_row0 = static_cast<int>(row_lo.size());
   if (K > 0) {
@@ -181,14 +199,14 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
       }
       for (size_t c = 0; c < cap_idx.size(); ++c) {
         index.push_back(cap_row[c]);
-        value.push_back(t.loss_at(u / U, u % U, r, cap_idx[c]) / scale);
+        value.push_back(conditioned(t.loss_at(u / U, u % U, r, cap_idx[c]), cap_scale[c]));
       }
       if (K > 0) {
         index.push_back(k_row0 + col);
         value.push_back(1.0);
       }
       start.push_back(static_cast<int>(index.size()));
-      obj[col] = cost[col] / scale;
+      obj[col] = conditioned(cost[col], scale);
       if (!allowed[col]) col_hi[col] = 0.0;
       if (locked[u] == r) col_lo[col] = 1.0;
     }

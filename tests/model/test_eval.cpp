@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/data/demo_data.h"
+#include "core/model/checkpoint.h"
 #include "core/eval/eval.h"
 #include "core/plan/rule.h"
 
@@ -68,7 +69,9 @@ TEST(Eval, DemoModelAnswersDenseAndAFullSpanPlanAgrees) {
   EXPECT_DOUBLE_EQ(dense.mean_density, 1.0);
   // A plan whose band covers everything is dense attention, token for token.
   r.attention.mode = moa::AttentionMode::plan;
-  r.attention.plan = uniform_plan(6, 6, 2, moa::Rule{0, 1.0});
+  const moa::ModelConfig c = moa::Checkpoint::open(kDemo)->config();
+  r.attention.plan = uniform_plan(static_cast<int>(c.num_layers), static_cast<int>(c.num_heads),
+                                  static_cast<int>(c.num_kv_heads), moa::Rule{0, 1.0});
   auto full = moa::eval_run(r);
   EXPECT_EQ(full.answers, dense.answers);
   // A one-block band (sink + the current block) cannot see the asked line at depth 0.

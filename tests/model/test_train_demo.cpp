@@ -1,6 +1,7 @@
 // moa train-demo on the CPU, one tiny step per run: the attention shape option (--kv-heads)
 // reaches the written checkpoint, a continued run keeps its checkpoint's shape, and a KV-head
-// count that does not divide the query heads is refused before any work.
+// count that does not divide the query heads is refused before any work; widening a trained
+// checkpoint's KV heads keeps its function exactly; the head lasso is applied and logged.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -9,7 +10,9 @@
 #include <filesystem>
 
 #include "core/model/checkpoint.h"
+#include "core/model/llama.h"
 #include "core/model/train_demo.h"
+#include "core/runtime/attention.h"
 #include "expect_error.h"
 
 namespace fs = std::filesystem;
@@ -58,5 +61,53 @@ TEST(TrainDemo, KvHeadsOptionShapesTheCheckpointAndContinuationKeepsIt) {
   const std::string msg = moa_test::error_of([&] { moa::train_demo(bad); });
   EXPECT_NE(msg.find("--kv-heads must divide"), std::string::npos) << msg;
   EXPECT_FALSE(fs::exists(dir / "bad" / "model.safetensors"));
+  fs::remove_all(dir);
+}
+
+TEST(TrainDemo, WideningKvHeadsKeepsTheLogits) {
+  const fs::path dir = fs::temp_directory_path() / ("moa_train_widen_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  // A GQA demo-shaped checkpoint (random weights, 2 KV heads per layer for 6 query heads).
+  auto g = tiny(dir / "gqa");
+  g.kv_heads = 2;
+  g.steps = 0;
+  moa::train_demo(g);
+  auto o = tiny(dir / "mha");
+  o.init = dir / "gqa";
+  o.kv_heads = 6;  // one KV head per query head
+  o.steps = 0;     // the widened copy itself
+  moa::train_demo(o);
+  auto wide = moa::Checkpoint::open(dir / "mha");
+  auto orig = moa::Checkpoint::open(dir / "gqa");
+  ASSERT_EQ(orig->config().num_kv_heads, 2);
+  ASSERT_EQ(wide->config().num_kv_heads, 6);
+
+  // 300 byte ids: both models must give the same logits (copies of K/V, nothing else changed).
+  auto ids = at::randint(0, 256, {1, 300}, at::kLong);
+  auto pos = at::arange(300, at::kLong).unsqueeze(0);
+  moa::DenseAttention dense;
+  const at::Tensor a = moa::LlamaModel(orig, at::kCPU).forward(ids, pos, nullptr, dense);
+  const at::Tensor b = moa::LlamaModel(wide, at::kCPU).forward(ids, pos, nullptr, dense);
+  const double rel = ((a - b).abs().max() / a.abs().max()).item<double>();
+  EXPECT_LT(rel, 1e-5) << "widened logits differ by " << rel;
+
+  // Widening to a count that is no multiple of the checkpoint's is refused, naming the checkpoint.
+  auto bad = tiny(dir / "bad");
+  bad.init = dir / "gqa";
+  bad.kv_heads = 3;
+  const std::string msg = moa_test::error_of([&] { moa::train_demo(bad); });
+  EXPECT_NE(msg.find("cannot widen"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gqa"), std::string::npos) << msg;
+
+  // One step with the head lasso: the per-head output norms are logged, and a negative weight is refused.
+  auto lasso = tiny(dir / "lasso");
+  lasso.init = dir / "mha";
+  lasso.head_lasso = 0.01;
+  const auto rep = moa::train_demo(lasso);
+  EXPECT_NE(rep.log.find("head output norms"), std::string::npos) << rep.log;
+  EXPECT_TRUE(std::isfinite(rep.final_loss));
+  auto neg = tiny(dir / "neg");
+  neg.head_lasso = -1;
+  EXPECT_NE(moa_test::error_of([&] { moa::train_demo(neg); }).find("--head-lasso"), std::string::npos);
   fs::remove_all(dir);
 }
