@@ -1,6 +1,7 @@
 // Model benchmark: checkpoint load time, prefill and greedy-decode tokens/s with dense
 // attention, on CPU or CUDA. Writes one JSON object (stdout or --out).
-//   bench_model --model DIR [--device cuda] [--prefill 4096] [--decode 64] [--batch 1] [--out f.json]
+//   bench_model --model DIR [--device cuda] [--prefill 4096] [--decode 64] [--batch 1] [--band K] [--out f.json]
+// --band K: MoA sink + band attention with K blocks for every head (the CPU block-sparse path).
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> a;
   for (int i = 1; i + 1 < argc; i += 2) a[std::string(argv[i]).substr(2)] = argv[i + 1];
   if (!a.count("model")) {
-    std::cerr << "usage: bench_model --model DIR [--device cpu|cuda] [--prefill N] [--decode M] [--batch B] [--threads T] [--out f.json]\n";
+    std::cerr << "usage: bench_model --model DIR [--device cpu|cuda] [--prefill N] [--decode M] [--batch B] [--threads T] [--band K] [--out f.json]\n";
     return 2;
   }
   const int threads = a.count("threads") ? std::stoi(a["threads"]) : static_cast<int>(std::thread::hardware_concurrency());
@@ -37,7 +38,14 @@ int main(int argc, char** argv) {
     moa::LlamaModel model(ck, dev);
     sync(dev);
     const double load_s = now() - t0;
-    moa::DenseAttention dense;
+    moa::DenseAttention dense_attention;
+    std::unique_ptr<moa::AttentionBackend> band_attention;
+    if (a.count("band"))
+      band_attention = std::make_unique<moa::MaskedSparseAttention>(
+          std::vector<std::vector<int64_t>>(ck->config().num_layers,
+                                            std::vector<int64_t>(ck->config().num_kv_heads, std::stoll(a["band"]))),
+          true);
+    moa::AttentionBackend& dense = band_attention ? *band_attention : dense_attention;
     std::vector<std::vector<int64_t>> prompts(B, std::vector<int64_t>(N));
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < N; ++i) prompts[b][i] = (i * 7919 + b * 104729 + 13) % ck->config().vocab_size;
@@ -49,7 +57,7 @@ int main(int argc, char** argv) {
     auto r = moa::generate_greedy(model, prompts, dense, opt);
     sync(dev);
     nlohmann::json j = {{"model", a["model"]}, {"device", dev.str()}, {"threads", threads}, {"batch", B},
-                        {"prefill_tokens", N}, {"decode_tokens", M}, {"open_seconds", open_s}, {"load_seconds", load_s},
+                        {"prefill_tokens", N}, {"decode_tokens", M}, {"attention", dense.name()}, {"open_seconds", open_s}, {"load_seconds", load_s},
                         {"prefill_seconds", r.prefill_seconds}, {"decode_seconds", r.decode_seconds},
                         {"prefill_tokens_per_s", B * N / r.prefill_seconds},
                         {"decode_tokens_per_s", B * std::max<int64_t>(r.decode_steps, 1) / r.decode_seconds},
