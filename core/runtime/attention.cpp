@@ -38,16 +38,24 @@ at::Tensor attention_masked_chunked(const AttentionCall& c, const MaskFn& mask_f
     const int64_t t1 = std::min(T, t0 + chunk_rows), n = t1 - t0;
     const int64_t s_end = std::min(S, c.q_start + t1);  // causal: later keys are never needed
     // [B, Hkv, G*n, D] x [B, Hkv, D, s_end] without expanding K/V for GQA.
-    auto qc = c.q.narrow(2, t0, n).to(at::kFloat).reshape({B, Hkv, G * n, D});
-    auto scores = at::matmul(qc, kf.narrow(2, 0, s_end).transpose(-2, -1)) * c.scale;
+    // The scale goes on the [n, D] query rows rather than on the [n, s] scores (one pass less).
+    auto qc = (c.q.narrow(2, t0, n).to(at::kFloat) * c.scale).reshape({B, Hkv, G * n, D});
+    auto scores = at::matmul(qc, kf.narrow(2, 0, s_end).transpose(-2, -1));
     scores = scores.view({B, Hq, n, s_end});
     auto m = mask_fn(c, t0, t1).narrow(-1, 0, s_end);
-    scores = scores.masked_fill(m.logical_not(), -std::numeric_limits<float>::infinity());
-    auto rowmax = std::get<0>(scores.max(-1, true)).detach();
-    rowmax = at::where(at::isinf(rowmax), at::zeros_like(rowmax), rowmax);  // rows with no key
-    auto p = (scores - rowmax).exp();
-    auto denom = p.sum(-1, true);
-    p = p / at::where(denom > 0, denom, at::ones_like(denom));
+    scores = at::where(m, scores, at::full({}, -std::numeric_limits<float>::infinity(), scores.options()));
+    at::Tensor p;
+    if (!c.key_valid.defined()) {
+      // Without padding every row sees at least itself (causal, and every layout keeps the
+      // diagonal block), so the fused softmax is safe: one pass instead of five.
+      p = at::softmax(scores, -1);
+    } else {
+      auto rowmax = std::get<0>(scores.max(-1, true)).detach();
+      rowmax = at::where(at::isinf(rowmax), at::zeros_like(rowmax), rowmax);  // rows with no key
+      p = (scores - rowmax).exp();
+      auto denom = p.sum(-1, true);
+      p = p / at::where(denom > 0, denom, at::ones_like(denom));
+    }
     outs.push_back(at::matmul(p.view({B, Hkv, G * n, s_end}), vf.narrow(2, 0, s_end)).view({B, Hq, n, D}));
   }
   auto out = outs.size() == 1 ? outs[0] : at::cat(outs, 2);
@@ -87,6 +95,25 @@ at::Tensor MaskedSparseAttention::mask(const AttentionCall& c, int64_t t0, int64
   auto band = at::tensor(per_head, at::TensorOptions().dtype(at::kLong)).to(dev);
   if (per_kv_head_) band = band.repeat_interleave(Hq / Hkv);
   band = band.view({1, Hq, 1, 1});
+  if (T > 1 && !c.pad.defined() && !c.key_valid.defined()) {
+    // Prefill rows without padding (positions = cache indices), built with one full-size
+    // comparison: key j is in row i's band iff j >= 64 * (block(i) - band + 1); the sink block is
+    // then switched on and the causal limit applied to the keys a row can be before.
+    // Keys past the chunk's last row are never allowed: the mask stops there (callers narrow
+    // the key axis to that length anyway).
+    auto lopt = at::TensorOptions().dtype(at::kLong).device(dev);
+    const int64_t keys = std::min(S, c.q_start + t1);
+    auto qpos = at::arange(c.q_start + t0, c.q_start + t1, lopt).view({1, 1, t1 - t0, 1});
+    auto band_start = (at::div(qpos, 64, "floor") - band + 1) * 64;  // [1, Hq, n, 1]
+    auto allowed = at::arange(0, keys, lopt).view({1, 1, 1, keys}) >= band_start;
+    allowed.narrow(3, 0, std::min<int64_t>(64, keys)).fill_(true);
+    const int64_t first_future = c.q_start + t0 + 1;  // keys before it are causal for every row
+    if (first_future < keys) {
+      auto tail = allowed.narrow(3, first_future, keys - first_future);
+      tail.logical_and_(at::arange(first_future, keys, lopt).view({1, 1, 1, keys - first_future}) <= qpos);
+    }
+    return allowed;
+  }
   auto qp = positions(c, c.q_start + t0, c.q_start + t1, dev).unsqueeze(1).unsqueeze(-1);  // [B,1,n,1]
   auto kp = positions(c, 0, S, dev).unsqueeze(1).unsqueeze(1);                              // [B,1,1,S]
   at::Tensor allowed;

@@ -26,8 +26,9 @@ class AttentionBackend {
   virtual const char* name() const = 0;
 };
 
-// Builds the boolean "may attend" mask [B, Hq or 1, T, S] for a call; used by the CPU
-// paths and by tests as the definition of what each backend computes.
+// Builds the boolean "may attend" mask [B or 1, Hq or 1, t1 - t0, S'] of rows [t0, t1) of a
+// call, S' <= S: keys from S' on are not allowed (S' >= the last row's position + 1); used by
+// the CPU paths and by tests as the definition of what each backend computes.
 using MaskFn = std::function<at::Tensor(const AttentionCall&, int64_t t0, int64_t t1)>;
 
 // Softmax attention over explicit masks, computed in float32 in chunks of query rows so
