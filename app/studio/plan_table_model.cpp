@@ -11,6 +11,13 @@ QVariant number(double v, int decimals) {
   return QString::number(v, 'f', decimals);
 }
 
+// Predicted losses span many orders of magnitude (a pruned head's is ~1e-30, a retrieval
+// head's ~1): three significant digits instead of fixed decimals, which showed them all as 0.
+QVariant loss_text(double v) {
+  if (std::isnan(v)) return QStringLiteral("–");
+  return QString::number(v, 'g', 3);
+}
+
 }  // namespace
 
 PlanTableModel::PlanTableModel(PlanDocument* doc, QObject* parent) : QAbstractTableModel(parent), doc_(doc) {
@@ -80,7 +87,7 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
     return sort || role == Qt::EditRole ? QVariant(d) : number(d, 3);
   }
   const double loss = doc_->preview().unitLoss(layer, unit, n - nlen);
-  return sort || role == Qt::EditRole ? QVariant(loss) : number(loss, 4);
+  return sort || role == Qt::EditRole ? QVariant(loss) : loss_text(loss);
 }
 
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
@@ -166,7 +173,7 @@ QVariant PlanSummaryModel::data(const QModelIndex& index, int role) const {
       return role == Qt::EditRole ? QVariant(it->second) : number(it->second, 3);
     }
     case DensityColumn: return role == Qt::EditRole ? QVariant(preview.meanDensity(n)) : number(preview.meanDensity(n), 3);
-    case LossColumn: return role == Qt::EditRole ? QVariant(preview.totalLoss(n)) : number(preview.totalLoss(n), 4);
+    case LossColumn: return role == Qt::EditRole ? QVariant(preview.totalLoss(n)) : loss_text(preview.totalLoss(n));
     default: return {};
   }
 }
