@@ -37,6 +37,15 @@ double copy_bandwidth_gbs() {
 }
 
 
+// Comma-separated filter from the environment (for sweeps, e.g. bench/kernels/l2_sweep.sh): unset or
+// empty keeps everything.
+bool env_allows(const char* var, const std::string& item) {
+  const char* e = std::getenv(var);
+  if (!e || !*e) return true;
+  const std::string list = std::string(",") + e + ",";
+  return list.find("," + item + ",") != std::string::npos;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,6 +65,7 @@ int main(int argc, char** argv) {
   const int hq = 32, hkv = 8, d = 128;
   bool first = true;
   for (int n : {8192, 32768}) {
+    if (!env_allows("MOA_BENCH_PREFILL_N", std::to_string(n))) continue;
     const size_t q_elems = size_t(hq) * n * d, kv_elems = size_t(hkv) * n * d;
     Buf q0(q_elems * 2), q1(q_elems * 2), k0(kv_elems * 2), k1(kv_elems * 2), v0(kv_elems * 2), v1(kv_elems * 2),
         o(q_elems * 2), lse(size_t(hq) * n * 4), band(hkv * 4);
@@ -66,6 +76,7 @@ int main(int argc, char** argv) {
     fill_random(v0.p, kv_elems, 5);
     fill_random(v1.p, kv_elems, 6);
     for (double rho : {1.0, 0.5, 0.25}) {
+      if (!env_allows("MOA_BENCH_RHO", std::to_string(rho).substr(0, 4))) continue;
       const BenchPlan plan = moa::bench::make_plan(rho, hkv, n);
       check_cuda(cudaMemcpy(band.p, plan.band_blocks.data(), hkv * 4, cudaMemcpyHostToDevice), "band");
       PrefillArgs a;
@@ -93,6 +104,7 @@ int main(int argc, char** argv) {
                                 std::pair{PrefillImpl::automatic, "automatic"}}) {
         if (impl != PrefillImpl::mma_sync && std::getenv("MOA_BENCH_NO_WGMMA")) continue;  // tests failed there
         if (impl == PrefillImpl::wgmma_ws && std::getenv("MOA_BENCH_NO_WS")) continue;     // its tests failed
+        if (!env_allows("MOA_BENCH_IMPLS", name)) continue;
         a.impl = impl;
         const double t = median_ms([&](int i) {
           a.q = i & 1 ? q1.p : q0.p;
@@ -137,6 +149,7 @@ int main(int argc, char** argv) {
   struct DecodeCfg { int batch, n; double rho; };
   for (const DecodeCfg c : {DecodeCfg{8, 32768, 1.0}, DecodeCfg{8, 32768, 0.5}, DecodeCfg{32, 8192, 1.0},
                             DecodeCfg{32, 8192, 0.5}, DecodeCfg{64, 4096, 0.5}}) {
+    if (std::getenv("MOA_BENCH_NO_DECODE")) break;
     const auto f = moa::bench::head_fractions(c.rho);
     std::vector<int32_t> span(hkv), offset(hkv);
     int total = 0, max_span = 0;
