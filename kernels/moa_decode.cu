@@ -204,24 +204,18 @@ __global__ void __launch_bounds__(D) merge_kernel(const Params p) {
   if (d == 0 && p.lse) p.lse[qrow] = mstar == -INFINITY ? -INFINITY : base + logf(l);
 }
 
-// Chunk (slots per CTA) and split count. The CTAs of one launch are equal chunks except each
-// head's last, partial one, so the launch ends with a tail of about one chunk on the slowest SM:
-// the chunk is sized for ~16 waves of the slots actually held (batch x sum of the head spans),
-// not of the longest head's span alone — with heterogeneous spans and a large batch (MoA decode,
-// B in the hundreds) the old rule gave one CTA per head, up to 0.8 N slots each, and a tail of
-// ~5-10% of the step (decode at 91-94% of copy bandwidth for rho = 0.5 against 98-101% dense).
-// At least 512 slots per CTA keeps the pipeline fill and the partial-result write small; the
-// merge's extra traffic is (D + 1) floats per query head and split, < 1% of the K/V bytes here.
+// Chunk (slots per CTA) and split count: about eight waves of CTAs over the largest span, so the
+// last, partly filled wave costs little (with one CTA per SM a 2.4-wave grid would lose ~20%),
+// but at least 512 slots per CTA so the pipeline fill and the partial-result write stay small.
 void plan_splits(const DecodeArgs& a, int& chunk, int& splits) {
   if (a.chunk_slots > 0) {
     if (a.chunk_slots % kChunkQuantum) throw std::invalid_argument("moa_decode: chunk_slots must be a multiple of 128");
     chunk = a.chunk_slots;
   } else {
-    constexpr double kWaves = 16;
     const int ctas_per_sm = a.head_dim == 128 ? 1 : 2;  // shared-memory bound
-    const double slots = static_cast<double>(a.batch) * a.total_slots;  // upper bound: seen may be < span
-    chunk = static_cast<int>(std::ceil(slots / (kWaves * sm_count() * ctas_per_sm)));
-    chunk = std::min(chunk, a.max_span);
+    const int pairs = a.batch * a.num_kv_heads;
+    const int want = std::max(1, (8 * sm_count() * ctas_per_sm + pairs - 1) / pairs);
+    chunk = (a.max_span + want - 1) / want;
     chunk = std::max(4 * kChunkQuantum, (chunk + kChunkQuantum - 1) / kChunkQuantum * kChunkQuantum);
   }
   splits = std::max(1, (a.max_span + chunk - 1) / chunk);
