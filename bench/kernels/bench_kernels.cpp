@@ -146,11 +146,26 @@ int main(int argc, char** argv) {
 
   // ---- decode: bf16, D=128, 32 q / 8 kv heads; spans = N * head fraction (sink included) ----
   first = true;
-  struct DecodeCfg { int batch, n; double rho; };
-  for (const DecodeCfg c : {DecodeCfg{8, 32768, 1.0}, DecodeCfg{8, 32768, 0.5}, DecodeCfg{32, 8192, 1.0},
-                            DecodeCfg{32, 8192, 0.5}, DecodeCfg{64, 4096, 0.5}}) {
+  // The last case has the spans of `moa bench e2e --density 0.5 --spread 0.3` at a batch that fills
+  // an H200 (fractions 0.2 / 0.8 / 0.4 / 0.6 cycling over the KV heads, N = 8192 + 64): one layer of
+  // that decode step, heterogeneous spans at large batch.
+  struct DecodeCfg { int batch, n; double rho; std::vector<double> fractions; };
+  const std::vector<DecodeCfg> decode_cases = {
+      {8, 32768, 1.0, {}}, {8, 32768, 0.5, {}}, {32, 8192, 1.0, {}}, {32, 8192, 0.5, {}}, {64, 4096, 0.5, {}},
+      {236, 8256, 0.5, {0.2, 0.8, 0.4, 0.6}}};
+  // MOA_BENCH_DECODE_CHUNKS=0,2048,...: time each case with these chunk sizes (0 = the kernel's rule).
+  std::vector<int> chunk_list{0};
+  if (const char* e = std::getenv("MOA_BENCH_DECODE_CHUNKS"); e && *e) {
+    chunk_list.clear();
+    for (const char* c = e; *c;) {
+      chunk_list.push_back(std::atoi(c));
+      while (*c && *c != ',') ++c;
+      if (*c == ',') ++c;
+    }
+  }
+  for (const DecodeCfg& c : decode_cases) {
     if (std::getenv("MOA_BENCH_NO_DECODE")) break;
-    const auto f = moa::bench::head_fractions(c.rho);
+    const auto f = c.fractions.empty() ? moa::bench::head_fractions(c.rho) : c.fractions;
     std::vector<int32_t> span(hkv), offset(hkv);
     int total = 0, max_span = 0;
     for (int h = 0; h < hkv; ++h) {
@@ -184,20 +199,26 @@ int main(int argc, char** argv) {
     a.total_slots = total;
     a.max_span = max_span;
     a.scale = 1.0f / std::sqrt(static_cast<float>(d));
-    const size_t ws_bytes = moa_decode_workspace_bytes(a);
-    Buf ws(std::max<size_t>(ws_bytes, 16));
-    a.workspace = ws.p;
-    a.workspace_bytes = ws_bytes;
-    const double ms = median_ms([&](int) { moa_decode(a, nullptr); }, 3, 50);
-    const double bytes = 2.0 * cache_elems * 2;  // K and V, every slot valid
-    const double gbs = bytes / (ms * 1e-3) / 1e9;
-    std::printf("decode  B=%-3d N=%-6d rho %.2f  cache %7.1f MB  %8.4f ms  %6.0f GB/s  %.0f%% of copy\n", c.batch, c.n,
-                c.rho, bytes / 1e6, ms, gbs, 100.0 * gbs / copy_gbs);
-    json += std::string(first ? "" : ",\n") + "    {\"batch\": " + std::to_string(c.batch) + ", \"n\": " +
-            std::to_string(c.n) + ", \"rho\": " + std::to_string(c.rho) + ", \"bytes\": " + std::to_string(bytes) +
-            ", \"ms\": " + std::to_string(ms) + ", \"gbs\": " + std::to_string(gbs) +
-            ", \"fraction_of_copy\": " + std::to_string(gbs / copy_gbs) + "}";
-    first = false;
+    for (const int chunk : chunk_list) {
+      a.chunk_slots = chunk;
+      const size_t ws_bytes = moa_decode_workspace_bytes(a);
+      Buf ws(std::max<size_t>(ws_bytes, 16));
+      a.workspace = ws.p;
+      a.workspace_bytes = ws_bytes;
+      const double ms = median_ms([&](int) { moa_decode(a, nullptr); }, 3, 50);
+      const double bytes = 2.0 * cache_elems * 2;  // K and V, every slot valid
+      const double gbs = bytes / (ms * 1e-3) / 1e9;
+      std::printf("decode  B=%-3d N=%-6d rho %.2f%s  cache %7.1f MB  %8.4f ms  %6.0f GB/s  %.0f%% of copy", c.batch, c.n,
+                  c.rho, c.fractions.empty() ? "" : " (e2e spans)", bytes / 1e6, ms, gbs, 100.0 * gbs / copy_gbs);
+      if (chunk) std::printf("  chunk %d", chunk);
+      std::printf("\n");
+      json += std::string(first ? "" : ",\n") + "    {\"batch\": " + std::to_string(c.batch) + ", \"n\": " +
+              std::to_string(c.n) + ", \"rho\": " + std::to_string(c.rho) + ", \"e2e_spans\": " +
+              (c.fractions.empty() ? "false" : "true") + ", \"chunk_slots\": " + std::to_string(chunk) +
+              ", \"bytes\": " + std::to_string(bytes) + ", \"ms\": " + std::to_string(ms) + ", \"gbs\": " +
+              std::to_string(gbs) + ", \"fraction_of_copy\": " + std::to_string(gbs / copy_gbs) + "}";
+      first = false;
+    }
   }
   json += "\n  ]\n}\n";
   FILE* fp = std::fopen(path.c_str(), "w");
