@@ -14,6 +14,7 @@
 
 #include "kernels/moa_cache.cuh"
 #include "kernels/moa_decode.cuh"
+#include "kernels/moa_fused_ops.cuh"
 #include "kernels/moa_prefill.cuh"
 #endif
 
@@ -86,6 +87,7 @@ class EngineRun {
     workspace_ = at::empty({static_cast<int64_t>(ws / sizeof(float)) + 1}, at::TensorOptions().dtype(at::kFloat).device(dev_));
     cur_ids_ = at::zeros({B_}, at::TensorOptions().dtype(at::kLong).device(dev_));
     pos_ = at::zeros({B_}, at::TensorOptions().dtype(at::kLong).device(dev_));
+    inv_freq_ = m.inv_freq().to(dev_, at::kFloat).contiguous();
   }
 
   // Prefills `prompt` into cache row `row`; sets that row's first new token and position.
@@ -145,27 +147,47 @@ class EngineRun {
 
   // One token for every row: reads cur_ids_/pos_, appends to the cache, writes the next ids and
   // advances pos_. Allocates only through the caching allocator and never syncs (graph-safe).
+  // The element-wise steps run as fused kernels (kernels/moa_fused_ops.cuh: the residual add with
+  // the next RMSNorm, the rotary embedding in place, SiLU * up), each rounding as the ATen chain of
+  // LlamaModel::forward does; at decode batch sizes that chain is ~30 launches per layer.
   void decode_step() {
     void* stream = compat::current_cuda_stream(dev_);
-    auto x = at::embedding(m_.embed_tokens(), cur_ids_.view({B_, 1}));  // [B,1,H]
-    auto [cos, sin] = m_.rope_cos_sin(pos_.view({B_, 1}));
+    const int rows = static_cast<int>(B_);
+    const int hidden = static_cast<int>(m_.config().hidden_size);
+    const float eps = static_cast<float>(m_.config().rms_norm_eps);
+    auto x = at::embedding(m_.embed_tokens(), cur_ids_.view({B_, 1}));  // [B,1,H], the residual stream
+    auto h = at::empty_like(x);
+    at::Tensor pending;  // the last MLP output, added to x by the next norm
+    auto add_norm = [&](const at::Tensor& weight) {
+      kernels::moa_add_rms_norm(x.data_ptr(), pending.defined() ? pending.data_ptr() : nullptr, weight.data_ptr(),
+                                h.data_ptr(), rows, hidden, eps, dtype_, stream);
+    };
     for (int l = 0; l < L_; ++l) {
       const auto& w = m_.layer(l);
-      auto h = m_.rms_norm(x, w.input_norm);
-      auto q = apply_rope(at::linear(h, w.q).view({B_, 1, Hq_, D_}).transpose(1, 2), cos, sin).contiguous();
-      auto k = apply_rope(at::linear(h, w.k).view({B_, 1, Hkv_, D_}).transpose(1, 2), cos, sin).contiguous();
-      auto v = at::linear(h, w.v).contiguous();  // [B,1,Hkv*D] = [B,Hkv,D]
+      add_norm(w.input_norm);
+      auto q = at::linear(h, w.q);  // [B,1,Hq*D] = [B,Hq,D]
+      auto k = at::linear(h, w.k);
+      auto v = at::linear(h, w.v);
+      kernels::moa_rope_rows(q.data_ptr(), rows, Hq_, D_, pos_.data_ptr<int64_t>(), inv_freq_.data_ptr<float>(), dtype_,
+                             stream);
+      kernels::moa_rope_rows(k.data_ptr(), rows, Hkv_, D_, pos_.data_ptr<int64_t>(), inv_freq_.data_ptr<float>(), dtype_,
+                             stream);
       int32_t* seen = seen_.data_ptr<int32_t>() + l * B_ * Hkv_;
       kernels::moa_cache_append(geometry(l, B_), k.data_ptr(), v.data_ptr(), k_cache_[l].data_ptr(),
                                 v_cache_[l].data_ptr(), seen, stream);
       auto out = at::empty({B_, Hq_, D_}, q.options());
       kernels::DecodeArgs d = decode_args(l, q, out);
       kernels::moa_decode(d, stream);
-      x = x + at::linear(out.view({B_, 1, Hq_ * D_}), w.o);
-      auto h2 = m_.rms_norm(x, w.post_norm);
-      x = x + at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down);
+      pending = at::linear(out.view({B_, 1, Hq_ * D_}), w.o);
+      add_norm(w.post_norm);  // x += attention output; h = post-attention norm
+      auto gate = at::linear(h, w.gate);
+      auto act = at::empty_like(gate);
+      kernels::moa_silu_mul(gate.data_ptr(), at::linear(h, w.up).data_ptr(), act.data_ptr(),
+                            static_cast<size_t>(gate.numel()), dtype_, stream);
+      pending = at::linear(act, w.down);
     }
-    auto logits = at::linear(m_.rms_norm(x, m_.final_norm()), m_.lm_head());  // [B,1,V]
+    add_norm(m_.final_norm());
+    auto logits = at::linear(h, m_.lm_head());  // [B,1,V]
     cur_ids_.copy_(logits.argmax(-1).view({B_}));
     pos_.add_(1);
   }
@@ -217,7 +239,7 @@ class EngineRun {
   kernels::DType dtype_ = kernels::DType::bf16;
   float scale_ = 1.0f;
   std::vector<at::Tensor> k_cache_, v_cache_;
-  at::Tensor offset_, span_, seen_, band_, workspace_;
+  at::Tensor offset_, span_, seen_, band_, workspace_, inv_freq_;
 };
 
 }  // namespace

@@ -1,0 +1,31 @@
+#pragma once
+// The element-wise steps of a Llama decode step, fused: each replaces a chain of ATen kernels
+// (an RMSNorm is eight of them, a rotary embedding five per tensor) that at decode batch sizes
+// cost launches, not bandwidth. Each reproduces the rounding of the ATen chain it replaces
+// (core/model/llama.cpp: LlamaModel::rms_norm, apply_rope, silu * up) step by step: 16-bit
+// results where ATen rounds to 16 bits, float32 inside. Only the order of the float32 sum of
+// squares differs. Pointers are device pointers; elements bf16 or fp16 (`dtype`).
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/types.cuh"
+
+namespace moa::kernels {
+
+// Optionally x += residual (16-bit result, written back to x), then
+// out = weight * T(x * rsqrt(mean(x^2) + eps)) with the statistics in float32.
+// x, residual (may be null), out [rows, hidden]; weight [hidden]. out may not alias x.
+void moa_add_rms_norm(void* x, const void* residual, const void* weight, void* out, int rows, int hidden, float eps,
+                      DType dtype, void* stream);
+
+// Rotary embedding in place, rotate-half convention, one position per row:
+// x [rows, heads, head_dim]; positions [rows] (int64); inv_freq [head_dim / 2] float32.
+// cos/sin of positions[r] * inv_freq[i] are computed in float32 and rounded to 16 bits, then
+// x = T(T(x * cos) + T(rotate_half(x) * sin)).
+void moa_rope_rows(void* x, int rows, int heads, int head_dim, const int64_t* positions, const float* inv_freq,
+                   DType dtype, void* stream);
+
+// out = T(T(silu(gate)) * up), n elements.
+void moa_silu_mul(const void* gate, const void* up, void* out, size_t n, DType dtype, void* stream);
+
+}  // namespace moa::kernels
