@@ -9,7 +9,7 @@ values=${*:-"16 32 48 0"}
 mkdir -p /tmp/l2_sweep
 for r in $(seq 1 "$rounds"); do
   for mb in $values; do
-    MOA_PREFILL_WS_L2_MB=$mb MOA_BENCH_IMPLS=wgmma_ws MOA_BENCH_NO_DECODE=1 \
+    MOA_PREFILL_WS_L2_MB=$mb MOA_BENCH_IMPLS=automatic MOA_BENCH_REPEATS=1 MOA_BENCH_NO_DECODE=1 \
       "$bin" "/tmp/l2_sweep/r${r}_mb${mb}.json" | grep -E "^prefill N=" | sed "s/^/round $r L2_MB=$mb /"
   done
 done
