@@ -3,8 +3,10 @@
 // (an RMSNorm is eight of them, a rotary embedding five per tensor) that at decode batch sizes
 // cost launches, not bandwidth. Each reproduces the rounding of the ATen chain it replaces
 // (core/model/llama.cpp: LlamaModel::rms_norm, apply_rope, silu * up) step by step: 16-bit
-// results where ATen rounds to 16 bits, float32 inside. Only the order of the float32 sum of
-// squares differs. Pointers are device pointers; elements bf16 or fp16 (`dtype`).
+// results where ATen rounds to 16 bits, float32 inside. RoPE and SiLU * up come out bit-identical
+// to ATen's; the RMSNorm's float32 statistics differ in summation order (and 1/sqrtf here vs
+// ATen's rsqrt), which moves a few elements in ten thousand by one or two 16-bit steps.
+// Pointers are device pointers; elements bf16 or fp16 (`dtype`), contiguous.
 #include <cstddef>
 #include <cstdint>
 

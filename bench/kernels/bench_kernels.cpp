@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
     fill_random(v0.p, kv_elems, 5);
     fill_random(v1.p, kv_elems, 6);
     for (double rho : {1.0, 0.5, 0.25}) {
-      if (!env_allows("MOA_BENCH_RHO", std::to_string(rho).substr(0, 4))) continue;
+      char rho_name[16];
+      std::snprintf(rho_name, sizeof rho_name, "%g", rho);  // MOA_BENCH_RHO=1,0.5,0.25
+      if (!env_allows("MOA_BENCH_RHO", rho_name)) continue;
       const BenchPlan plan = moa::bench::make_plan(rho, hkv, n);
       check_cuda(cudaMemcpy(band.p, plan.band_blocks.data(), hkv * 4, cudaMemcpyHostToDevice), "band");
       PrefillArgs a;
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
       // fastest of anything — two timings of one kernel differ by 2-12% within a call.
       std::string impl_json;
       std::string impl_line;  // the wgmma variants, printed on the summary line
+      std::vector<std::pair<std::string, double>> timed;  // every implementation timed once
       auto time_impl = [&](PrefillImpl impl) {
         a.impl = impl;
         return median_ms([&](int i) {
@@ -112,6 +115,7 @@ int main(int argc, char** argv) {
         if (impl == PrefillImpl::wgmma_ws && std::getenv("MOA_BENCH_NO_WS")) continue;     // its tests failed
         if (!env_allows("MOA_BENCH_IMPLS", name)) continue;
         const double t = time_impl(impl);
+        timed.emplace_back(name, t);
         impl_json += std::string(impl_json.empty() ? "" : ", ") + "\"" + name + "\": " + std::to_string(t);
         if (impl != PrefillImpl::mma_sync) {
           char buf[48];
@@ -125,17 +129,30 @@ int main(int argc, char** argv) {
       std::vector<double> samples;
       if (env_allows("MOA_BENCH_IMPLS", "automatic"))
         for (int r = 0; r < repeats; ++r) samples.push_back(time_impl(PrefillImpl::automatic));
-      if (samples.empty()) continue;
-      std::vector<double> sorted = samples;
-      std::sort(sorted.begin(), sorted.end());
-      const double ms = sorted[sorted.size() / 2];
-      const std::string best = "automatic";
+      // Without `automatic` (MOA_BENCH_IMPLS left it out) the case is still recorded: "ms" is then
+      // the fastest implementation timed, named in "impl".
+      std::string best = "automatic";
+      double ms = 0;
+      if (samples.empty()) {
+        ms = 1e30;
+        for (const auto& [name, t] : timed)
+          if (t < ms) {
+            ms = t;
+            best = name;
+          }
+        if (ms >= 1e30) continue;  // nothing timed for this case
+      } else {
+        std::vector<double> sorted = samples;
+        std::sort(sorted.begin(), sorted.end());
+        const size_t m = sorted.size();
+        ms = m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
+        impl_json += std::string(impl_json.empty() ? "" : ", ") + "\"automatic\": " + std::to_string(ms);
+        char buf[96];
+        std::snprintf(buf, sizeof buf, " automatic median %.3f [%.3f, %.3f]", ms, sorted.front(), sorted.back());
+        impl_line += buf;
+      }
       std::string sample_json;
       for (double t : samples) sample_json += std::string(sample_json.empty() ? "" : ", ") + std::to_string(t);
-      impl_json += std::string(impl_json.empty() ? "" : ", ") + "\"automatic\": " + std::to_string(ms);
-      char buf[96];
-      std::snprintf(buf, sizeof buf, " automatic median %.3f [%.3f, %.3f]", ms, sorted.front(), sorted.back());
-      impl_line += buf;
       double pairs = 0;
       for (int kb : plan.band_blocks) pairs += moa::bench::kept_pairs(n, kb) * (hq / hkv);
       const double tflops = 4.0 * d * pairs / (ms * 1e-3) / 1e12;
@@ -171,7 +188,12 @@ int main(int argc, char** argv) {
   if (const char* e = std::getenv("MOA_BENCH_DECODE_CHUNKS"); e && *e) {
     chunk_list.clear();
     for (const char* c = e; *c;) {
-      chunk_list.push_back(std::atoi(c));
+      const int chunk = std::atoi(c);
+      if (chunk < 0 || chunk % 128) {  // the kernel's quantum: refuse here, before any timing
+        std::fprintf(stderr, "MOA_BENCH_DECODE_CHUNKS: %d is not 0 or a multiple of 128\n", chunk);
+        return 2;
+      }
+      chunk_list.push_back(chunk);
       while (*c && *c != ',') ++c;
       if (*c == ',') ++c;
     }

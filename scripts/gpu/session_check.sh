@@ -6,7 +6,7 @@ set -uo pipefail
 B=build-gpu
 nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release -DMOA_BUILD_APP=OFF > "$OUT/cmake.log" 2>&1 || { tail -40 "$OUT/cmake.log"; exit 1; }
-targets="moa bench_kernels test_engine test_moa_cache test_kernel_prefill test_kernel_decode test_kernel_influence test_influence_kernel"
+targets="moa bench_kernels test_engine test_fused_ops test_kernel_prefill test_kernel_decode test_kernel_influence test_influence_kernel"
 ninja -C $B $targets > "$OUT/build.log" 2>&1 || { grep -E -A5 "error|FAILED" "$OUT/build.log" | head -60; exit 1; }
 echo "build done $(date +%T)"
 timeout 200 ctest --test-dir $B -L gpu --timeout 150 > "$OUT/ctest_gpu.log" 2>&1; echo "ctest rc=$?"
