@@ -119,10 +119,12 @@ at::Tensor MaskedSparseAttention::mask(const AttentionCall& c, int64_t t0, int64
   at::Tensor allowed;
   const bool decode = (T == 1 && c.q_start > 0);
   if (decode) {
+    // Decode rows read the heterogeneous cache: the sink and the last 64 * band tokens (the ring).
     allowed = (kp < 64) | (kp > qp - band * 64);
   } else {
-    auto qb = at::div(qp, 64, "floor"), kb = at::div(kp, 64, "floor");
-    allowed = (kb == 0) | (kb >= qb - band + 1);
+    // Padded prefill rows: the same predicate as the unpadded path above (sink block, keys from
+    // the band's first block on), on token positions instead of cache indices.
+    allowed = (kp < 64) | (kp >= (at::div(qp, 64, "floor") - band + 1) * 64);
   }
   return allowed & (kp <= qp) & (kp >= 0) & causal_valid_mask(c, t0, t1);
 }
