@@ -26,9 +26,19 @@ at::Tensor causal_valid_mask(const AttentionCall& c, int64_t t0, int64_t t1) {
   return m;
 }
 
+// Causal limit in place: row r of the chunk (cache index q_start + t0 + r) may not see keys after
+// itself; only the chunk's last n keys can lie after a row (scores end at key q_start + t1).
+void fill_future_keys(const AttentionCall& c, const at::Tensor& scores, int64_t t0, int64_t t1) {
+  const int64_t n = t1 - t0, first = c.q_start + t0, keys = scores.size(-1) - first;
+  if (n <= 1 || keys <= 1) return;
+  auto future = at::ones({n, keys}, at::TensorOptions().dtype(at::kBool)).triu(1);
+  scores.narrow(-1, first, keys).masked_fill_(future, -std::numeric_limits<float>::infinity());
+}
+
 }  // namespace
 
-at::Tensor attention_masked_chunked(const AttentionCall& c, const MaskFn& mask_fn, int64_t chunk_rows) {
+at::Tensor attention_masked_chunked(const AttentionCall& c, const MaskFn& mask_fn, int64_t chunk_rows,
+                                    const MaskFillFn& fill) {
   const int64_t B = c.q.size(0), Hq = c.q.size(1), T = c.q.size(2), D = c.q.size(3);
   const int64_t Hkv = c.k.size(1), S = c.k.size(2), G = Hq / Hkv;
   auto kf = c.k.to(at::kFloat), vf = c.v.to(at::kFloat);
@@ -42,8 +52,12 @@ at::Tensor attention_masked_chunked(const AttentionCall& c, const MaskFn& mask_f
     auto qc = (c.q.narrow(2, t0, n).to(at::kFloat) * c.scale).reshape({B, Hkv, G * n, D});
     auto scores = at::matmul(qc, kf.narrow(2, 0, s_end).transpose(-2, -1));
     scores = scores.view({B, Hq, n, s_end});
-    auto m = mask_fn(c, t0, t1).narrow(-1, 0, s_end);
-    scores = at::where(m, scores, at::full({}, -std::numeric_limits<float>::infinity(), scores.options()));
+    if (fill && !scores.requires_grad() && !c.key_valid.defined() && !c.pad.defined()) {
+      fill(c, scores, t0, t1);
+    } else {
+      auto m = mask_fn(c, t0, t1).narrow(-1, 0, s_end);
+      scores = at::where(m, scores, at::full({}, -std::numeric_limits<float>::infinity(), scores.options()));
+    }
     at::Tensor p;
     if (!c.key_valid.defined()) {
       // Without padding every row sees at least itself (causal, and every layout keeps the
@@ -72,7 +86,7 @@ at::Tensor DenseAttention::attend(const AttentionCall& c) {
     if (!c.key_valid.defined() && T == 1) return compat::sdpa(c.q, k, v, c10::nullopt, false, c.scale);
     return compat::sdpa(c.q, k, v, causal_valid_mask(c, 0, T), false, c.scale);
   }
-  return attention_masked_chunked(c, causal_valid_mask);
+  return attention_masked_chunked(c, causal_valid_mask, 256, fill_future_keys);
 }
 
 MaskedSparseAttention::MaskedSparseAttention(std::vector<std::vector<int64_t>> band_blocks, bool per_kv_head)
@@ -82,15 +96,45 @@ MaskedSparseAttention::MaskedSparseAttention(std::vector<std::vector<int64_t>> b
       if (k < 1) throw Error("masked sparse attention: band blocks must be >= 1");
 }
 
-at::Tensor MaskedSparseAttention::mask(const AttentionCall& c, int64_t t0, int64_t t1) const {
-  const int64_t Hq = c.q.size(1), Hkv = c.k.size(1), S = c.k.size(2), T = c.q.size(2);
+const std::vector<int64_t>& MaskedSparseAttention::layer_bands(const AttentionCall& c) const {
   if (c.layer < 0 || c.layer >= static_cast<int>(band_blocks_.size()))
     throw Error("masked sparse attention: no band sizes for layer " + std::to_string(c.layer));
   const auto& per_head = band_blocks_[c.layer];
-  const int64_t heads = per_kv_head_ ? Hkv : Hq;
+  const int64_t heads = per_kv_head_ ? c.k.size(1) : c.q.size(1);
   if (static_cast<int64_t>(per_head.size()) != heads)
     throw Error("masked sparse attention: layer " + std::to_string(c.layer) + " has " + std::to_string(per_head.size()) +
                 " band sizes, the model has " + std::to_string(heads) + (per_kv_head_ ? " KV heads" : " heads"));
+  return per_head;
+}
+
+void MaskedSparseAttention::mask_fill(const AttentionCall& c, const at::Tensor& scores, int64_t t0, int64_t t1) const {
+  const auto& per_head = layer_bands(c);
+  const int64_t group = per_kv_head_ ? c.q.size(1) / c.k.size(1) : 1;  // query heads per band entry
+  const int64_t keys = scores.size(-1), first = c.q_start + t0, last = c.q_start + t1;  // row positions [first, last)
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const bool decode = (t1 - t0 == 1 && c.q.size(2) == 1 && c.q_start > 0);
+  for (size_t e = 0; e < per_head.size(); ++e) {
+    auto heads = scores.narrow(1, static_cast<int64_t>(e) * group, group);
+    const int64_t band = per_head[e];
+    if (decode) {
+      // The cache's keys: the sink and the last 64 * band tokens; keys [64, first - 64 * band] are not held.
+      const int64_t end = std::min(keys, first - 64 * band + 1);
+      if (end > 64) heads.narrow(-1, 64, end - 64).fill_(ninf);
+      continue;
+    }
+    // Prefill rows, per query block: keys between the sink block and the band's first block.
+    for (int64_t qb = first / 64; qb * 64 < last; ++qb) {
+      const int64_t r0 = std::max(first, qb * 64) - first, r1 = std::min(last, qb * 64 + 64) - first;
+      const int64_t band_start = std::min(keys, (qb - band + 1) * 64);
+      if (band_start > 64) heads.narrow(2, r0, r1 - r0).narrow(-1, 64, band_start - 64).fill_(ninf);
+    }
+  }
+  if (!decode) fill_future_keys(c, scores, t0, t1);
+}
+
+at::Tensor MaskedSparseAttention::mask(const AttentionCall& c, int64_t t0, int64_t t1) const {
+  const int64_t Hq = c.q.size(1), Hkv = c.k.size(1), S = c.k.size(2), T = c.q.size(2);
+  const auto& per_head = layer_bands(c);
   const auto dev = c.q.device();
   auto band = at::tensor(per_head, at::TensorOptions().dtype(at::kLong)).to(dev);
   if (per_kv_head_) band = band.repeat_interleave(Hq / Hkv);
@@ -130,9 +174,11 @@ at::Tensor MaskedSparseAttention::mask(const AttentionCall& c, int64_t t0, int64
 }
 
 at::Tensor MaskedSparseAttention::attend(const AttentionCall& c) {
-  return attention_masked_chunked(c, [this](const AttentionCall& call, int64_t t0, int64_t t1) {
-    return mask(call, t0, t1);
-  });
+  return attention_masked_chunked(
+      c, [this](const AttentionCall& call, int64_t t0, int64_t t1) { return mask(call, t0, t1); }, 256,
+      [this](const AttentionCall& call, const at::Tensor& scores, int64_t t0, int64_t t1) {
+        mask_fill(call, scores, t0, t1);
+      });
 }
 
 }  // namespace moa

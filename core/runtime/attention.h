@@ -31,9 +31,18 @@ class AttentionBackend {
 // the CPU paths and by tests as the definition of what each backend computes.
 using MaskFn = std::function<at::Tensor(const AttentionCall&, int64_t t0, int64_t t1)>;
 
+// The same layout applied in place: sets the disallowed entries of a chunk's scores
+// [B, Hq, t1 - t0, S'] (S' as for MaskFn) to -inf. Only for calls without padding; it must
+// disallow exactly what the MaskFn of the same backend disallows.
+using MaskFillFn = std::function<void(const AttentionCall&, const at::Tensor& scores, int64_t t0, int64_t t1)>;
+
 // Softmax attention over explicit masks, computed in float32 in chunks of query rows so
 // memory stays O(chunk * S). GQA without expanding K/V. Rows with no allowed key give 0.
-at::Tensor attention_masked_chunked(const AttentionCall& call, const MaskFn& mask, int64_t chunk_rows = 256);
+// With `fill`, calls without padding whose scores need no gradient are masked in place by it
+// (a few strided fills instead of building a [Hq, chunk, S] mask and a where(): inference);
+// the MaskFn path stays for autograd (profiler, training) and padded batches.
+at::Tensor attention_masked_chunked(const AttentionCall& call, const MaskFn& mask, int64_t chunk_rows = 256,
+                                    const MaskFillFn& fill = nullptr);
 
 class DenseAttention : public AttentionBackend {
  public:
@@ -52,9 +61,13 @@ class MaskedSparseAttention : public AttentionBackend {
   at::Tensor attend(const AttentionCall& call) override;
   const char* name() const override { return "masked-sparse"; }
   at::Tensor mask(const AttentionCall& call, int64_t t0, int64_t t1) const;
+  // mask()'s layout in place on a chunk's scores (MaskFillFn; unpadded calls only).
+  void mask_fill(const AttentionCall& call, const at::Tensor& scores, int64_t t0, int64_t t1) const;
   const std::vector<std::vector<int64_t>>& band_blocks() const { return band_blocks_; }
 
  private:
+  const std::vector<int64_t>& layer_bands(const AttentionCall& call) const;  // checked against the call's heads
+
   std::vector<std::vector<int64_t>> band_blocks_;
   bool per_kv_head_;
 };

@@ -200,3 +200,36 @@ TEST(Generation, MaskedSparseDecodeRowsSeeTheSinkAndTheRing) {
   const std::vector<double> ref_last(ref.end() - c.vocab_size, ref.end());
   EXPECT_LT(max_rel_err(last.view({-1}), ref_last), 1e-5);
 }
+
+// The in-place masking used for inference (MaskFillFn: strided fills, no mask tensor) against the
+// mask path kept for autograd (MaskFn + where), on the same random call: queries that require a
+// gradient take the mask path. Odd lengths, GQA groups 1 and 3, per-head and per-KV-head bands,
+// a prompt continued from a cache (q_start > 0, T > 1) and decode rows.
+TEST(Attention, InPlaceMaskingEqualsTheMaskPath) {
+  struct Case { int64_t hq, hkv, s, t; bool per_kv; };
+  const Case cases[] = {{4, 4, 333, 333, false}, {6, 2, 700, 700, true}, {6, 2, 700, 190, true}, {6, 2, 777, 1, true},
+                        {4, 4, 65, 1, false}, {3, 1, 1000, 1, true}};
+  at::manual_seed(5);
+  for (const auto& cs : cases) {
+    SCOPED_TRACE("Hq " + std::to_string(cs.hq) + " Hkv " + std::to_string(cs.hkv) + " S " + std::to_string(cs.s) +
+                 " T " + std::to_string(cs.t));
+    moa::AttentionCall call;
+    call.layer = 0;
+    call.q = at::randn({2, cs.hq, cs.t, 16});
+    call.k = at::randn({2, cs.hkv, cs.s, 16});
+    call.v = at::randn({2, cs.hkv, cs.s, 16});
+    call.q_start = cs.s - cs.t;
+    call.scale = 0.7;
+    std::vector<int64_t> bands;
+    for (int64_t h = 0; h < (cs.per_kv ? cs.hkv : cs.hq); ++h) bands.push_back(1 + (h * 5) % 7);
+    moa::MaskedSparseAttention sparse({bands}, cs.per_kv);
+    moa::DenseAttention dense;
+    for (moa::AttentionBackend* backend : {static_cast<moa::AttentionBackend*>(&sparse), static_cast<moa::AttentionBackend*>(&dense)}) {
+      auto in_place = backend->attend(call);
+      moa::AttentionCall with_grad = call;
+      with_grad.q = call.q.clone().requires_grad_(true);
+      auto masked = backend->attend(with_grad).detach();
+      EXPECT_LT((in_place - masked).abs().max().item<double>(), 1e-6) << backend->name();
+    }
+  }
+}
