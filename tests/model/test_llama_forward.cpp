@@ -38,6 +38,17 @@ at::Tensor run(const moa::LlamaModel& m, const std::vector<int64_t>& ids, moa::A
   return m.forward(at::tensor(ids, at::kLong).view({1, T}), at::arange(T, at::kLong).view({1, T}), nullptr, attn)[0];
 }
 
+// Greedy generation of a left-padded batch, and every prompt's tokens equal to its own run.
+moa::GenerateResult expect_batch_equals_one_by_one(const moa::LlamaModel& m, const std::vector<std::vector<int64_t>>& prompts,
+                                                   moa::AttentionBackend& attn, const moa::GenerateOptions& opt) {
+  auto batch = moa::generate_greedy(m, prompts, attn, opt);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    auto one = moa::generate_greedy(m, {prompts[i]}, attn, opt);
+    EXPECT_EQ(batch.tokens[i], one.tokens[0]) << "prompt " << i;
+  }
+  return batch;
+}
+
 double max_rel_err(const at::Tensor& ours, const std::vector<double>& ref) {
   auto r = at::tensor(ref, at::kDouble).view(ours.sizes());
   return ((ours.to(at::kDouble) - r).abs().max() / r.abs().max()).item<double>();
@@ -133,11 +144,7 @@ TEST(Generation, LeftPaddedBatchEqualsOneByOneAndStopsAtStopTokens) {
   std::vector<std::vector<int64_t>> prompts = {random_ids(5, 320, 2), random_ids(29, 320, 3), random_ids(64, 320, 4)};
   moa::GenerateOptions opt;
   opt.max_new_tokens = 12;
-  auto batch = moa::generate_greedy(model, prompts, dense, opt);
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    auto one = moa::generate_greedy(model, {prompts[i]}, dense, opt);
-    EXPECT_EQ(batch.tokens[i], one.tokens[0]) << "prompt " << i;
-  }
+  auto batch = expect_batch_equals_one_by_one(model, prompts, dense, opt);
   // Stop token: the first generated token of prompt 1 ends that sequence at once.
   opt.stop_ids = {batch.tokens[1][0]};
   auto stopped = moa::generate_greedy(model, prompts, dense, opt);
@@ -164,11 +171,7 @@ TEST(Generation, MaskedSparseLeftPaddedBatchEqualsOneByOne) {
   std::vector<std::vector<int64_t>> prompts = {random_ids(70, 320, 5), random_ids(150, 320, 6), random_ids(333, 320, 7)};
   moa::GenerateOptions opt;
   opt.max_new_tokens = 10;
-  auto batch = moa::generate_greedy(model, prompts, sparse, opt);
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    auto one = moa::generate_greedy(model, {prompts[i]}, sparse, opt);
-    EXPECT_EQ(batch.tokens[i], one.tokens[0]) << "prompt " << i;
-  }
+  auto batch = expect_batch_equals_one_by_one(model, prompts, sparse, opt);
   moa::DenseAttention dense;
   EXPECT_NE(moa::generate_greedy(model, {prompts[2]}, dense, opt).tokens[0], batch.tokens[2])
       << "the bands changed nothing: the test would not see a wrong mask";
