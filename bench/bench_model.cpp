@@ -1,7 +1,7 @@
 // Model benchmark: checkpoint load time, prefill and greedy-decode tokens/s with dense
 // attention, on CPU or CUDA. Writes one JSON object (stdout or --out).
 //   bench_model --model DIR [--device cuda] [--prefill 4096] [--decode 64] [--batch 1] [--band K] [--out f.json]
-// --band K: MoA sink + band attention with K blocks for every head (the CPU block-sparse path).
+// --band K: MoA sink + band attention with K blocks for every KV head (MaskedSparseAttention).
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -45,19 +45,19 @@ int main(int argc, char** argv) {
           std::vector<std::vector<int64_t>>(ck->config().num_layers,
                                             std::vector<int64_t>(ck->config().num_kv_heads, std::stoll(a["band"]))),
           true);
-    moa::AttentionBackend& dense = band_attention ? *band_attention : dense_attention;
+    moa::AttentionBackend& attention = band_attention ? *band_attention : dense_attention;
     std::vector<std::vector<int64_t>> prompts(B, std::vector<int64_t>(N));
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < N; ++i) prompts[b][i] = (i * 7919 + b * 104729 + 13) % ck->config().vocab_size;
     moa::GenerateOptions opt;
     opt.max_new_tokens = 2;
-    moa::generate_greedy(model, prompts, dense, opt);  // warm-up
+    moa::generate_greedy(model, prompts, attention, opt);  // warm-up
     opt.max_new_tokens = M;
     sync(dev);
-    auto r = moa::generate_greedy(model, prompts, dense, opt);
+    auto r = moa::generate_greedy(model, prompts, attention, opt);
     sync(dev);
     nlohmann::json j = {{"model", a["model"]}, {"device", dev.str()}, {"threads", threads}, {"batch", B},
-                        {"prefill_tokens", N}, {"decode_tokens", M}, {"attention", dense.name()}, {"open_seconds", open_s}, {"load_seconds", load_s},
+                        {"prefill_tokens", N}, {"decode_tokens", M}, {"attention", attention.name()}, {"open_seconds", open_s}, {"load_seconds", load_s},
                         {"prefill_seconds", r.prefill_seconds}, {"decode_seconds", r.decode_seconds},
                         {"prefill_tokens_per_s", B * N / r.prefill_seconds},
                         {"decode_tokens_per_s", B * std::max<int64_t>(r.decode_steps, 1) / r.decode_seconds},

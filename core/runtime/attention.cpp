@@ -139,25 +139,6 @@ at::Tensor MaskedSparseAttention::mask(const AttentionCall& c, int64_t t0, int64
   auto band = at::tensor(per_head, at::TensorOptions().dtype(at::kLong)).to(dev);
   if (per_kv_head_) band = band.repeat_interleave(Hq / Hkv);
   band = band.view({1, Hq, 1, 1});
-  if (T > 1 && !c.pad.defined() && !c.key_valid.defined()) {
-    // Prefill rows without padding (positions = cache indices), built with one full-size
-    // comparison: key j is in row i's band iff j >= 64 * (block(i) - band + 1); the sink block is
-    // then switched on and the causal limit applied to the keys a row can be before.
-    // Keys past the chunk's last row are never allowed: the mask stops there (callers narrow
-    // the key axis to that length anyway).
-    auto lopt = at::TensorOptions().dtype(at::kLong).device(dev);
-    const int64_t keys = std::min(S, c.q_start + t1);
-    auto qpos = at::arange(c.q_start + t0, c.q_start + t1, lopt).view({1, 1, t1 - t0, 1});
-    auto band_start = (at::div(qpos, 64, "floor") - band + 1) * 64;  // [1, Hq, n, 1]
-    auto allowed = at::arange(0, keys, lopt).view({1, 1, 1, keys}) >= band_start;
-    allowed.narrow(3, 0, std::min<int64_t>(64, keys)).fill_(true);
-    const int64_t first_future = c.q_start + t0 + 1;  // keys before it are causal for every row
-    if (first_future < keys) {
-      auto tail = allowed.narrow(3, first_future, keys - first_future);
-      tail.logical_and_(at::arange(first_future, keys, lopt).view({1, 1, 1, keys - first_future}) <= qpos);
-    }
-    return allowed;
-  }
   auto qp = positions(c, c.q_start + t0, c.q_start + t1, dev).unsqueeze(1).unsqueeze(-1);  // [B,1,n,1]
   auto kp = positions(c, 0, S, dev).unsqueeze(1).unsqueeze(1);                              // [B,1,1,S]
   at::Tensor allowed;
@@ -166,8 +147,7 @@ at::Tensor MaskedSparseAttention::mask(const AttentionCall& c, int64_t t0, int64
     // Decode rows read the heterogeneous cache: the sink and the last 64 * band tokens (the ring).
     allowed = (kp < 64) | (kp > qp - band * 64);
   } else {
-    // Padded prefill rows: the same predicate as the unpadded path above (sink block, keys from
-    // the band's first block on), on token positions instead of cache indices.
+    // Prefill rows: the sink block, and keys from the band's first block on (as mask_fill).
     allowed = (kp < 64) | (kp >= (at::div(qp, 64, "floor") - band + 1) * 64);
   }
   return allowed & (kp <= qp) & (kp >= 0) & causal_valid_mask(c, t0, t1);
