@@ -43,17 +43,18 @@ __global__ void fill_kernel(const uint4* k_src, const uint4* v_src, uint4* k_cac
   v_cache[dst] = v_src[src];
 }
 
-__global__ void append_kernel(const uint4* k_new, const uint4* v_new, uint4* k_cache, uint4* v_cache,
-                              const int32_t* offset, const int32_t* span, int32_t* seen, int hkv, int total_slots,
-                              int chunks) {
+__global__ void append_kernel(const uint4* k_new, const uint4* v_new, size_t new_row_chunks, uint4* k_cache,
+                              uint4* v_cache, const int32_t* offset, const int32_t* span, int32_t* seen, int hkv,
+                              int total_slots, int chunks) {
   const int bh = blockIdx.x, b = bh / hkv, h = bh % hkv;
   const int pos = seen[bh];
   const int slot = slot_of(pos, span[h]);
   for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
     if (slot < 0) break;
     const size_t dst = (static_cast<size_t>(b) * total_slots + offset[h] + slot) * chunks + c;
-    k_cache[dst] = k_new[static_cast<size_t>(bh) * chunks + c];
-    v_cache[dst] = v_new[static_cast<size_t>(bh) * chunks + c];
+    const size_t src = b * new_row_chunks + static_cast<size_t>(h) * chunks + c;
+    k_cache[dst] = k_new[src];
+    v_cache[dst] = v_new[src];
   }
   __syncthreads();  // every thread has read `pos` before it moves on
   if (threadIdx.x == 0) seen[bh] = pos + 1;
@@ -80,12 +81,16 @@ void moa_cache_fill(const CacheGeometryArgs& g, const void* k_src, const void* v
   check_cuda(cudaGetLastError(), "moa_cache_fill launch");
 }
 
-void moa_cache_append(const CacheGeometryArgs& g, const void* k_new, const void* v_new, void* k_cache, void* v_cache,
-                      int32_t* seen, void* stream) {
+void moa_cache_append(const CacheGeometryArgs& g, const void* k_new, const void* v_new, size_t new_row_stride,
+                      void* k_cache, void* v_cache, int32_t* seen, void* stream) {
   check_geometry(g);
   const int chunks = g.head_dim / 8;
+  const size_t packed = static_cast<size_t>(g.num_kv_heads) * g.head_dim;
+  if (new_row_stride == 0) new_row_stride = packed;
+  if (new_row_stride < packed || new_row_stride % 8)
+    throw std::invalid_argument("moa_cache_append: new_row_stride must be >= Hkv * D and a multiple of 8");
   append_kernel<<<g.batch * g.num_kv_heads, chunks, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const uint4*>(k_new), static_cast<const uint4*>(v_new), static_cast<uint4*>(k_cache),
+      static_cast<const uint4*>(k_new), static_cast<const uint4*>(v_new), new_row_stride / 8, static_cast<uint4*>(k_cache),
       static_cast<uint4*>(v_cache), g.head_offset, g.head_span, seen, g.num_kv_heads, g.total_slots, chunks);
   check_cuda(cudaGetLastError(), "moa_cache_append launch");
 }

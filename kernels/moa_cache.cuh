@@ -34,9 +34,10 @@ inline size_t moa_cache_bytes_per_sequence(int total_slots, int head_dim) {
 void moa_cache_fill(const CacheGeometryArgs& g, const void* k_src, const void* v_src, int seq_len,
                     void* k_cache, void* v_cache, int32_t* seen, void* stream);
 
-// Appends one token per (batch, KV head) from k_new/v_new [B, Hkv, D] at position seen[b*Hkv+h]
-// and increments seen.
-void moa_cache_append(const CacheGeometryArgs& g, const void* k_new, const void* v_new, void* k_cache,
-                      void* v_cache, int32_t* seen, void* stream);
+// Appends one token per (batch, KV head) from k_new/v_new at position seen[b*Hkv+h] and increments
+// seen. Row b of k_new/v_new holds Hkv contiguous heads of D and starts new_row_stride elements after
+// row b-1 (0: Hkv * D, i.e. [B, Hkv, D] contiguous; larger for slices of a fused q|k|v row).
+void moa_cache_append(const CacheGeometryArgs& g, const void* k_new, const void* v_new, size_t new_row_stride,
+                      void* k_cache, void* v_cache, int32_t* seen, void* stream);
 
 }  // namespace moa::kernels

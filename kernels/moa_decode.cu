@@ -29,6 +29,7 @@ constexpr int kChunkQuantum = kWarps * kTile;
 
 struct Params {
   const void* q;
+  size_t q_row_stride;  // elements between the q rows of consecutive sequences
   const void* k;
   const void* v;
   void* out;
@@ -101,7 +102,7 @@ __global__ void __launch_bounds__(kThreads) decode_kernel(const Params p) {
 
   // Query rows r < G of the A fragment: a0/a2 hold row g, a1/a3 row g+8.
   uint32_t qf[D / 16][4];
-  const T* Q = static_cast<const T*>(p.q) + (static_cast<size_t>(b) * p.hq + hk * p.group) * D;
+  const T* Q = static_cast<const T*>(p.q) + static_cast<size_t>(b) * p.q_row_stride + static_cast<size_t>(hk) * p.group * D;
 #pragma unroll
   for (int ks = 0; ks < D / 16; ++ks)
 #pragma unroll
@@ -226,6 +227,8 @@ void check_args(const DecodeArgs& a) {
   if (a.num_kv_heads <= 0 || a.num_q_heads % a.num_kv_heads != 0 || a.num_q_heads / a.num_kv_heads > 16)
     throw std::invalid_argument("moa_decode: num_q_heads must be a multiple of num_kv_heads, groups of at most 16");
   if (a.batch <= 0 || a.total_slots <= 0 || a.max_span <= 0) throw std::invalid_argument("moa_decode: bad shape");
+  if (a.q_row_stride != 0 && (a.q_row_stride < static_cast<size_t>(a.num_q_heads) * a.head_dim || a.q_row_stride % 8))
+    throw std::invalid_argument("moa_decode: q_row_stride must be >= Hq * D and a multiple of 8");
   if (!a.q || !a.k_cache || !a.v_cache || !a.out || !a.head_offset || !a.head_span || !a.seen)
     throw std::invalid_argument("moa_decode: null pointer");
 }
@@ -263,6 +266,7 @@ void moa_decode(const DecodeArgs& a, void* stream) {
     p.part_lse = p.part_o + static_cast<size_t>(a.batch) * a.num_q_heads * p.splits * a.head_dim;
   }
   p.q = a.q;
+  p.q_row_stride = a.q_row_stride ? a.q_row_stride : static_cast<size_t>(a.num_q_heads) * a.head_dim;
   p.k = a.k_cache;
   p.v = a.v_cache;
   p.out = a.out;

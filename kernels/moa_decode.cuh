@@ -19,6 +19,7 @@ namespace moa::kernels {
 
 struct DecodeArgs {
   const void* q = nullptr;
+  size_t q_row_stride = 0;  // elements from q's row b to row b+1 (0: Hq * D; more in a fused q|k|v row)
   const void* k_cache = nullptr;
   const void* v_cache = nullptr;
   void* out = nullptr;

@@ -60,30 +60,34 @@ __global__ void __launch_bounds__(kNormThreads) add_rms_norm_kernel(T* x, const 
 
 // One thread per (row, head, i < head_dim / 2): rotates the pair (i, i + half) in place.
 template <typename T>
-__global__ void rope_rows_kernel(T* x, int rows, int heads, int half, const int64_t* positions, const float* inv_freq) {
+__global__ void rope_rows_kernel(T* x, int rows, int heads, int half, size_t row_stride, const int64_t* positions,
+                                 const float* inv_freq) {
   const size_t idx = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const size_t total = static_cast<size_t>(rows) * heads * half;
   if (idx >= total) return;
   const int i = static_cast<int>(idx % half);
   const size_t rh = idx / half;             // row * heads + head
-  const int row = static_cast<int>(rh / heads);
+  const int row = static_cast<int>(rh / heads), head = static_cast<int>(rh % heads);
   // ATen: freqs = positions.float() * inv_freq (float32); cos/sin in float32, then .to(T).
   const float angle = static_cast<float>(positions[row]) * inv_freq[i];
   const float c = round_t<T>(cosf(angle)), s = round_t<T>(sinf(angle));
-  T* v = x + rh * (2 * half);
+  T* v = x + row * row_stride + static_cast<size_t>(head) * (2 * half);
   const float x1 = to_f(v[i]), x2 = to_f(v[i + half]);
   // out = x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1); each product rounded.
   v[i] = from_f<T>(round_t<T>(x1 * c) + round_t<T>(-x2 * s));
   v[i + half] = from_f<T>(round_t<T>(x2 * c) + round_t<T>(x1 * s));
 }
 
+// One thread per output element (row r, column c): gate = gate_up[r, c], up = gate_up[r, inter + c].
 template <typename T>
-__global__ void silu_mul_kernel(const T* gate, const T* up, T* out, size_t n) {
+__global__ void silu_mul_kernel(const T* gate_up, T* out, int rows, int inter) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= n) return;
-  const float g = to_f(gate[i]);
+  if (i >= static_cast<size_t>(rows) * inter) return;
+  const size_t r = i / inter, c = i % inter;
+  const T* row = gate_up + r * (2 * static_cast<size_t>(inter));
+  const float g = to_f(row[c]);
   const float a = round_t<T>(g / (1.0f + expf(-g)));  // at::silu: float32 inside, T out
-  out[i] = from_f<T>(a * to_f(up[i]));
+  out[i] = from_f<T>(a * to_f(row[inter + c]));
 }
 
 unsigned blocks_for(size_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
@@ -106,34 +110,37 @@ void moa_add_rms_norm(void* x, const void* residual, const void* weight, void* o
   check_cuda(cudaGetLastError(), "moa_add_rms_norm launch");
 }
 
-void moa_rope_rows(void* x, int rows, int heads, int head_dim, const int64_t* positions, const float* inv_freq,
-                   DType dtype, void* stream) {
+void moa_rope_rows(void* x, int rows, int heads, int head_dim, size_t row_stride, const int64_t* positions,
+                   const float* inv_freq, DType dtype, void* stream) {
   if (rows <= 0 || heads <= 0 || head_dim <= 0 || head_dim % 2)
     throw std::invalid_argument("moa_rope_rows: bad shape (head_dim must be even)");
+  if (row_stride == 0) row_stride = static_cast<size_t>(heads) * head_dim;
+  if (row_stride < static_cast<size_t>(heads) * head_dim)
+    throw std::invalid_argument("moa_rope_rows: row_stride shorter than heads * head_dim");
   if (!x || !positions || !inv_freq) throw std::invalid_argument("moa_rope_rows: null pointer");
   const int half = head_dim / 2;
   const size_t n = static_cast<size_t>(rows) * heads * half;
   auto s = static_cast<cudaStream_t>(stream);
   if (dtype == DType::bf16)
     rope_rows_kernel<__nv_bfloat16><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<__nv_bfloat16*>(x), rows, heads, half,
-                                                                        positions, inv_freq);
+                                                                        row_stride, positions, inv_freq);
   else
-    rope_rows_kernel<__half><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<__half*>(x), rows, heads, half, positions,
-                                                                 inv_freq);
+    rope_rows_kernel<__half><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<__half*>(x), rows, heads, half,
+                                                                 row_stride, positions, inv_freq);
   check_cuda(cudaGetLastError(), "moa_rope_rows launch");
 }
 
-void moa_silu_mul(const void* gate, const void* up, void* out, size_t n, DType dtype, void* stream) {
-  if (n == 0) return;
-  if (!gate || !up || !out) throw std::invalid_argument("moa_silu_mul: null pointer");
+void moa_silu_mul(const void* gate_up, void* out, int rows, int inter, DType dtype, void* stream) {
+  if (rows <= 0 || inter <= 0) throw std::invalid_argument("moa_silu_mul: empty shape");
+  if (!gate_up || !out) throw std::invalid_argument("moa_silu_mul: null pointer");
+  const size_t n = static_cast<size_t>(rows) * inter;
   auto s = static_cast<cudaStream_t>(stream);
   if (dtype == DType::bf16)
-    silu_mul_kernel<__nv_bfloat16><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const __nv_bfloat16*>(gate),
-                                                                       static_cast<const __nv_bfloat16*>(up),
-                                                                       static_cast<__nv_bfloat16*>(out), n);
+    silu_mul_kernel<__nv_bfloat16><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const __nv_bfloat16*>(gate_up),
+                                                                       static_cast<__nv_bfloat16*>(out), rows, inter);
   else
-    silu_mul_kernel<__half><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const __half*>(gate),
-                                                                static_cast<const __half*>(up), static_cast<__half*>(out), n);
+    silu_mul_kernel<__half><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const __half*>(gate_up),
+                                                                static_cast<__half*>(out), rows, inter);
   check_cuda(cudaGetLastError(), "moa_silu_mul launch");
 }
 

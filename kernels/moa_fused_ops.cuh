@@ -6,7 +6,8 @@
 // results where ATen rounds to 16 bits, float32 inside. RoPE and SiLU * up come out bit-identical
 // to ATen's; the RMSNorm's float32 statistics differ in summation order (and 1/sqrtf here vs
 // ATen's rsqrt), which moves a few elements in ten thousand by one or two 16-bit steps.
-// Pointers are device pointers; elements bf16 or fp16 (`dtype`), contiguous.
+// Pointers are device pointers; elements bf16 or fp16 (`dtype`). Rows may be slices of the fused
+// projections' outputs (q|k|v and gate|up side by side in one row), hence the row layouts below.
 #include <cstddef>
 #include <cstdint>
 
@@ -21,13 +22,16 @@ void moa_add_rms_norm(void* x, const void* residual, const void* weight, void* o
                       DType dtype, void* stream);
 
 // Rotary embedding in place, rotate-half convention, one position per row:
-// x [rows, heads, head_dim]; positions [rows] (int64); inv_freq [head_dim / 2] float32.
+// x: rows of `heads` contiguous heads of head_dim, `row_stride` elements apart (0: heads * head_dim;
+// e.g. the q and k heads at the front of a fused q|k|v row); positions [rows] (int64);
+// inv_freq [head_dim / 2] float32.
 // cos/sin of positions[r] * inv_freq[i] are computed in float32 and rounded to 16 bits, then
 // x = T(T(x * cos) + T(rotate_half(x) * sin)).
-void moa_rope_rows(void* x, int rows, int heads, int head_dim, const int64_t* positions, const float* inv_freq,
-                   DType dtype, void* stream);
+void moa_rope_rows(void* x, int rows, int heads, int head_dim, size_t row_stride, const int64_t* positions,
+                   const float* inv_freq, DType dtype, void* stream);
 
-// out = T(T(silu(gate)) * up), n elements.
-void moa_silu_mul(const void* gate, const void* up, void* out, size_t n, DType dtype, void* stream);
+// out = T(T(silu(gate)) * up) for gate_up [rows, 2 * inter], the fused gate|up projection (gate in
+// the first `inter` columns of a row, up in the rest); out [rows, inter] contiguous.
+void moa_silu_mul(const void* gate_up, void* out, int rows, int inter, DType dtype, void* stream);
 
 }  // namespace moa::kernels

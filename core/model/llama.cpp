@@ -111,7 +111,18 @@ void LlamaModel::assign(const std::function<at::Tensor(const std::string&)>& get
                             get(p + "self_attn.k_proj.weight"), get(p + "self_attn.v_proj.weight"),
                             get(p + "self_attn.o_proj.weight"), get(p + "post_attention_layernorm.weight"),
                             get(p + "mlp.gate_proj.weight"), get(p + "mlp.up_proj.weight"),
-                            get(p + "mlp.down_proj.weight")});
+                            get(p + "mlp.down_proj.weight"), {}, {}});
+    Layer& w = layers_.back();
+    if (device_.is_cuda() && !w.q.requires_grad()) {  // one layer at a time: peak + one layer
+      const int64_t nq = w.q.size(0), nk = w.k.size(0), ni = w.gate.size(0);
+      w.qkv = at::cat({w.q, w.k, w.v});
+      w.q = w.qkv.narrow(0, 0, nq);
+      w.k = w.qkv.narrow(0, nq, nk);
+      w.v = w.qkv.narrow(0, nq + nk, nk);
+      w.gate_up = at::cat({w.gate, w.up});
+      w.gate = w.gate_up.narrow(0, 0, ni);
+      w.up = w.gate_up.narrow(0, ni, ni);
+    }
   }
   inv_freq_ = rope_inv_freq(c).to(device_);
 }
@@ -154,9 +165,20 @@ at::Tensor LlamaModel::forward(const at::Tensor& ids_in, const at::Tensor& posit
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
     auto h = rms_norm(x, w.input_norm);
-    auto q = at::linear(h, w.q).view({B, T, Hq, D}).transpose(1, 2);
-    auto k = at::linear(h, w.k).view({B, T, Hkv, D}).transpose(1, 2);
-    auto v = at::linear(h, w.v).view({B, T, Hkv, D}).transpose(1, 2);
+    at::Tensor q, k, v;
+    if (w.qkv.defined()) {  // one GEMM, split by views
+      auto qkv = at::linear(h, w.qkv);
+      q = qkv.narrow(-1, 0, Hq * D);
+      k = qkv.narrow(-1, Hq * D, Hkv * D);
+      v = qkv.narrow(-1, (Hq + Hkv) * D, Hkv * D);
+    } else {
+      q = at::linear(h, w.q);
+      k = at::linear(h, w.k);
+      v = at::linear(h, w.v);
+    }
+    q = q.view({B, T, Hq, D}).transpose(1, 2);
+    k = k.view({B, T, Hkv, D}).transpose(1, 2);
+    v = v.view({B, T, Hkv, D}).transpose(1, 2);
     q = apply_rope(q, cos, sin);
     k = apply_rope(k, cos, sin);
     AttentionCall call;
@@ -176,7 +198,13 @@ at::Tensor LlamaModel::forward(const at::Tensor& ids_in, const at::Tensor& posit
     a = a.transpose(1, 2).reshape({B, T, Hq * D});
     x = x + at::linear(a, w.o);
     auto h2 = rms_norm(x, w.post_norm);
-    x = x + at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down);
+    if (w.gate_up.defined()) {
+      auto gu = at::linear(h2, w.gate_up);
+      const int64_t I = w.gate.size(0);
+      x = x + at::linear(at::silu(gu.narrow(-1, 0, I)) * gu.narrow(-1, I, I), w.down);
+    } else {
+      x = x + at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down);
+    }
   }
   if (cache) cache->advance(T);
   if (opt.last_token_only) x = x.narrow(1, T - 1, 1);

@@ -65,8 +65,14 @@ class LlamaModel {
   at::Tensor lm_head() const { return lm_head_; }
   at::Tensor embed_tokens() const { return embed_; }
 
+  // On a GPU (inference: weights that need no gradient) the projections that read the same input
+  // are held fused, one matrix each: qkv = [q; k; v] and gate_up = [gate; up] along the output
+  // dimension, with q, k, v, gate and up views of their rows. One GEMM instead of three (two) is
+  // what decode at small batch needs (bench/gemm_decode.py). On the CPU the weights stay the
+  // zero-copy views of the memory map and qkv/gate_up are undefined.
   struct Layer {
     at::Tensor input_norm, q, k, v, o, post_norm, gate, up, down;
+    at::Tensor qkv, gate_up;  // defined when fused (see above)
   };
   const Layer& layer(int l) const { return layers_[l]; }
   at::Tensor final_norm() const { return norm_; }

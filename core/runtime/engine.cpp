@@ -65,6 +65,7 @@ class EngineRun {
     Hq_ = c.num_heads;
     Hkv_ = c.num_kv_heads;
     D_ = c.head_dim;
+    I_ = c.intermediate_size;
     dev_ = m.device();
     dtype_ = m.dtype() == at::kBFloat16 ? kernels::DType::bf16 : kernels::DType::f16;
     scale_ = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D_)));
@@ -83,7 +84,7 @@ class EngineRun {
       for (int h = 0; h < Hkv_; ++h) band32[l][h] = band.empty() ? all_blocks : static_cast<int32_t>(band[l][h]);
     band_ = int32_device(band32, dev_);
     size_t ws = 0;
-    for (int l = 0; l < L_; ++l) ws = std::max(ws, kernels::moa_decode_workspace_bytes(decode_args(l, k_cache_[l], k_cache_[l])));
+    for (int l = 0; l < L_; ++l) ws = std::max(ws, kernels::moa_decode_workspace_bytes(decode_args(l, k_cache_[l].data_ptr(), k_cache_[l])));
     workspace_ = at::empty({static_cast<int64_t>(ws / sizeof(float)) + 1}, at::TensorOptions().dtype(at::kFloat).device(dev_));
     cur_ids_ = at::zeros({B_}, at::TensorOptions().dtype(at::kLong).device(dev_));
     pos_ = at::zeros({B_}, at::TensorOptions().dtype(at::kLong).device(dev_));
@@ -101,9 +102,11 @@ class EngineRun {
     for (int l = 0; l < L_; ++l) {
       const auto& w = m_.layer(l);
       auto h = m_.rms_norm(x, w.input_norm);
-      auto q = apply_rope(at::linear(h, w.q).view({1, T, Hq_, D_}).transpose(1, 2), cos, sin).contiguous();
-      auto k = apply_rope(at::linear(h, w.k).view({1, T, Hkv_, D_}).transpose(1, 2), cos, sin).contiguous();
-      auto v = at::linear(h, w.v).view({1, T, Hkv_, D_}).transpose(1, 2).contiguous();
+      auto qkv = at::linear(h, w.qkv);  // [1, T, (Hq + 2 Hkv) D]
+      auto q = apply_rope(qkv.narrow(-1, 0, Hq_ * D_).view({1, T, Hq_, D_}).transpose(1, 2), cos, sin).contiguous();
+      auto k = apply_rope(qkv.narrow(-1, Hq_ * D_, Hkv_ * D_).view({1, T, Hkv_, D_}).transpose(1, 2), cos, sin)
+                   .contiguous();
+      auto v = qkv.narrow(-1, (Hq_ + Hkv_) * D_, Hkv_ * D_).view({1, T, Hkv_, D_}).transpose(1, 2).contiguous();
       auto out = at::empty_like(q);
       kernels::PrefillArgs a;
       a.q = q.data_ptr();
@@ -124,8 +127,8 @@ class EngineRun {
                               k_cache_[l][row].data_ptr(), v_cache_[l][row].data_ptr(),
                               seen_.data_ptr<int32_t>() + l * B_ * Hkv_ + row * Hkv_, stream);
       x = x + at::linear(out.transpose(1, 2).reshape({1, T, Hq_ * D_}), w.o);
-      auto h2 = m_.rms_norm(x, w.post_norm);
-      x = x + at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down);
+      auto gu = at::linear(m_.rms_norm(x, w.post_norm), w.gate_up);
+      x = x + at::linear(at::silu(gu.narrow(-1, 0, I_)) * gu.narrow(-1, I_, I_), w.down);
     }
     auto last = m_.rms_norm(x.narrow(1, T - 1, 1), m_.final_norm());
     cur_ids_.narrow(0, row, 1).copy_(at::linear(last, m_.lm_head()).argmax(-1).view({1}));
@@ -165,25 +168,27 @@ class EngineRun {
     for (int l = 0; l < L_; ++l) {
       const auto& w = m_.layer(l);
       add_norm(w.input_norm);
-      auto q = at::linear(h, w.q);  // [B,1,Hq*D] = [B,Hq,D]
-      auto k = at::linear(h, w.k);
-      auto v = at::linear(h, w.v);
-      kernels::moa_rope_rows(q.data_ptr(), rows, Hq_, D_, pos_.data_ptr<int64_t>(), inv_freq_.data_ptr<float>(), dtype_,
-                             stream);
-      kernels::moa_rope_rows(k.data_ptr(), rows, Hkv_, D_, pos_.data_ptr<int64_t>(), inv_freq_.data_ptr<float>(), dtype_,
-                             stream);
+      // One GEMM for q|k|v; the kernels take q, k and v where they lie in its rows (qkv_row apart).
+      auto qkv = at::linear(h, w.qkv);  // [B, 1, (Hq + 2 Hkv) D]
+      const size_t qkv_row = static_cast<size_t>(Hq_ + 2 * Hkv_) * D_;
+      auto* q = static_cast<char*>(qkv.data_ptr());
+      auto* k = q + static_cast<size_t>(Hq_) * D_ * qkv.element_size();
+      auto* v = k + static_cast<size_t>(Hkv_) * D_ * qkv.element_size();
+      // RoPE on the q and k heads together: they are adjacent in each row.
+      kernels::moa_rope_rows(q, rows, Hq_ + Hkv_, D_, qkv_row, pos_.data_ptr<int64_t>(), inv_freq_.data_ptr<float>(),
+                             dtype_, stream);
       int32_t* seen = seen_.data_ptr<int32_t>() + l * B_ * Hkv_;
-      kernels::moa_cache_append(geometry(l, B_), k.data_ptr(), v.data_ptr(), k_cache_[l].data_ptr(),
-                                v_cache_[l].data_ptr(), seen, stream);
-      auto out = at::empty({B_, Hq_, D_}, q.options());
+      kernels::moa_cache_append(geometry(l, B_), k, v, qkv_row, k_cache_[l].data_ptr(), v_cache_[l].data_ptr(), seen,
+                                stream);
+      auto out = at::empty({B_, Hq_, D_}, qkv.options());
       kernels::DecodeArgs d = decode_args(l, q, out);
+      d.q_row_stride = qkv_row;
       kernels::moa_decode(d, stream);
       pending = at::linear(out.view({B_, 1, Hq_ * D_}), w.o);
       add_norm(w.post_norm);  // x += attention output; h = post-attention norm
-      auto gate = at::linear(h, w.gate);
-      auto act = at::empty_like(gate);
-      kernels::moa_silu_mul(gate.data_ptr(), at::linear(h, w.up).data_ptr(), act.data_ptr(),
-                            static_cast<size_t>(gate.numel()), dtype_, stream);
+      auto gate_up = at::linear(h, w.gate_up);  // [B, 1, 2 I]
+      auto act = at::empty({B_, 1, I_}, gate_up.options());
+      kernels::moa_silu_mul(gate_up.data_ptr(), act.data_ptr(), rows, static_cast<int>(I_), dtype_, stream);
       pending = at::linear(act, w.down);
     }
     add_norm(m_.final_norm());
@@ -207,9 +212,9 @@ class EngineRun {
     return g;
   }
 
-  kernels::DecodeArgs decode_args(int l, const at::Tensor& q, const at::Tensor& out) const {
+  kernels::DecodeArgs decode_args(int l, const void* q, const at::Tensor& out) const {
     kernels::DecodeArgs d;
-    d.q = q.data_ptr();
+    d.q = q;
     d.k_cache = k_cache_[l].data_ptr();
     d.v_cache = v_cache_[l].data_ptr();
     d.out = out.data_ptr();
@@ -235,6 +240,7 @@ class EngineRun {
   const CacheLayout& layout_;
   int64_t B_;
   int L_ = 0, Hq_ = 0, Hkv_ = 0, D_ = 0;
+  int64_t I_ = 0;  // MLP width
   at::Device dev_ = at::kCPU;
   kernels::DType dtype_ = kernels::DType::bf16;
   float scale_ = 1.0f;
@@ -250,6 +256,8 @@ EngineResult Engine::generate(const std::vector<std::vector<int64_t>>& prompts, 
   if (model_.dtype() != at::kBFloat16 && model_.dtype() != at::kHalf)
     throw Error("engine: the kernels take bf16 or fp16 weights, the model is " + std::string(c10::toString(model_.dtype())));
   if (c.head_dim != 64 && c.head_dim != 128) throw Error("engine: head_dim must be 64 or 128");
+  if (!model_.layer(0).qkv.defined() || !model_.layer(0).gate_up.defined())
+    throw Error("engine: the model's projections are not fused (weights that require grad?)");
   if (prompts.empty()) return {};
   if (max_new_tokens < 1) throw Error("engine: max_new_tokens must be >= 1");
   int64_t longest = 0;

@@ -1,9 +1,11 @@
 #pragma once
 // The generation engine: prefill + greedy decode over the CUDA kernels (kernels/), dense or MoA.
 // Attention goes through moa_prefill (band blocks per KV head, DESIGN §4) and moa_decode against
-// the heterogeneous cache (moa_cache.h); projections, RoPE, norms and the MLP are LibTorch CUDA
-// ops on the model's bf16/fp16 weights. One decode step is captured as a CUDA graph and replayed,
-// so a step costs one graph launch and, without stop ids, no host synchronisation.
+// the heterogeneous cache (moa_cache.h); the projections are cuBLAS GEMMs on the model's bf16/fp16
+// weights, q|k|v and gate|up fused into one matrix each (LlamaModel::Layer), and the decode step's
+// element-wise work runs as fused kernels (moa_fused_ops.cuh). One decode step is captured as a
+// CUDA graph and replayed, so a step costs one graph launch and, without stop ids, no host
+// synchronisation.
 //
 // Batching: prompts of any lengths. Each prompt is prefilled on its own (batch 1, so the
 // prefill's activations do not grow with the batch) into its row of the cache; per-sequence

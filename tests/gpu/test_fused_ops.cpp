@@ -1,7 +1,8 @@
 // The fused decode kernels (kernels/moa_fused_ops.cuh) against the ATen chains they replace in
 // the engine's decode step — the very formulas of LlamaModel (rms_norm, apply_rope with
 // rope_cos_sin, silu * up) run on the same GPU tensors: odd sizes, bf16 and fp16, poisoned
-// outputs with a poisoned guard tail that must stay untouched. RoPE and SiLU * up reproduce ATen
+// outputs with a poisoned guard tail that must stay untouched, rows that are slices of the fused
+// projections' wider rows (q|k|v, gate|up) as the engine passes them. RoPE and SiLU * up reproduce ATen
 // to the bit in practice; the RMSNorm's float32 statistics (summation order, 1/sqrt vs rsqrt) may
 // move a few elements by one or two 16-bit steps. Skipped without CUDA LibTorch + kernels.
 #include <gtest/gtest.h>
@@ -100,42 +101,54 @@ TEST_P(FusedOps, RopeMatchesApplyRope) {
     auto emb = at::cat({freqs, freqs}, -1);
     auto want = moa::apply_rope(x.view({rows, heads, 1, dim}), emb.cos().to(GetParam()), emb.sin().to(GetParam()))
                     .view({rows, heads, dim});
-    auto guarded = at::cat({x, x.narrow(0, 0, 1)});  // one guard row after the rows
-    auto got = guarded.narrow(0, 0, rows);
-    moa::kernels::moa_rope_rows(got.data_ptr(), rows, heads, dim, pos.data_ptr<int64_t>(), inv_freq.data_ptr<float>(),
-                                dtype_of(GetParam()), stream());
-    EXPECT_TRUE(at::equal(guarded.narrow(0, rows, 1), x.narrow(0, 0, 1))) << "wrote past the rows";
-    const Diff d = compare(got, want);
-    EXPECT_FALSE(d.nan);
-    // cos/sin in float32 on both sides (CUDA's cosf/sinf, ATen's): equal but for the last float
-    // bit, which the rounding to 16 bits almost always hides.
-    EXPECT_LE(d.differing, std::max<int64_t>(2, rows * heads * dim / 1000));
-    EXPECT_LE(d.max_steps, 2.01);
+    for (int extra : {0, 3}) {
+      // extra = 0: packed rows. extra = 3: each row is a slice of a wider row with 3 more heads
+      // after it (the v heads of a fused q|k|v row), which must stay untouched.
+      SCOPED_TRACE("extra heads " + std::to_string(extra));
+      auto wide = at::cat({x, (at::randn({rows, extra, dim}, at::kFloat)).to(opt())}, 1);
+      auto guarded = at::cat({wide, wide.narrow(0, 0, 1)});  // one guard row after the rows
+      auto untouched = guarded.clone();
+      moa::kernels::moa_rope_rows(guarded.data_ptr(), rows, heads, dim, extra ? size_t((heads + extra) * dim) : 0,
+                                  pos.data_ptr<int64_t>(), inv_freq.data_ptr<float>(), dtype_of(GetParam()), stream());
+      EXPECT_TRUE(at::equal(guarded.narrow(0, rows, 1), untouched.narrow(0, rows, 1))) << "wrote past the rows";
+      EXPECT_TRUE(at::equal(guarded.narrow(1, heads, extra), untouched.narrow(1, heads, extra))) << "wrote past heads";
+      const Diff d = compare(guarded.narrow(0, 0, rows).narrow(1, 0, heads), want);
+      EXPECT_FALSE(d.nan);
+      // cos/sin in float32 on both sides (CUDA's cosf/sinf, ATen's): equal but for the last float
+      // bit, which the rounding to 16 bits almost always hides.
+      EXPECT_LE(d.differing, std::max<int64_t>(2, rows * heads * dim / 1000));
+      EXPECT_LE(d.max_steps, 2.01);
+    }
   }
 }
 
 TEST_P(FusedOps, SiluMulMatchesTheAtenChain) {
   moa::compat::NoGrad ng;
   at::manual_seed(3);
-  for (int64_t n : {1, 1001, 237 * 14336}) {
-    auto gate = (at::randn({n}, at::kFloat) * 4).to(opt());
-    auto up = at::randn({n}, at::kFloat).to(opt());
-    auto want = at::silu(gate) * up;
+  for (auto [rows, inter] : {std::pair{1, 1}, std::pair{3, 1001}, std::pair{237, 14336}}) {
+    SCOPED_TRACE("rows " + std::to_string(rows) + " inter " + std::to_string(inter));
+    // The fused gate|up projection's output: gate in the first `inter` columns of a row, up after.
+    auto gate_up = (at::randn({rows, 2 * inter}, at::kFloat) * 4).to(opt());
+    auto want = at::silu(gate_up.narrow(1, 0, inter)) * gate_up.narrow(1, inter, inter);
+    const int64_t n = int64_t(rows) * inter;
     auto got_full = at::full({n + 64}, NAN, opt());  // poisoned, with a 64-element guard tail
-    auto got = got_full.narrow(0, 0, n);
-    moa::kernels::moa_silu_mul(gate.data_ptr(), up.data_ptr(), got.data_ptr(), static_cast<size_t>(n),
-                               dtype_of(GetParam()), stream());
-    EXPECT_TRUE(at::isnan(got_full.narrow(0, n, 64)).all().item<bool>()) << "wrote past n";
+    auto got = got_full.narrow(0, 0, n).view({rows, inter});
+    moa::kernels::moa_silu_mul(gate_up.data_ptr(), got.data_ptr(), rows, inter, dtype_of(GetParam()), stream());
+    EXPECT_TRUE(at::isnan(got_full.narrow(0, n, 64)).all().item<bool>()) << "wrote past the output";
     const Diff d = compare(got, want);
     EXPECT_FALSE(d.nan);
-    EXPECT_LE(d.differing, std::max<int64_t>(2, n / 1000)) << "n " << n;  // expf vs ATen's exp: last-bit only
-    EXPECT_LE(d.max_steps, 2.01) << "n " << n;
+    EXPECT_LE(d.differing, std::max<int64_t>(2, n / 1000));  // expf vs ATen's exp: last-bit only
+    EXPECT_LE(d.max_steps, 2.01);
   }
 }
 
 TEST(FusedOpsArgs, BadShapesAreRefused) {
-  EXPECT_THROW(moa::kernels::moa_rope_rows(reinterpret_cast<void*>(16), 1, 1, 7, reinterpret_cast<const int64_t*>(16),
+  EXPECT_THROW(moa::kernels::moa_rope_rows(reinterpret_cast<void*>(16), 1, 1, 7, 0, reinterpret_cast<const int64_t*>(16),
                                            reinterpret_cast<const float*>(16), DType::bf16, nullptr),
+               std::invalid_argument);
+  EXPECT_THROW(moa::kernels::moa_rope_rows(reinterpret_cast<void*>(16), 2, 4, 64, 128,  // stride < heads * D
+                                           reinterpret_cast<const int64_t*>(16), reinterpret_cast<const float*>(16),
+                                           DType::bf16, nullptr),
                std::invalid_argument);
   EXPECT_THROW(moa::kernels::moa_add_rms_norm(reinterpret_cast<void*>(16), nullptr, reinterpret_cast<void*>(32),
                                               reinterpret_cast<void*>(16), 1, 8, 1e-5f, DType::bf16, nullptr),

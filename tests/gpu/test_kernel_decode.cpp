@@ -68,8 +68,16 @@ TEST(KernelCache, FillAndAppendFollowTheRingConvention) {
       std::vector<int> seen_copy = seen_ref;
       ref::cache_append(kn, c.batch, c.hkv, c.d, g.host, kref, seen_ref);
       ref::cache_append(vn, c.batch, c.hkv, c.d, g.host, vref, seen_copy);
-      DeviceBuffer<uint16_t> dkn(kn), dvn(vn);
-      moa_cache_append(ga, dkn.ptr, dvn.ptr, dk.ptr, dv.ptr, dseen.ptr, nullptr);
+      // Odd steps take K/V from wider rows (slices of a fused q|k|v row, as the engine passes
+      // them): 8 poison elements after each sequence's Hkv * D, which must not reach the cache.
+      const size_t packed = static_cast<size_t>(c.hkv) * c.d, stride = step % 2 ? packed + 8 : packed;
+      auto widen = [&](const std::vector<uint16_t>& t) {
+        std::vector<uint16_t> w(static_cast<size_t>(c.batch) * stride, 0xFFFF);
+        for (int b = 0; b < c.batch; ++b) std::copy_n(&t[b * packed], packed, &w[b * stride]);
+        return w;
+      };
+      DeviceBuffer<uint16_t> dkn(widen(kn)), dvn(widen(vn));
+      moa_cache_append(ga, dkn.ptr, dvn.ptr, step % 2 ? stride : 0, dk.ptr, dv.ptr, dseen.ptr, nullptr);
       check_cuda(cudaDeviceSynchronize(), "append sync");
     }
     EXPECT_EQ(dk.download(), kref);
@@ -83,13 +91,15 @@ struct DecodeCase {
   int batch, hq, hkv, d;
   DType dtype;
   std::vector<int> spans;
-  int chunk_slots;  // 0 = automatic
+  int chunk_slots;    // 0 = automatic
+  int q_row_pad = 0;  // > 0: q rows q_row_pad poison (NaN) elements apart, as slices of a fused q|k|v row
 };
 
 void run_decode(const DecodeCase& c, unsigned seed) {
   const std::string name = "B=" + std::to_string(c.batch) + " Hq=" + std::to_string(c.hq) + " Hkv=" +
                            std::to_string(c.hkv) + " D=" + std::to_string(c.d) + " " + dtype_name(c.dtype) +
-                           " chunk=" + std::to_string(c.chunk_slots);
+                           " chunk=" + std::to_string(c.chunk_slots) +
+                           (c.q_row_pad ? " q pad " + std::to_string(c.q_row_pad) : "");
   SCOPED_TRACE(name);
   std::mt19937 rng(seed);
   Geometry g(c.spans);
@@ -109,11 +119,15 @@ void run_decode(const DecodeCase& c, unsigned seed) {
   seen[0] = std::max(seen[0], 1);
   if (seen.size() > 2) seen[1] = 0;  // an empty sequence: zeros and lse = -inf by contract
 
-  DeviceBuffer<uint16_t> dq(qb), dk(kb), dv(vb), dout(qb.size());
+  const size_t q_row = static_cast<size_t>(c.hq) * c.d, q_stride = q_row + c.q_row_pad;
+  std::vector<uint16_t> q_wide(static_cast<size_t>(c.batch) * q_stride, c.dtype == DType::bf16 ? 0x7FC0 : 0x7E00);
+  for (int b = 0; b < c.batch; ++b) std::copy_n(&qb[b * q_row], q_row, &q_wide[b * q_stride]);
+  DeviceBuffer<uint16_t> dq(q_wide), dk(kb), dv(vb), dout(qb.size());
   DeviceBuffer<float> dlse(static_cast<size_t>(c.batch) * c.hq);
   DeviceBuffer<int32_t> doff(g.offset), dspan(g.span), dseen(seen);
   DecodeArgs a;
   a.q = dq.ptr;
+  a.q_row_stride = c.q_row_pad ? q_stride : 0;
   a.k_cache = dk.ptr;
   a.v_cache = dv.ptr;
   a.out = dout.ptr;
@@ -179,6 +193,8 @@ TEST(KernelDecode, MatchesReferenceOnHeterogeneousCaches) {
       {3, 16, 2, 64, DType::f16, {100, 2100}, 0},                 // GQA 8, D=64
       {2, 32, 8, 128, DType::bf16, {65, 128, 256, 511, 1024, 2047, 4000, 9000}, 0},  // Llama-3 shape
       {1, 16, 1, 128, DType::bf16, {1500}, 384},                  // group of 16 (rows g+8 used)
+      {3, 32, 8, 128, DType::bf16, {65, 300, 700, 1024, 2047, 64, 129, 4000}, 0, 16 * 128},  // q in q|k|v rows
+      {2, 8, 2, 64, DType::f16, {100, 2100}, 256, 8},             // q rows 8 apart, split
   };
   // MOA_KERNEL_TEST_QUICK: the first 3 cases only (compute-sanitizer runs are ~100x slower).
   const size_t count = std::getenv("MOA_KERNEL_TEST_QUICK") ? std::min<size_t>(3, cases.size()) : cases.size();
