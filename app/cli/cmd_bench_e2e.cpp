@@ -46,12 +46,15 @@ moa::LlamaModel random_model(const moa::ModelConfig& c, uint64_t seed, const at:
     const std::string p = "model.layers." + std::to_string(l) + ".";
     w[p + "input_layernorm.weight"] = at::ones({H}, opt);
     w[p + "post_attention_layernorm.weight"] = at::ones({H}, opt);
-    w[p + "self_attn.q_proj.weight"] = normal({Q, H});
-    w[p + "self_attn.k_proj.weight"] = normal({K, H});
-    w[p + "self_attn.v_proj.weight"] = normal({K, H});
+    // q|k|v and gate|up made as one matrix each, as the model holds them on a GPU (LlamaModel::Layer):
+    // it then views them in place instead of copying.
+    const auto qkv = normal({Q + 2 * K, H}), gate_up = normal({2 * I, H});
+    w[p + "self_attn.q_proj.weight"] = qkv.narrow(0, 0, Q);
+    w[p + "self_attn.k_proj.weight"] = qkv.narrow(0, Q, K);
+    w[p + "self_attn.v_proj.weight"] = qkv.narrow(0, Q + K, K);
     w[p + "self_attn.o_proj.weight"] = normal({H, Q});
-    w[p + "mlp.gate_proj.weight"] = normal({I, H});
-    w[p + "mlp.up_proj.weight"] = normal({I, H});
+    w[p + "mlp.gate_proj.weight"] = gate_up.narrow(0, 0, I);
+    w[p + "mlp.up_proj.weight"] = gate_up.narrow(0, I, I);
     w[p + "mlp.down_proj.weight"] = normal({H, I});
   }
   return moa::LlamaModel(c, w);

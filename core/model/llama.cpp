@@ -99,6 +99,35 @@ LlamaModel::LlamaModel(const ModelConfig& config, const std::map<std::string, at
   });
 }
 
+namespace {
+
+// The matrices `parts` stacked along dim 0 as one tensor, each part then replaced by a view of
+// its rows. Parts that already lie one after another in one storage (weights made fused, as
+// `moa bench e2e` makes its random ones) are viewed in place: no copy, and no freed originals
+// left to fragment the device allocator, which would cost the largest batch a few sequences.
+at::Tensor stack_rows(std::initializer_list<at::Tensor*> parts) {
+  const at::Tensor& first = **parts.begin();
+  bool adjacent = true;
+  int64_t rows = 0;
+  for (const at::Tensor* t : parts) {
+    adjacent = adjacent && t->is_contiguous() && t->storage().is_alias_of(first.storage()) &&
+               t->storage_offset() == first.storage_offset() + rows * first.size(1);
+    rows += t->size(0);
+  }
+  std::vector<at::Tensor> list;
+  for (const at::Tensor* t : parts) list.push_back(*t);
+  at::Tensor all = adjacent ? first.as_strided({rows, first.size(1)}, {first.size(1), 1}) : at::cat(list);
+  int64_t r0 = 0;
+  for (at::Tensor* t : parts) {
+    const int64_t n = t->size(0);
+    *t = all.narrow(0, r0, n);
+    r0 += n;
+  }
+  return all;
+}
+
+}  // namespace
+
 void LlamaModel::assign(const std::function<at::Tensor(const std::string&)>& get) {
   const ModelConfig& c = config_;
   embed_ = get("model.embed_tokens.weight");
@@ -114,14 +143,8 @@ void LlamaModel::assign(const std::function<at::Tensor(const std::string&)>& get
                             get(p + "mlp.down_proj.weight"), {}, {}});
     Layer& w = layers_.back();
     if (device_.is_cuda() && !w.q.requires_grad()) {  // one layer at a time: peak + one layer
-      const int64_t nq = w.q.size(0), nk = w.k.size(0), ni = w.gate.size(0);
-      w.qkv = at::cat({w.q, w.k, w.v});
-      w.q = w.qkv.narrow(0, 0, nq);
-      w.k = w.qkv.narrow(0, nq, nk);
-      w.v = w.qkv.narrow(0, nq + nk, nk);
-      w.gate_up = at::cat({w.gate, w.up});
-      w.gate = w.gate_up.narrow(0, 0, ni);
-      w.up = w.gate_up.narrow(0, ni, ni);
+      w.qkv = stack_rows({&w.q, &w.k, &w.v});
+      w.gate_up = stack_rows({&w.gate, &w.up});
     }
   }
   inv_freq_ = rope_inv_freq(c).to(device_);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "core/compat/torch_compat.h"
@@ -193,6 +194,67 @@ TEST_F(EngineTest, MixedPlanMatchesReference) {
             << last_.kv_bytes_dense_per_sequence << " B, ratio " << ratio << "\n";
   EXPECT_LT(ratio, 0.6);
   EXPECT_GT(ratio, 0.4);
+}
+
+// On a GPU the model holds q|k|v and gate|up fused (LlamaModel::Layer): loaded from a checkpoint
+// they are copied together; given as adjacent views of one matrix (as `moa bench e2e` makes its
+// random weights) they are used in place. Both forwards equal the unfused CPU model's logits (to
+// bf16 rounding) and each other's exactly (the same GEMMs on the same values).
+TEST(FusedWeights, CheckpointAndInPlaceViewsGiveTheSameModel) {
+  if (!moa::Engine::available()) GTEST_SKIP() << "no CUDA LibTorch/kernels or no GPU";
+  moa::compat::NoGrad no_grad;
+  auto ck = demo_checkpoint();
+  const auto& cfg = ck->config();
+  const at::Device gpu(at::kCUDA, 0);
+  moa::LlamaModel loaded(ck, gpu, at::kBFloat16);
+  const auto& w0 = loaded.layer(0);
+  ASSERT_TRUE(w0.qkv.defined() && w0.gate_up.defined());
+  EXPECT_EQ(w0.q.data_ptr(), w0.qkv.data_ptr());
+  EXPECT_EQ(static_cast<char*>(w0.v.data_ptr()),
+            static_cast<char*>(w0.qkv.data_ptr()) + (w0.q.numel() + w0.k.numel()) * w0.qkv.element_size());
+  EXPECT_EQ(w0.up.data_ptr(), w0.gate_up.narrow(0, w0.gate.size(0), w0.up.size(0)).data_ptr());
+
+  // The same weights as adjacent views of fresh fused matrices: viewed, not copied.
+  std::map<std::string, at::Tensor> weights;
+  std::vector<std::pair<at::Tensor, at::Tensor>> fused;  // (qkv, gate_up) per layer, as made here
+  weights["model.embed_tokens.weight"] = loaded.embed_tokens();
+  weights["model.norm.weight"] = loaded.final_norm();
+  if (!cfg.tie_word_embeddings) weights["lm_head.weight"] = loaded.lm_head();
+  for (int l = 0; l < cfg.num_layers; ++l) {
+    const auto& w = loaded.layer(l);
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    auto qkv = w.qkv.clone(), gate_up = w.gate_up.clone();
+    const int64_t nq = w.q.size(0), nk = w.k.size(0), ni = w.gate.size(0);
+    weights[p + "input_layernorm.weight"] = w.input_norm;
+    weights[p + "post_attention_layernorm.weight"] = w.post_norm;
+    weights[p + "self_attn.q_proj.weight"] = qkv.narrow(0, 0, nq);
+    weights[p + "self_attn.k_proj.weight"] = qkv.narrow(0, nq, nk);
+    weights[p + "self_attn.v_proj.weight"] = qkv.narrow(0, nq + nk, nk);
+    weights[p + "self_attn.o_proj.weight"] = w.o;
+    weights[p + "mlp.gate_proj.weight"] = gate_up.narrow(0, 0, ni);
+    weights[p + "mlp.up_proj.weight"] = gate_up.narrow(0, ni, ni);
+    weights[p + "mlp.down_proj.weight"] = w.down;
+    fused.emplace_back(qkv, gate_up);
+  }
+  moa::LlamaModel viewed(cfg, weights);
+  for (int l = 0; l < cfg.num_layers; ++l) {
+    EXPECT_EQ(viewed.layer(l).qkv.data_ptr(), fused[l].first.data_ptr()) << "layer " << l << ": copied";
+    EXPECT_EQ(viewed.layer(l).gate_up.data_ptr(), fused[l].second.data_ptr()) << "layer " << l << ": copied";
+  }
+
+  const auto prompt = demo_prompts().front();
+  const int64_t T = 300;  // odd length, several 64-blocks
+  auto ids = at::tensor(std::vector<int64_t>(prompt.begin(), prompt.begin() + T), at::kLong).view({1, T});
+  auto pos = at::arange(T, at::kLong).view({1, T});
+  moa::DenseAttention dense;
+  const auto a = loaded.forward(ids, pos, nullptr, dense).cpu();
+  const auto b = viewed.forward(ids, pos, nullptr, dense).cpu();
+  EXPECT_TRUE(at::equal(a, b)) << "fused in place vs copied: the same GEMMs on the same values";
+  moa::LlamaModel cpu(ck, at::kCPU, at::kFloat);  // unfused
+  const auto ref = cpu.forward(ids, pos, nullptr, dense);
+  const double err = (a - ref).abs().max().item<double>(), scale = ref.abs().max().item<double>();
+  std::cout << "[fused] max |logit diff| vs unfused float32 CPU: " << err << " (max |logit| " << scale << ")\n";
+  EXPECT_LT(err, 0.05 * scale);
 }
 
 }  // namespace
