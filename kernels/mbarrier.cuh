@@ -20,6 +20,14 @@ __device__ __forceinline__ void mbar_fence_init() {
 __device__ __forceinline__ void mbar_arrive(uint32_t addr) {
   asm volatile("{\n.reg .b64 st;\nmbarrier.arrive.shared::cta.b64 st, [%0];\n}\n" ::"r"(addr) : "memory");
 }
+// One arrival that also raises the current phase's expected transaction count by `bytes` (release,
+// CTA scope): the phase then completes when every arrival is in and that many bytes of
+// asynchronous copies naming this barrier (cp.async.bulk ... mbarrier::complete_tx::bytes) have
+// landed. Arm the barrier before issuing the copies, so the count never runs below zero.
+__device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t addr, uint32_t bytes) {
+  asm volatile("{\n.reg .b64 st;\nmbarrier.arrive.expect_tx.shared::cta.b64 st, [%0], %1;\n}\n" ::"r"(addr), "r"(bytes)
+               : "memory");
+}
 __device__ __forceinline__ bool mbar_try_wait(uint32_t addr, uint32_t parity) {
   uint32_t ok;
   asm volatile(

@@ -1,7 +1,7 @@
 // MoA prefill, portable path: FlashAttention-2 style (online softmax, one pass over the kept key
 // blocks), mma.sync m16n8k16 tensor cores, cp.async double-buffered K/V tiles in swizzled shared
 // memory. Also the public entry point, which picks this path or a wgmma one (moa_prefill_sm90.cu,
-// moa_prefill_sm90_ws.cu).
+// moa_prefill_sm90_ws.cu: wgmma_ws and wgmma_tma).
 //
 // One CTA = 128 query rows (two 64-token layout blocks) of one (batch, query head); 8 warps of
 // 16 rows each; Q fragments stay in registers for the whole pass.
@@ -94,7 +94,9 @@ PrefillImpl env_prefill_impl() {
     if (s == "wgmma") return PrefillImpl::wgmma;
     if (s == "wgmma_2cta") return PrefillImpl::wgmma_2cta;
     if (s == "wgmma_ws") return PrefillImpl::wgmma_ws;
-    throw std::invalid_argument("MOA_PREFILL_IMPL must be auto, mma_sync, wgmma, wgmma_2cta or wgmma_ws, not '" + s + "'");
+    if (s == "wgmma_tma") return PrefillImpl::wgmma_tma;
+    throw std::invalid_argument("MOA_PREFILL_IMPL must be auto, mma_sync, wgmma, wgmma_2cta, wgmma_ws or wgmma_tma, not '" +
+                                s + "'");
   }();
   return impl;
 }
@@ -114,6 +116,10 @@ void dispatch(const prefill::Params& p, int batch, PrefillImpl impl, cudaStream_
     case PrefillImpl::wgmma_ws:
       if constexpr (D == 128) prefill::launch_wgmma_ws<T, D>(p, batch, s);
       else prefill::launch_wgmma<T, D>(p, batch, true, s);  // D = 64: not instantiated (compile time)
+      break;
+    case PrefillImpl::wgmma_tma:
+      if constexpr (D == 128) prefill::launch_wgmma_tma<T, D>(p, batch, s);
+      else prefill::launch_wgmma<T, D>(p, batch, true, s);  // D = 64: as wgmma_ws
       break;
     case PrefillImpl::wgmma: prefill::launch_wgmma<T, D>(p, batch, false, s); break;
     case PrefillImpl::wgmma_2cta: prefill::launch_wgmma<T, D>(p, batch, true, s); break;

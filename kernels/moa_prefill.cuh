@@ -19,8 +19,8 @@ namespace moa::kernels {
 
 // Implementation: `automatic` picks, on Hopper (when kPrefillAutoWgmma): wgmma_ws for D = 128
 // (when kPrefillAutoWs), else wgmma_2cta (when kPrefillAuto2Cta) or wgmma; mma.sync elsewhere.
-// The environment variable MOA_PREFILL_IMPL (mma_sync | wgmma | wgmma_2cta | wgmma_ws | auto),
-// read once per process, overrides what `automatic` runs (explicit choices are never overridden).
+// The environment variable MOA_PREFILL_IMPL (mma_sync | wgmma | wgmma_2cta | wgmma_ws | wgmma_tma |
+// auto), read once per process, overrides what `automatic` runs (explicit choices are never overridden).
 //   mma_sync   : FA2-style, mma.sync m16n8k16, any sm_80+.
 //   wgmma      : wgmma (sm_90a), one CTA per SM (~140 registers).
 //   wgmma_2cta : wgmma with registers capped for two CTAs per SM (bench/kernels/NOTES.md v3).
@@ -28,8 +28,12 @@ namespace moa::kernels {
 //                mbarrier ring of 128-key tiles, two consumer warpgroups in ping-pong (NOTES.md
 //                v5, v6); persistent, one CTA per SM over (query tile, head) items (v7).
 //                D = 128 only: asked for D = 64 it runs wgmma_2cta.
+//   wgmma_tma  : wgmma_ws with a TMA producer: one thread issues bulk tensor copies
+//                (cp.async.bulk.tensor, 128B swizzle, zero fill past the sequence end) completing on
+//                the ring's mbarriers; same consumers, ring, schedule and results (NOTES.md v8, not
+//                yet measured). D = 128 only: asked for D = 64 it runs wgmma_2cta.
 // All give the same results (up to float rounding order).
-enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4 };
+enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4, wgmma_tma = 5 };
 inline constexpr bool kPrefillAutoWgmma = true;
 inline constexpr bool kPrefillAuto2Cta = true;  // measured faster (bench/kernels/NOTES.md)
 inline constexpr bool kPrefillAutoWs = true;    // v6/v7 measured fastest at D = 128 (NOTES.md)

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to the prefill implementations (moa_prefill.cu: mma.sync, any sm_80+;
-// moa_prefill_sm90.cu: wgmma, moa_prefill_sm90_ws.cu: warp-specialised wgmma, both sm_90a): parameters, CTA work enumeration over the DESIGN §4 block
+// moa_prefill_sm90.cu: wgmma, moa_prefill_sm90_ws.cu: warp-specialised wgmma with a cp.async or a TMA producer, both sm_90a): parameters, CTA work enumeration over the DESIGN §4 block
 // layout, masking, tile loads and the epilogue. Included by .cu files only.
 #include <cuda_runtime.h>
 
@@ -122,5 +122,7 @@ template <typename T, int D>
 void launch_wgmma(const Params& p, int batch, bool two_ctas_per_sm, cudaStream_t stream);
 template <typename T, int D>  // D = 128 only (moa_prefill_sm90_ws.cu)
 void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream);
+template <typename T, int D>  // D = 128 only (moa_prefill_sm90_ws.cu, TMA producer)
+void launch_wgmma_tma(const Params& p, int batch, cudaStream_t stream);
 
 }  // namespace moa::kernels::prefill

@@ -1,8 +1,11 @@
-// MoA prefill, Hopper warp-specialised path (PrefillImpl::wgmma_ws, sm_90a, D = 128): the same
-// work as the other paths (CtaWork: 128 query rows, the sink then the band's key blocks, online
-// softmax, LSE), organised as in FlashAttention-3, with 128-key tiles (NOTES.md v6): a tile is two
-// 64-key layout blocks, not necessarily adjacent (the sink and the band's first block), each
+// MoA prefill, Hopper warp-specialised path (PrefillImpl::wgmma_ws and wgmma_tma, sm_90a, D = 128):
+// the same work as the other paths (CtaWork: 128 query rows, the sink then the band's key blocks,
+// online softmax, LSE), organised as in FlashAttention-3, with 128-key tiles (NOTES.md v6): a tile
+// is two 64-key layout blocks, not necessarily adjacent (the sink and the band's first block), each
 // masked on its own; an odd block count leaves tile 0 with a zero-filled, fully masked half.
+// Two kernels share everything but the producer (NOTES.md v8): wgmma_ws_kernel loads with
+// cp.async from all 128 producer threads, wgmma_tma_kernel with bulk tensor copies (TMA) issued by
+// one producer thread; both run the same consumers (ws_consumer) on the same shared-memory layout.
 //
 // Persistent (NOTES.md v7): min(#SMs, #items) CTAs, one per SM; a work item is one (query tile,
 // batch * head) pair, heaviest first. CTA c does item c, then the items its producer draws from a
@@ -17,30 +20,39 @@
 //     (cp.async.wait_group, then the generic->async proxy fence, then mbarrier.arrive: the
 //     pattern of the other kernels, with an mbarrier instead of bar.sync); Q is published with
 //     the item's first tile, on `q_full`, after the item slot (tile, bh, band) is written.
-//   warpgroups 1, 2 (consumers, 232 registers): per item, wait q_full, read the slot, load their
-//     64 query rows (one layout block) of Q into registers, arrive on `q_empty` (one arrival per
-//     consumer thread). Round i issues S_i = Q K_i^T (m64n128k16) and O += P_{i-1} V_{i-1} back to
-//     back (intra-warpgroup pipelining: the softmax of S_i then runs while P_{i-1} V_{i-1} is
-//     still on the tensor cores), and releases tile i-1 on the stage's `empty` mbarrier (one
-//     arrival per consumer warp) after both finished; the last round's P V is followed by the
-//     release of the item's last tile (the producer needs the stage for the next items) and the
-//     store of O and LSE. Slot = -1 after q_full: no more items.
+//     TMA variant (24 registers): thread 0 alone does the same walk; per tile it arms `full`
+//     with mbarrier.arrive.expect_tx(64 KB) and issues 8 bulk tensor copies that complete those
+//     bytes on it (Q: expect_tx(32 KB) on `q_full`, 2 copies); the other 127 threads exit. See
+//     "TMA producer" below for its invariants, the swizzle and the zero fill.
+//   warpgroups 1, 2 (consumers, 232 registers; 240 in the TMA variant): per item, wait q_full,
+//     read the slot, load their 64 query rows (one layout block) of Q into registers, arrive on
+//     `q_empty` (one arrival per consumer thread). Round i issues S_i = Q K_i^T (m64n128k16) and
+//     O += P_{i-1} V_{i-1} back to back (intra-warpgroup pipelining: the softmax of S_i then runs
+//     while P_{i-1} V_{i-1} is still on the tensor cores), and releases tile i-1 on the stage's
+//     `empty` mbarrier (one arrival per consumer warp) after both finished; the last round's P V
+//     is followed by the release of the item's last tile (the producer needs the stage for the
+//     next items) and the store of O and LSE. Slot = -1 after q_full: no more items.
 //   Ping-pong: named barriers 1 and 2 give the two consumers turns at issuing their round's
 //     GEMMs, so one warpgroup's softmax overlaps the other's matrix products.
 // No CTA-wide barrier after set-up. Protocol invariants (see the comments at each step; the tags
-// [P-...] / [C-...] name the steps that bench/kernels/ws_protocol_check.py models):
+// [P-...] / [C-...] / [T-...] name the steps that bench/kernels/ws_protocol_check.py models; [T-...]
+// are the TMA producer's):
 //   - full[s] completes phase u when tile s + u*kStages has landed; empty[s] completes phase u
 //     when both consumers have released tile s + u*kStages. q_full completes phase k when item k
 //     (the CTA's k-th) is announced and its Q landed (phase #items: the end marker); q_empty
 //     completes phase k when both consumers took item k. Each waiter tracks parity (u & 1);
 //     no barrier can run two phases ahead of a waiter: full needs the previous release, a release
 //     needs the previous full, q_full phase k + 1 needs q_empty phase k, which needs q_full phase k.
+//     (Arrivals per phase: full and q_full 128 with cp.async, one per producer thread, and 1 with
+//     TMA, thread 0's arrive.expect_tx, the phase then also waiting for the armed bytes; empty 8,
+//     one per consumer warp; q_empty 256, one per consumer thread.)
 //   - A producer thread publishes every tile it has issued before it blocks (on an empty
 //     barrier, on q_empty, or on the producers' ticket barrier), and a consumer releases tile g-1
 //     before it waits for tile g+1 (and an item's last tile before it waits for the next item):
 //     no wait cycle for any kStages >= 2. (Q, issued before the item's first tile, may be
 //     unpublished while the producer waits for that tile's stage: the stage's release does not
-//     need it, a consumer takes Q only after releasing every earlier tile.)
+//     need it, a consumer takes Q only after releasing every earlier tile.) With TMA the copy
+//     engine publishes (complete_tx) without the producer thread: nothing is held back.
 //   - Q and the slot are rewritten only after q_empty (both consumers took the previous item).
 //   - Both consumers run the same rounds (same items, same CtaWork): each takes n_tiles + 1 turns
 //     per item, alternating, consumer 0 first; consumer 1 always passes the turn back, and
@@ -49,11 +61,20 @@
 #include "kernels/launch_util.h"
 #include "kernels/mbarrier.cuh"
 #include "kernels/moa_prefill_impl.cuh"
+#include "kernels/tma.cuh"
 #include "kernels/wgmma.cuh"
+
+// The tensor map type and cuTensorMapEncodeTiled's signature (PFN_...): types only, the function
+// is looked up in the driver at run time (tensor_map_encoder), so nothing links libcuda.
+#include <cuda.h>
+#include <cudaTypedefs.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 
 namespace moa::kernels::prefill {
 namespace {
@@ -70,6 +91,11 @@ constexpr int kTurnBarrier = 1;                // named barriers 1 (consumer 0's
 constexpr int kTurnThreads = 128 * kConsumers;
 constexpr int kConsumerWarps = 4 * kConsumers;  // arrivals per release
 constexpr int kProducerBarrier = 3;            // named barrier 3: the producer warpgroup (ticket broadcast)
+// TMA variant: the producer warpgroup keeps one thread, so FA3's split fits: 128 x 24 + 256 x 240
+// = 64512 as well. (The cp.async producer needs more than 24: NOTES.md v7.)
+constexpr int kTmaProducerRegs = 24;
+constexpr int kTmaConsumerRegs = 240;
+
 
 // Tile i of a CTA holds two layout blocks (halves h = 0, 1): the CTA's visiting order (the sink,
 // then the band; CtaWork::key_block) paired from its end, so that the last tile is the diagonal
@@ -190,10 +216,423 @@ constexpr bool kDynamicSchedule = true;
 // counter, so the slot is zero again for its next launch without a memset. Two launches share a
 // counter only if kTicketSlots launches start while one of them is still running.
 constexpr int kTicketSlots = 1024;
-__device__ unsigned g_ws_tickets[kTicketSlots];  // shared by both instantiations, as is the host's count
+__device__ unsigned g_ws_tickets[kTicketSlots];  // shared by all four kernels, as is the host's count
 int next_ticket_slot() {
   static std::atomic<unsigned> launches{0};  // 2^32 is a multiple of kTicketSlots: wraps cleanly
   return static_cast<int>(launches.fetch_add(1, std::memory_order_relaxed) % kTicketSlots);
+}
+
+// Shared memory of both kernels (dynamic, from a 1024-byte aligned base: every panel starts on a
+// 128B-swizzle atom, as the wgmma descriptors and the TMA swizzle need):
+//   Q [D/64 panels][kBM][64], K and V [kStages][D/64 panels][kTileKeys][64] each,
+//   full[kStages], empty[kStages], q_full, q_empty (mbarriers), the item slot (3 ints), the ticket.
+template <typename T>
+struct WsSmem {
+  T* sQ;
+  T* sK;
+  T* sV;
+  uint32_t full0, empty0, q_full, q_empty;  // shared-window addresses; full[s] = full0 + 8 s
+  // The current item for the consumers: {query tile (-1: no more items), bh, clamped band}.
+  volatile int* slot;
+  volatile int* ticket;  // cp.async producer warpgroup only: thread 0's draw for the others
+};
+template <typename T, int D>
+__device__ __forceinline__ WsSmem<T> ws_smem(unsigned char* raw) {
+  WsSmem<T> sm;
+  sm.sQ = reinterpret_cast<T*>(raw);
+  sm.sK = sm.sQ + kBM * D;
+  sm.sV = sm.sK + kStages * kTileKeys * D;
+  uint64_t* bars = reinterpret_cast<uint64_t*>(sm.sV + kStages * kTileKeys * D);
+  sm.full0 = smem_u32(bars);
+  sm.empty0 = smem_u32(bars + kStages);
+  sm.q_full = smem_u32(bars + 2 * kStages);
+  sm.q_empty = smem_u32(bars + 2 * kStages + 1);
+  sm.slot = reinterpret_cast<volatile int*>(bars + 2 * kStages + 2);
+  sm.ticket = sm.slot + 3;
+  return sm;
+}
+// Thread 0, before the CTA's only __syncthreads. `publishers`: arrivals that complete a phase of
+// full[s] and of q_full (128: every cp.async producer thread; 1: the TMA thread's arrive.expect_tx).
+template <typename T>
+__device__ __forceinline__ void ws_init_barriers(const WsSmem<T>& sm, uint32_t publishers) {
+  for (int s = 0; s < kStages; ++s) {
+    mbar_init(sm.full0 + 8 * s, publishers);        // once per tile
+    mbar_init(sm.empty0 + 8 * s, kConsumerWarps);  // lane 0 of every consumer warp, once per tile
+  }
+  mbar_init(sm.q_full, publishers);   // once per item (Q landed) and once at the end
+  mbar_init(sm.q_empty, kTurnThreads);  // every consumer thread, once per item (its Q rows in registers)
+  mbar_fence_init();
+}
+
+// The cp.async producer (wgmma_ws_kernel): all 128 threads of warpgroup 0, as described at the top.
+template <typename T, int D>
+__device__ __forceinline__ void ws_producer_cp_async(const Params& p, const WsSmem<T>& sm, const ItemOrder& order,
+                                                     int total, int ticket_slot) {
+  T* const sQ = sm.sQ;
+  T* const sK = sm.sK;
+  T* const sV = sm.sV;
+  const uint32_t full0 = sm.full0, q_full = sm.q_full, q_empty = sm.q_empty, empty0 = sm.empty0;
+  volatile int* const slot = sm.slot;
+  volatile int* const ticket = sm.ticket;
+  const int tid = threadIdx.x;
+  const int ptid = tid;
+  const uint32_t off = 2u * producer_smem_offset(ptid);  // bytes
+  const uint32_t q_smem = smem_u32(sQ) + off, k_smem = smem_u32(sK) + off, v_smem = smem_u32(sV) + off;
+  constexpr uint32_t kStageBytes = kTileKeys * D * sizeof(T), kHalfBytes = kBN * 64 * sizeof(T);
+  // Up to two tiles in flight: tile g is issued before tile g-1 is published. `pending` (a CTA
+  // tile index, -1: none) is issued but not published; pending_q: its group also holds the
+  // item's Q, so publishing it publishes Q too (q_full).
+  int pending = -1;
+  bool pending_q = false;
+  // This thread's copies of tile `pending` have landed (caller waited on its group): make them
+  // visible to the tensor cores' async proxy, then arrive (release) on the stage's full barrier.
+  auto publish = [&]() {
+    fence_proxy_async();
+    mbar_arrive(full0 + 8 * (pending % kStages));  // [P-pub]
+    if (pending_q) mbar_arrive(q_full);            // [P-pubq]
+    pending = -1;
+  };
+  auto flush = [&]() {
+    if (pending >= 0) {
+      cp_async_wait<0>();
+      publish();
+    }
+  };
+  int item = blockIdx.x;  // the first wave is static: nothing to draw before the first loads
+  int g = 0;              // CTA tile counter over all items: tile g uses stage g % kStages
+  for (int it = 0;; ++it) {
+    if (it > 0) {
+      // Item boundary: publish everything first (the ring is full here, or the next item's first
+      // tile would wait for a stage anyway), then wait until both consumers took item it-1 (slot
+      // read, Q in registers): sQ and the slot may be rewritten.
+      flush();                                // [P-flush]
+      mbar_wait(q_empty, (it - 1) & 1);       // [P-qempty]
+      if (kDynamicSchedule) {
+        if (ptid == 0) {
+          const int t = static_cast<int>(atomicAdd(&g_ws_tickets[ticket_slot], 1u));  // [P-draw]
+          if (t == total - 1) atomicExch(&g_ws_tickets[ticket_slot], 0u);  // the last draw: reset
+          *ticket = static_cast<int>(gridDim.x) + t;
+        }
+        __syncwarp();  // warp 0 converged again before the aligned bar.sync
+        // Every producer thread has published its copies (flush) before it blocks here. The
+        // ticket word is rewritten only at the next boundary, after q_empty of this item, which
+        // needs every producer thread's Q arrival (so its read of the ticket) first.
+        named_bar_sync(kProducerBarrier, 128);  // [P-bcast]
+        item = *ticket;
+      } else {
+        item += gridDim.x;
+      }
+    }
+    if (item >= total) break;  // [P-end]
+    int item_tile, item_bh;
+    order.decode(item, item_tile, item_bh);
+    const CtaWork w(p, item_tile, item_bh);
+    if (ptid == 0) {  // [P-slot] read by the consumers after q_full (released by this thread's Q arrival)
+      slot[0] = w.tile;
+      slot[1] = w.bh;
+      slot[2] = w.kband;
+    }
+    // Q in a group of its own, published with the item's first tile (pending_q): it needs no
+    // stage, only q_empty (above).
+    load_rows<kBM / 8>(q_smem, static_cast<const T*>(p.q) + static_cast<size_t>(w.bh) * p.n * D, w.m0, p.n,
+                       ptid);  // [P-q]
+    cp_async_commit();
+    const T* K = static_cast<const T*>(p.k) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
+    const T* V = static_cast<const T*>(p.v) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
+    const int n_tiles = (w.n_iter + 1) / 2;  // >= 1 (the sink)
+    for (int i = 0; i < n_tiles; ++i, ++g) {
+      if (g >= kStages) {
+        // Stage g % kStages is free once both consumers released tile g - kStages. Before blocking
+        // every issued tile is published (the consumers may need it to release the stage); when
+        // the stage is already free the producer goes straight on.
+        const uint32_t empty = empty0 + 8 * (g % kStages);
+        const uint32_t parity = ((g / kStages) - 1) & 1;  // phase completed by the release of tile g-kStages
+        if (!mbar_test_wait(empty, parity)) {
+          flush();                     // [P-flush2]
+          mbar_wait(empty, parity);    // [P-empty]
+        }
+      }
+      const uint32_t st = (g % kStages) * kStageBytes;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int kb = tile_block(w, i, h);
+        const int row0 = kb < 0 ? -1 : kb * kBN;
+        load_rows<kBN / 8>(k_smem + st + h * kHalfBytes, K, row0, p.n, ptid);
+        load_rows<kBN / 8>(v_smem + st + h * kHalfBytes, V, row0, p.n, ptid);
+      }
+      cp_async_commit();  // [P-issue] tile g: one group
+      if (pending >= 0) {
+        cp_async_wait<1>();  // every group but tile g's (with Q's when i == 1)
+        publish();           // [P-pub-lag]
+      }
+      pending = g;
+      pending_q = i == 0;
+    }
+  }
+  flush();  // [P-flush3]
+  if (ptid == 0) slot[0] = -1;  // [P-endslot] no more items (the consumers read it after q_full)
+  mbar_arrive(q_full);          // [P-endq]
+}
+
+// ---------------- TMA producer (wgmma_tma_kernel) ----------------
+// Thread 0 of warpgroup 0 walks the same items and tiles as the cp.async producer, but moves no
+// data itself: per tile it arms the stage's full barrier (count 1) with arrive.expect_tx(the
+// tile's bytes) and issues the tile's bulk tensor copies naming that barrier; the phase completes
+// when the copy engine has written every byte (complete_tx), which also makes the bytes visible
+// to the consumers that wait on it (no proxy fence: the copy engine and wgmma are both the async
+// proxy, and the ldmatrix reads of Q are ordered by the mbarrier wait as for any TMA load). The
+// other direction, the consumers' reads of a stage or of Q before the copy engine rewrites it, is
+// ordered by their release on empty / q_empty and the producer's wait, as in CUTLASS's TMA
+// pipelines, which fence nothing there either.
+// Invariants beyond the common ones (the tags [T-...] are modelled by ws_protocol_check.py):
+//   - Each phase of full[s] / q_full gets exactly one arrival and exactly the bytes it was armed
+//     with: kTmaTileBytes = 8 copies of one 64-row x 64-column box, kTmaQBytes = 2 copies of one
+//     128-row box (static_asserts below). Too few bytes armed: the phase completes early and the
+//     rest lands in the next phase; too many: it never completes (every wait gives up after
+//     kMbarTimeoutNs and the results are wrong, see mbar_wait).
+//   - Arm before issuing: the transaction count never goes below zero.
+//   - Nothing to publish before blocking: copies complete on their own, so the producer may wait
+//     on empty / q_empty with copies in flight (the deadlock argument of the cp.async producer
+//     holds trivially), and no ticket broadcast: thread 0 draws and uses the ticket, so no named
+//     barrier needs the other producer threads, which exit after setmaxnreg. Thread 0 exits after
+//     the end marker with copies possibly in flight: they target this CTA's own shared memory and
+//     barriers, which live until the consumers (who wait for those copies) are done; no clusters.
+//
+// Tensor maps (launch_wgmma_tma): 3-D (D, N, heads), i.e. [B * H][N][D] as stored, box
+// {64, rows, 1}, CU_TENSOR_MAP_SWIZZLE_128B, OOB fill zero. The sequence dimension is N per
+// (batch, head), so a box reaching past row N - 1 is zero-filled there instead of reading the
+// next head's rows (a 2-D map over B * H * N rows would do the latter).
+//   - Tails: rows >= N of a Q or K/V box are written as zeros; the PTX ISA counts "the amount of
+//     data copied" towards complete_tx, which for a tensor copy is the whole box (the elements
+//     filled in for out-of-bound ones are written to shared memory like the others), so the armed
+//     byte counts do not depend on N. (CUTLASS and FlashAttention-3 arm full boxes for their
+//     residue tiles in the same way.)
+//   - Holes (tile_block = -1): the half is loaded from row N, a box wholly past the end, which the
+//     same rule fills with zeros and counts in full (no rule exempts a box without in-bound
+//     elements; if one did, the test cases with holes would time out): the same bytes as any
+//     other half, no second code path (a memset by the producer thread would be 16 KB of st.shared per hole plus a proxy
+//     fence, and an arrival count that differs per tile). Zeros matter for V only (the hole's
+//     scores are set to -inf, P = 0, and 0 * a stale NaN would still be NaN); K gets them too.
+//
+// Swizzle equivalence. CU_TENSOR_MAP_SWIZZLE_128B (16-byte atomicity) writes box row r, 128 bytes
+// (the box's inner dimension: 64 16-bit elements, the most this mode allows), at dst + 128 r with
+// its 16-byte chunk c moved to chunk position c ^ (r % 8) (PTX ISA "Swizzling Modes": the pattern
+// repeats every 8 rows = 1024 bytes and is anchored at 1024-byte boundaries, i.e. it XORs address
+// bits [4,7) with bits [7,10)). panel_offset<ROWS>(r, c) places chunk c of tile row r in panel
+// c / 8 at element r * 64 + ((c % 8) ^ (r % 8)) * 8: also 128 bytes per row, the same XOR. A copy
+// of rows [r0, r0 + rows) x columns [64 j, 64 j + 64) to panel j's base + 128 r0 therefore writes
+// exactly the bytes panel_offset describes iff (r0 + r) % 8 == r % 8 and dst is 1024-aligned
+// (then address bits [7,10) of row r are r % 8): r0 is 0 (Q, K/V half 0) or 64 (half 1), and every
+// dst is a multiple of 8 KB above smem_raw, whose 1024-byte alignment the wgmma descriptors
+// already rely on (base offset 0). It is the layout the cp.async producer writes by hand
+// (producer_smem_offset) and the descriptors and ldmatrix read: the consumers are unchanged.
+constexpr int kTmaBoxCols = 64;  // elements: one 128-byte swizzle row
+constexpr uint32_t kTmaQBoxBytes = kTmaBoxCols * kBM * 2;   // a 128-row box of 16-bit elements
+constexpr uint32_t kTmaKvBoxBytes = kTmaBoxCols * kBN * 2;  // a 64-row box (one half of a tile)
+template <int D>
+constexpr uint32_t kTmaQBytes = (D / kTmaBoxCols) * kTmaQBoxBytes;             // Q: one box per panel
+template <int D>
+constexpr uint32_t kTmaTileBytes = 2 * 2 * (D / kTmaBoxCols) * kTmaKvBoxBytes;  // K and V x 2 halves x panels
+static_assert(kTmaQBytes<128> == kBM * 128 * 2 && kTmaTileBytes<128> == 2 * kTileKeys * 128 * 2,
+              "the armed bytes are the Q buffer and the K + V stage");
+static_assert(2 * kBN == kTileKeys, "a tile is two 64-row boxes per panel");
+
+template <typename T, int D>
+__device__ __forceinline__ void ws_producer_tma(const Params& p, const WsSmem<T>& sm, const ItemOrder& order, int total,
+                                                int ticket_slot, const void* map_q, const void* map_k,
+                                                const void* map_v) {
+  static_assert(sizeof(T) == 2, "box byte counts assume 16-bit elements");
+  tma_prefetch_map(map_q);
+  tma_prefetch_map(map_k);
+  tma_prefetch_map(map_v);
+  const uint32_t q_smem = smem_u32(sm.sQ), k_smem = smem_u32(sm.sK), v_smem = smem_u32(sm.sV);
+  constexpr uint32_t kPanelBytes = kTileKeys * 128, kStageBytes = kTileKeys * D * sizeof(T);
+  int item = blockIdx.x;  // the first wave is static, as for the cp.async producer
+  int g = 0;              // CTA tile counter over all items: tile g uses stage g % kStages
+  for (int it = 0;; ++it) {
+    if (it > 0) {
+      // Both consumers took item it-1 (slot read, Q in registers): sQ and the slot may be rewritten.
+      mbar_wait(sm.q_empty, (it - 1) & 1);  // [T-qempty]
+      if (kDynamicSchedule) {
+        const int t = static_cast<int>(atomicAdd(&g_ws_tickets[ticket_slot], 1u));  // [T-draw]
+        if (t == total - 1) atomicExch(&g_ws_tickets[ticket_slot], 0u);  // the last draw: reset
+        item = static_cast<int>(gridDim.x) + t;
+      } else {
+        item += gridDim.x;
+      }
+    }
+    if (item >= total) break;  // [T-end]
+    int item_tile, item_bh;
+    order.decode(item, item_tile, item_bh);
+    const CtaWork w(p, item_tile, item_bh);
+    sm.slot[0] = w.tile;  // [T-slot] read by the consumers after q_full (released by the arrival below)
+    sm.slot[1] = w.bh;
+    sm.slot[2] = w.kband;
+    // [T-q] Q rows [m0, m0 + 128) of pair bh, one box per 64-wide panel (rows >= N: zeros).
+    mbar_arrive_expect_tx(sm.q_full, kTmaQBytes<D>);
+#pragma unroll
+    for (int j = 0; j < D / kTmaBoxCols; ++j)
+      tma_load_3d(q_smem + j * kBM * 128, map_q, sm.q_full, j * kTmaBoxCols, w.m0, w.bh);
+    const int kv_bh = w.b * p.hkv + w.hk;
+    const int n_tiles = (w.n_iter + 1) / 2;  // >= 1 (the sink)
+    for (int i = 0; i < n_tiles; ++i, ++g) {
+      const int s = g % kStages;
+      // Stage s is free once both consumers released tile g - kStages.
+      if (g >= kStages) mbar_wait(sm.empty0 + 8 * s, ((g / kStages) - 1) & 1);  // [T-empty]
+      const uint32_t full = sm.full0 + 8 * s, st = s * kStageBytes;
+      mbar_arrive_expect_tx(full, kTmaTileBytes<D>);  // [T-issue] tile g: 8 copies, one phase of full[s]
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int kb = tile_block(w, i, h);
+        const int row0 = kb < 0 ? p.n : kb * kBN;  // a hole: a box wholly past the end (zeros)
+#pragma unroll
+        for (int j = 0; j < D / kTmaBoxCols; ++j) {
+          const uint32_t dst = st + j * kPanelBytes + h * kBN * 128;  // panel j, rows [64 h, 64 h + 64)
+          tma_load_3d(k_smem + dst, map_k, full, j * kTmaBoxCols, row0, kv_bh);
+          tma_load_3d(v_smem + dst, map_v, full, j * kTmaBoxCols, row0, kv_bh);
+        }
+      }
+    }
+  }
+  sm.slot[0] = -1;         // [T-endslot] no more items (the consumers read it after q_full)
+  mbar_arrive(sm.q_full);  // [T-endq] a plain arrival: this phase has no bytes
+}
+
+// The consumers (both kernels): warpgroups 1 and 2, as described at the top.
+template <typename T, int D>
+__device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm) {
+  T* const sQ = sm.sQ;
+  T* const sK = sm.sK;
+  T* const sV = sm.sV;
+  const uint32_t full0 = sm.full0, empty0 = sm.empty0, q_full = sm.q_full, q_empty = sm.q_empty;
+  volatile int* const slot = sm.slot;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, wg = warp >> 2;
+  const int c = wg - 1;               // consumer 0: rows [0, 64) of the item's tile (query block qb0), 1: [64, 128)
+  const int t = lane & 3;
+  const int my_turn = kTurnBarrier + c, other_turn = kTurnBarrier + (1 - c);
+  if (c == 1) named_bar_arrive(kTurnBarrier, kTurnThreads);  // [C-init] consumer 0 issues first
+
+  uint32_t pf[kTileKeys / 16][4];  // P_{i-1} as wgmma A fragments (16-bit pairs)
+#pragma unroll
+  for (int i = 0; i < kTileKeys / 16; ++i) pf[i][0] = pf[i][1] = pf[i][2] = pf[i][3] = 0u;
+
+  auto issue_pv = [&](float (&o)[D / 8][4], int g) {  // O += P V_g, V_g in stage g % kStages
+    const uint32_t v_base = smem_u32(sV + (g % kStages) * kTileKeys * D);
+    wgmma_fence();  // o was rescaled and pf written by ordinary instructions
+#pragma unroll
+    for (int kk = 0; kk < kTileKeys / 16; ++kk)
+      // N-major B, 128B swizzle: 16 keys = 2048 bytes per k-step; LBO = next 64-wide d panel,
+      // SBO = next 8 keys.
+      wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kTileKeys * 128, 1024));
+    wgmma_commit();
+  };
+
+  int g0 = 0;  // CTA tile index of the item's first tile (the producer's g at its i = 0)
+  for (int it = 0;; ++it) {
+    mbar_wait(q_full, it & 1);  // [C-qfull] item it announced and its Q landed (or: no more items)
+    const int tile = slot[0];
+    if (tile < 0) break;        // [C-end]
+    const CtaWork w(p, tile, slot[1], slot[2]);
+    const int n_tiles = (w.n_iter + 1) / 2;  // the same for both consumers
+    const int row_a = w.m0 + (warp - 4) * 16 + (lane >> 2);  // rows row_a and row_a + 8
+    const int my_qb = 2 * w.tile + c;
+
+    // Q as wgmma A fragments in registers (S = Q K^T in RS form: per k-step the tensor cores read
+    // only K from shared memory). Same ldmatrix mapping as the mma.sync path: matrices
+    // (rows 0-7 | 8-15) x (k 0-7 | 8-15) of this warp's 16 rows.
+    uint32_t qf[D / 16][4];
+#pragma unroll
+    for (int ks = 0; ks < D / 16; ++ks)
+      ldmatrix_x4(qf[ks], smem_u32(sQ + panel_offset<kBM>((warp - 4) * 16 + (lane & 15), ks * 2 + (lane >> 4))));
+    // [C-qempty] this thread read the slot and its part of Q: both may be rewritten. Every thread
+    // arrives (not one lane per warp after __syncwarp): each ldmatrix read is then ordered before
+    // the producer's cp.async rewrite of Q by its own thread's release, which compute-sanitizer's
+    // racecheck also sees (with per-warp arrivals it reported these reads as hazards).
+    mbar_arrive(q_empty);
+
+    float o[D / 8][4];
+#pragma unroll
+    for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
+    float row_max[2] = {-INFINITY, -INFINITY};
+    float row_sum[2] = {0.f, 0.f};
+
+    // Round i (tile g = g0 + i): S_i, then P_{i-1} V_{i-1} on the tensor cores; softmax of S_i
+    // while the latter runs.
+    for (int i = 0; i < n_tiles; ++i) {
+      const int g = g0 + i, st = g % kStages;
+      mbar_wait(full0 + 8 * st, (g / kStages) & 1);  // [C-full] K_g, V_g in shared memory
+      float s[kTileKeys / 8][4];
+#pragma unroll
+      for (int n = 0; n < kTileKeys / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+      fence_regs<kTileKeys / 8>(s);
+      fence_regs<D / 8>(o);
+      fence_regs<kTileKeys / 16>(pf);
+      named_bar_sync(my_turn, kTurnThreads);  // [C-turn] the other consumer has issued its round
+      wgmma_fence();
+      const uint32_t k_base = smem_u32(sK + st * kTileKeys * D);
+#pragma unroll
+      for (int ks = 0; ks < D / 16; ++ks) {
+        // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
+        const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kTileKeys * 128 + (ks & 3) * 32, 16, 1024);
+        wgmma_rs<T, kTileKeys>(s, qf[ks], db, ks > 0 ? 1 : 0);
+      }
+      wgmma_commit();
+      // One branch for the PV issue and the wait that depends on it: with two branches ptxas
+      // would also consider "no PV issued, wait<1>" and serialise the wgmma pipeline (C7514).
+      if (i > 0) {
+        issue_pv(o, g - 1);
+        named_bar_arrive(other_turn, kTurnThreads);  // [C-pass] the other consumer's turn
+        wgmma_wait<1>();  // S_i done; P_{i-1} V_{i-1} may still run
+      } else {
+        named_bar_arrive(other_turn, kTurnThreads);  // [C-pass]
+        wgmma_wait<0>();
+      }
+      fence_regs<kTileKeys / 8>(s);
+
+      const int kb0 = tile_block(w, i, 0), kb1 = tile_block(w, i, 1);
+      if (half_needs_mask(kb0, my_qb, w.kband)) mask_half<0>(s, row_a, kb0, w.kband, t);
+      if (half_needs_mask(kb1, my_qb, w.kband)) mask_half<1>(s, row_a, kb1, w.kband, t);
+      // The sink (in tile 0) is visible to every row: row maxima are finite from tile 0 on.
+      float alpha[2];
+      softmax_scores<kTileKeys / 8>(s, row_max, row_sum, alpha, p.scale_log2);
+
+      wgmma_wait<0>();  // P_{i-1} V_{i-1} done: O final for this round, pf free, tile g-1 unused
+      fence_regs<D / 8>(o);
+      fence_regs<kTileKeys / 16>(pf);
+      if (i > 0) {
+        __syncwarp();
+        if (lane == 0) mbar_arrive(empty0 + 8 * ((g - 1) % kStages));  // [C-rel] release tile g-1 (K and V)
+      }
+      rescale_o<D / 8>(o, alpha);
+#pragma unroll
+      for (int kk = 0; kk < kTileKeys / 16; ++kk) {
+        pf[kk][0] = pack2<T>(s[2 * kk][0], s[2 * kk][1]);
+        pf[kk][1] = pack2<T>(s[2 * kk][2], s[2 * kk][3]);
+        pf[kk][2] = pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]);
+        pf[kk][3] = pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3]);
+      }
+    }
+    // Last round: P V of the item's last tile g_last, then its release (the producer needs the
+    // stage back for the next items' tiles) and the store, while the other consumer runs.
+    const int g_last = g0 + n_tiles - 1;
+    fence_regs<D / 8>(o);
+    fence_regs<kTileKeys / 16>(pf);
+    named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
+    issue_pv(o, g_last);
+    // Always passed on: consumer 0's next turn (its next item's round 0, or the sync after the
+    // loop) takes consumer 1's.
+    named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
+    wgmma_wait<0>();
+    fence_regs<D / 8>(o);
+    fence_regs<kTileKeys / 16>(pf);
+    __syncwarp();
+    if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
+    store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
+    g0 += n_tiles;
+  }
+  // Consumer 1 passed the turn after its last PV; nobody issues after it: consumer 0 takes that
+  // turn here, so both turn barriers end with no pending arrival.
+  if (c == 0) named_bar_sync(my_turn, kTurnThreads);  // [C-exit]
 }
 
 template <typename T, int D>
@@ -201,258 +640,39 @@ __global__ void __launch_bounds__(kWsThreads, 1)
     wgmma_ws_kernel(const Params p, ItemOrder order, int total, int ticket_slot) {
   static_assert(D == 128, "one 16-byte chunk per producer thread and 8-row step");
   extern __shared__ __align__(1024) unsigned char smem_raw[];  // panels start on 1024-byte atoms
-  T* sQ = reinterpret_cast<T*>(smem_raw);
-  T* sK = sQ + kBM * D;                    // [kStages][D/64 panels][kTileKeys][64]
-  T* sV = sK + kStages * kTileKeys * D;    // [kStages][D/64 panels][kTileKeys][64]
-  // full[kStages], empty[kStages], q_full, q_empty, then the item slot and the producers' ticket.
-  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kStages * kTileKeys * D);
-  const uint32_t full0 = smem_u32(bars), empty0 = smem_u32(bars + kStages);
-  const uint32_t q_full = smem_u32(bars + 2 * kStages), q_empty = smem_u32(bars + 2 * kStages + 1);
-  // The current item for the consumers: {query tile (-1: no more items), bh, clamped band}.
-  volatile int* slot = reinterpret_cast<volatile int*>(bars + 2 * kStages + 2);
-  volatile int* ticket = slot + 3;  // producer warpgroup only: thread 0's draw for the others
-
-  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, wg = warp >> 2;
-  if (tid == 0) {
-    for (int s = 0; s < kStages; ++s) {
-      mbar_init(full0 + 8 * s, 128);            // every producer thread, once per tile
-      mbar_init(empty0 + 8 * s, kConsumerWarps);  // lane 0 of every consumer warp, once per tile
-    }
-    mbar_init(q_full, 128);           // every producer thread, once per item (Q landed) and once at the end
-    mbar_init(q_empty, kTurnThreads);    // every consumer thread, once per item (its Q rows in registers)
-    mbar_fence_init();
-  }
+  const WsSmem<T> sm = ws_smem<T, D>(smem_raw);
+  if (threadIdx.x == 0) ws_init_barriers(sm, 128);  // full, q_full: every producer thread
   __syncthreads();  // the last CTA-wide barrier
-
+  // One branch per role (setmaxnreg needs it so): warpgroup 0 produces.
+  const int wg = static_cast<int>(threadIdx.x) >> 7;
   if (wg == 0) {
-    // ---------------- producer ----------------
     setmaxnreg_dec<kProducerRegs>();
-    const int ptid = tid;
-    const uint32_t off = 2u * producer_smem_offset(ptid);  // bytes
-    const uint32_t q_smem = smem_u32(sQ) + off, k_smem = smem_u32(sK) + off, v_smem = smem_u32(sV) + off;
-    constexpr uint32_t kStageBytes = kTileKeys * D * sizeof(T), kHalfBytes = kBN * 64 * sizeof(T);
-    // Up to two tiles in flight: tile g is issued before tile g-1 is published. `pending` (a CTA
-    // tile index, -1: none) is issued but not published; pending_q: its group also holds the
-    // item's Q, so publishing it publishes Q too (q_full).
-    int pending = -1;
-    bool pending_q = false;
-    // This thread's copies of tile `pending` have landed (caller waited on its group): make them
-    // visible to the tensor cores' async proxy, then arrive (release) on the stage's full barrier.
-    auto publish = [&]() {
-      fence_proxy_async();
-      mbar_arrive(full0 + 8 * (pending % kStages));  // [P-pub]
-      if (pending_q) mbar_arrive(q_full);            // [P-pubq]
-      pending = -1;
-    };
-    auto flush = [&]() {
-      if (pending >= 0) {
-        cp_async_wait<0>();
-        publish();
-      }
-    };
-    int item = blockIdx.x;  // the first wave is static: nothing to draw before the first loads
-    int g = 0;              // CTA tile counter over all items: tile g uses stage g % kStages
-    for (int it = 0;; ++it) {
-      if (it > 0) {
-        // Item boundary: publish everything first (the ring is full here, or the next item's first
-        // tile would wait for a stage anyway), then wait until both consumers took item it-1 (slot
-        // read, Q in registers): sQ and the slot may be rewritten.
-        flush();                                // [P-flush]
-        mbar_wait(q_empty, (it - 1) & 1);       // [P-qempty]
-        if (kDynamicSchedule) {
-          if (ptid == 0) {
-            const int t = static_cast<int>(atomicAdd(&g_ws_tickets[ticket_slot], 1u));  // [P-draw]
-            if (t == total - 1) atomicExch(&g_ws_tickets[ticket_slot], 0u);  // the last draw: reset
-            *ticket = static_cast<int>(gridDim.x) + t;
-          }
-          __syncwarp();  // warp 0 converged again before the aligned bar.sync
-          // Every producer thread has published its copies (flush) before it blocks here. The
-          // ticket word is rewritten only at the next boundary, after q_empty of this item, which
-          // needs every producer thread's Q arrival (so its read of the ticket) first.
-          named_bar_sync(kProducerBarrier, 128);  // [P-bcast]
-          item = *ticket;
-        } else {
-          item += gridDim.x;
-        }
-      }
-      if (item >= total) break;  // [P-end]
-      int item_tile, item_bh;
-      order.decode(item, item_tile, item_bh);
-      const CtaWork w(p, item_tile, item_bh);
-      if (ptid == 0) {  // [P-slot] read by the consumers after q_full (released by this thread's Q arrival)
-        slot[0] = w.tile;
-        slot[1] = w.bh;
-        slot[2] = w.kband;
-      }
-      // Q in a group of its own, published with the item's first tile (pending_q): it needs no
-      // stage, only q_empty (above).
-      load_rows<kBM / 8>(q_smem, static_cast<const T*>(p.q) + static_cast<size_t>(w.bh) * p.n * D, w.m0, p.n,
-                         ptid);  // [P-q]
-      cp_async_commit();
-      const T* K = static_cast<const T*>(p.k) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
-      const T* V = static_cast<const T*>(p.v) + (static_cast<size_t>(w.b) * p.hkv + w.hk) * p.n * D;
-      const int n_tiles = (w.n_iter + 1) / 2;  // >= 1 (the sink)
-      for (int i = 0; i < n_tiles; ++i, ++g) {
-        if (g >= kStages) {
-          // Stage g % kStages is free once both consumers released tile g - kStages. Before blocking
-          // every issued tile is published (the consumers may need it to release the stage); when
-          // the stage is already free the producer goes straight on.
-          const uint32_t empty = empty0 + 8 * (g % kStages);
-          const uint32_t parity = ((g / kStages) - 1) & 1;  // phase completed by the release of tile g-kStages
-          if (!mbar_test_wait(empty, parity)) {
-            flush();                     // [P-flush2]
-            mbar_wait(empty, parity);    // [P-empty]
-          }
-        }
-        const uint32_t st = (g % kStages) * kStageBytes;
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int kb = tile_block(w, i, h);
-          const int row0 = kb < 0 ? -1 : kb * kBN;
-          load_rows<kBN / 8>(k_smem + st + h * kHalfBytes, K, row0, p.n, ptid);
-          load_rows<kBN / 8>(v_smem + st + h * kHalfBytes, V, row0, p.n, ptid);
-        }
-        cp_async_commit();  // [P-issue] tile g: one group
-        if (pending >= 0) {
-          cp_async_wait<1>();  // every group but tile g's (with Q's when i == 1)
-          publish();           // [P-pub-lag]
-        }
-        pending = g;
-        pending_q = i == 0;
-      }
-    }
-    flush();  // [P-flush3]
-    if (ptid == 0) slot[0] = -1;  // [P-endslot] no more items (the consumers read it after q_full)
-    mbar_arrive(q_full);          // [P-endq]
+    ws_producer_cp_async<T, D>(p, sm, order, total, ticket_slot);
   } else {
-    // ---------------- consumers ----------------
     setmaxnreg_inc<kConsumerRegs>();
-    const int c = wg - 1;               // consumer 0: rows [0, 64) of the item's tile (query block qb0), 1: [64, 128)
-    const int t = lane & 3;
-    const int my_turn = kTurnBarrier + c, other_turn = kTurnBarrier + (1 - c);
-    if (c == 1) named_bar_arrive(kTurnBarrier, kTurnThreads);  // [C-init] consumer 0 issues first
+    ws_consumer<T, D>(p, sm);
+  }
+}
 
-    uint32_t pf[kTileKeys / 16][4];  // P_{i-1} as wgmma A fragments (16-bit pairs)
-#pragma unroll
-    for (int i = 0; i < kTileKeys / 16; ++i) pf[i][0] = pf[i][1] = pf[i][2] = pf[i][3] = 0u;
-
-    auto issue_pv = [&](float (&o)[D / 8][4], int g) {  // O += P V_g, V_g in stage g % kStages
-      const uint32_t v_base = smem_u32(sV + (g % kStages) * kTileKeys * D);
-      wgmma_fence();  // o was rescaled and pf written by ordinary instructions
-#pragma unroll
-      for (int kk = 0; kk < kTileKeys / 16; ++kk)
-        // N-major B, 128B swizzle: 16 keys = 2048 bytes per k-step; LBO = next 64-wide d panel,
-        // SBO = next 8 keys.
-        wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kTileKeys * 128, 1024));
-      wgmma_commit();
-    };
-
-    int g0 = 0;  // CTA tile index of the item's first tile (the producer's g at its i = 0)
-    for (int it = 0;; ++it) {
-      mbar_wait(q_full, it & 1);  // [C-qfull] item it announced and its Q landed (or: no more items)
-      const int tile = slot[0];
-      if (tile < 0) break;        // [C-end]
-      const CtaWork w(p, tile, slot[1], slot[2]);
-      const int n_tiles = (w.n_iter + 1) / 2;  // the same for both consumers
-      const int row_a = w.m0 + (warp - 4) * 16 + (lane >> 2);  // rows row_a and row_a + 8
-      const int my_qb = 2 * w.tile + c;
-
-      // Q as wgmma A fragments in registers (S = Q K^T in RS form: per k-step the tensor cores read
-      // only K from shared memory). Same ldmatrix mapping as the mma.sync path: matrices
-      // (rows 0-7 | 8-15) x (k 0-7 | 8-15) of this warp's 16 rows.
-      uint32_t qf[D / 16][4];
-#pragma unroll
-      for (int ks = 0; ks < D / 16; ++ks)
-        ldmatrix_x4(qf[ks], smem_u32(sQ + panel_offset<kBM>((warp - 4) * 16 + (lane & 15), ks * 2 + (lane >> 4))));
-      // [C-qempty] this thread read the slot and its part of Q: both may be rewritten. Every thread
-      // arrives (not one lane per warp after __syncwarp): each ldmatrix read is then ordered before
-      // the producer's cp.async rewrite of Q by its own thread's release, which compute-sanitizer's
-      // racecheck also sees (with per-warp arrivals it reported these reads as hazards).
-      mbar_arrive(q_empty);
-
-      float o[D / 8][4];
-#pragma unroll
-      for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
-      float row_max[2] = {-INFINITY, -INFINITY};
-      float row_sum[2] = {0.f, 0.f};
-
-      // Round i (tile g = g0 + i): S_i, then P_{i-1} V_{i-1} on the tensor cores; softmax of S_i
-      // while the latter runs.
-      for (int i = 0; i < n_tiles; ++i) {
-        const int g = g0 + i, st = g % kStages;
-        mbar_wait(full0 + 8 * st, (g / kStages) & 1);  // [C-full] K_g, V_g in shared memory
-        float s[kTileKeys / 8][4];
-#pragma unroll
-        for (int n = 0; n < kTileKeys / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-        fence_regs<kTileKeys / 8>(s);
-        fence_regs<D / 8>(o);
-        fence_regs<kTileKeys / 16>(pf);
-        named_bar_sync(my_turn, kTurnThreads);  // [C-turn] the other consumer has issued its round
-        wgmma_fence();
-        const uint32_t k_base = smem_u32(sK + st * kTileKeys * D);
-#pragma unroll
-        for (int ks = 0; ks < D / 16; ++ks) {
-          // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
-          const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kTileKeys * 128 + (ks & 3) * 32, 16, 1024);
-          wgmma_rs<T, kTileKeys>(s, qf[ks], db, ks > 0 ? 1 : 0);
-        }
-        wgmma_commit();
-        // One branch for the PV issue and the wait that depends on it: with two branches ptxas
-        // would also consider "no PV issued, wait<1>" and serialise the wgmma pipeline (C7514).
-        if (i > 0) {
-          issue_pv(o, g - 1);
-          named_bar_arrive(other_turn, kTurnThreads);  // [C-pass] the other consumer's turn
-          wgmma_wait<1>();  // S_i done; P_{i-1} V_{i-1} may still run
-        } else {
-          named_bar_arrive(other_turn, kTurnThreads);  // [C-pass]
-          wgmma_wait<0>();
-        }
-        fence_regs<kTileKeys / 8>(s);
-
-        const int kb0 = tile_block(w, i, 0), kb1 = tile_block(w, i, 1);
-        if (half_needs_mask(kb0, my_qb, w.kband)) mask_half<0>(s, row_a, kb0, w.kband, t);
-        if (half_needs_mask(kb1, my_qb, w.kband)) mask_half<1>(s, row_a, kb1, w.kband, t);
-        // The sink (in tile 0) is visible to every row: row maxima are finite from tile 0 on.
-        float alpha[2];
-        softmax_scores<kTileKeys / 8>(s, row_max, row_sum, alpha, p.scale_log2);
-
-        wgmma_wait<0>();  // P_{i-1} V_{i-1} done: O final for this round, pf free, tile g-1 unused
-        fence_regs<D / 8>(o);
-        fence_regs<kTileKeys / 16>(pf);
-        if (i > 0) {
-          __syncwarp();
-          if (lane == 0) mbar_arrive(empty0 + 8 * ((g - 1) % kStages));  // [C-rel] release tile g-1 (K and V)
-        }
-        rescale_o<D / 8>(o, alpha);
-#pragma unroll
-        for (int kk = 0; kk < kTileKeys / 16; ++kk) {
-          pf[kk][0] = pack2<T>(s[2 * kk][0], s[2 * kk][1]);
-          pf[kk][1] = pack2<T>(s[2 * kk][2], s[2 * kk][3]);
-          pf[kk][2] = pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]);
-          pf[kk][3] = pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3]);
-        }
-      }
-      // Last round: P V of the item's last tile g_last, then its release (the producer needs the
-      // stage back for the next items' tiles) and the store, while the other consumer runs.
-      const int g_last = g0 + n_tiles - 1;
-      fence_regs<D / 8>(o);
-      fence_regs<kTileKeys / 16>(pf);
-      named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
-      issue_pv(o, g_last);
-      // Always passed on: consumer 0's next turn (its next item's round 0, or the sync after the
-      // loop) takes consumer 1's.
-      named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
-      wgmma_wait<0>();
-      fence_regs<D / 8>(o);
-      fence_regs<kTileKeys / 16>(pf);
-      __syncwarp();
-      if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
-      store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
-      g0 += n_tiles;
-    }
-    // Consumer 1 passed the turn after its last PV; nobody issues after it: consumer 0 takes that
-    // turn here, so both turn barriers end with no pending arrival.
-    if (c == 0) named_bar_sync(my_turn, kTurnThreads);  // [C-exit]
+// The tensor maps are kernel parameters (param space, 128-byte aligned objects), read by the copy
+// engine through their generic addresses.
+template <typename T, int D>
+__global__ void __launch_bounds__(kWsThreads, 1)
+    wgmma_tma_kernel(const Params p, ItemOrder order, int total, int ticket_slot, const __grid_constant__ CUtensorMap map_q,
+                     const __grid_constant__ CUtensorMap map_k, const __grid_constant__ CUtensorMap map_v) {
+  static_assert(D == 128, "the consumers' fragments and the smem layout are written for D = 128");
+  extern __shared__ __align__(1024) unsigned char smem_raw[];  // panels start on 1024-byte atoms
+  const WsSmem<T> sm = ws_smem<T, D>(smem_raw);
+  if (threadIdx.x == 0) ws_init_barriers(sm, 1);  // full, q_full: thread 0's arrive.expect_tx
+  __syncthreads();  // the last CTA-wide barrier
+  const int wg = static_cast<int>(threadIdx.x) >> 7;
+  if (wg == 0) {
+    setmaxnreg_dec<kTmaProducerRegs>();
+    // Threads 1..127 are done: no later barrier counts them (no ticket broadcast with one thread).
+    if (threadIdx.x == 0) ws_producer_tma<T, D>(p, sm, order, total, ticket_slot, &map_q, &map_k, &map_v);
+  } else {
+    setmaxnreg_inc<kTmaConsumerRegs>();
+    ws_consumer<T, D>(p, sm);
   }
 }
 
@@ -467,16 +687,13 @@ double l2_share_bytes() {
   return bytes;
 }
 
-}  // namespace
-
+// Launch shape of both kernels: items, their order (chunks of heads, ItemOrder) and the grid.
+struct WsLaunch {
+  ItemOrder order;
+  int total, grid, ticket_slot;
+};
 template <typename T, int D>
-void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream) {
-  static_assert(D == 128, "instantiated for D = 128 only (compile time); D = 64 runs wgmma_2cta");
-  // Q, the K/V ring, 2 kStages + 2 mbarriers, the item slot and the ticket (4 ints).
-  constexpr size_t smem =
-      (kBM + 2 * kStages * kTileKeys) * D * sizeof(T) + (2 * kStages + 2) * sizeof(uint64_t) + 4 * sizeof(int);
-  static_assert(smem <= 227 * 1024, "H100: 227 KB of shared memory per block");
-  set_smem_limit_once<wgmma_ws_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_ws)");
+WsLaunch ws_launch_shape(const Params& p, int batch) {
   const int n_bh = batch * p.hq;
   const int total = p.q_tiles * n_bh;  // work items
   // Chunk of heads (ItemOrder): whole GQA groups whose K/V fit in kL2ShareBytes (at least one group).
@@ -487,11 +704,88 @@ void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream) {
   const ItemOrder order{n_bh, std::min(n_bh, groups * group), p.q_tiles};
   const int grid = std::min(sm_count(), total);  // persistent: one CTA per SM (224 KB each)
   const int slot = kDynamicSchedule ? next_ticket_slot() : 0;
-  wgmma_ws_kernel<T, D><<<grid, kWsThreads, smem, stream>>>(p, order, total, slot);
+  return {order, total, grid, slot};
+}
+
+// Q, the K/V ring, 2 kStages + 2 mbarriers, the item slot and the ticket (4 ints).
+template <typename T, int D>
+constexpr size_t kWsSmemBytes =
+    (kBM + 2 * kStages * kTileKeys) * D * sizeof(T) + (2 * kStages + 2) * sizeof(uint64_t) + 4 * sizeof(int);
+
+// cuTensorMapEncodeTiled, looked up once in the driver through the runtime. CUDA 12.5 added
+// cudaGetDriverEntryPointByVersion and CUDA 13 deprecates the unversioned lookup; the version asked
+// for (12.0) is the ABI of PFN_cuTensorMapEncodeTiled_v12000, the typedef the call goes through.
+PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+  static const PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+    void* f = nullptr;
+    cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+#if CUDART_VERSION >= 12050
+    check_cuda(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &found),
+               "cudaGetDriverEntryPointByVersion(cuTensorMapEncodeTiled)");
+#else
+    check_cuda(cudaGetDriverEntryPoint("cuTensorMapEncodeTiled", &f, cudaEnableDefault, &found),
+               "cudaGetDriverEntryPoint(cuTensorMapEncodeTiled)");
+#endif
+    if (f == nullptr || found != cudaDriverEntryPointSuccess)
+      throw std::runtime_error("prefill wgmma_tma: the CUDA driver has no cuTensorMapEncodeTiled (needs 12.0+)");
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
+  }();
+  return fn;
+}
+
+// Tensor map of a [heads][n][D] tensor (Q: heads = B * Hq, K/V: B * Hkv) as 3-D (D, n, heads), so
+// that boxes past row n - 1 are zero-filled, never another head's rows; box {64, box_rows, 1},
+// 128-byte swizzle (the layout the consumers read: see "Swizzle equivalence" above).
+template <typename T, int D>
+CUtensorMap rows_tensor_map(const void* base, int n, int heads, int box_rows, const char* what) {
+  const CUtensorMapDataType type =
+      std::is_same_v<T, __half> ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
+  const cuuint64_t dims[3] = {static_cast<cuuint64_t>(D), static_cast<cuuint64_t>(n), static_cast<cuuint64_t>(heads)};
+  const cuuint64_t strides[2] = {D * sizeof(T), static_cast<cuuint64_t>(n) * D * sizeof(T)};  // bytes, dims 1, 2
+  const cuuint32_t box[3] = {static_cast<cuuint32_t>(kTmaBoxCols), static_cast<cuuint32_t>(box_rows), 1};
+  const cuuint32_t element_strides[3] = {1, 1, 1};
+  CUtensorMap map;
+  // L2 promotion 256 B: a box row is half a 256-byte token row; the other panel's copy wants the rest.
+  const CUresult r = tensor_map_encoder()(&map, type, 3, const_cast<void*>(base), dims, strides, box, element_strides,
+                                          CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                                          CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS)
+    throw std::runtime_error(std::string("prefill wgmma_tma: cuTensorMapEncodeTiled(") + what + ") failed with CUresult " +
+                             std::to_string(static_cast<int>(r)) + " (tensors must be 16-byte aligned)");
+  return map;
+}
+
+}  // namespace
+
+template <typename T, int D>
+void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream) {
+  static_assert(D == 128, "instantiated for D = 128 only (compile time); D = 64 runs wgmma_2cta");
+  constexpr size_t smem = kWsSmemBytes<T, D>;
+  static_assert(smem <= 227 * 1024, "H100: 227 KB of shared memory per block");
+  set_smem_limit_once<wgmma_ws_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_ws)");
+  const WsLaunch l = ws_launch_shape<T, D>(p, batch);
+  wgmma_ws_kernel<T, D><<<l.grid, kWsThreads, smem, stream>>>(p, l.order, l.total, l.ticket_slot);
   check_cuda(cudaGetLastError(), "prefill wgmma_ws launch");
+}
+
+template <typename T, int D>
+void launch_wgmma_tma(const Params& p, int batch, cudaStream_t stream) {
+  static_assert(D == 128, "instantiated for D = 128 only (compile time); D = 64 runs wgmma_2cta");
+  constexpr size_t smem = kWsSmemBytes<T, D>;
+  static_assert(smem <= 227 * 1024, "H100: 227 KB of shared memory per block");
+  set_smem_limit_once<wgmma_tma_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_tma)");
+  // Three maps per launch (host-side encoding, microseconds): they hold the tensors' addresses.
+  const CUtensorMap map_q = rows_tensor_map<T, D>(p.q, p.n, batch * p.hq, kBM, "q");
+  const CUtensorMap map_k = rows_tensor_map<T, D>(p.k, p.n, batch * p.hkv, kBN, "k");
+  const CUtensorMap map_v = rows_tensor_map<T, D>(p.v, p.n, batch * p.hkv, kBN, "v");
+  const WsLaunch l = ws_launch_shape<T, D>(p, batch);
+  wgmma_tma_kernel<T, D><<<l.grid, kWsThreads, smem, stream>>>(p, l.order, l.total, l.ticket_slot, map_q, map_k, map_v);
+  check_cuda(cudaGetLastError(), "prefill wgmma_tma launch");
 }
 
 template void launch_wgmma_ws<__nv_bfloat16, 128>(const Params&, int, cudaStream_t);
 template void launch_wgmma_ws<__half, 128>(const Params&, int, cudaStream_t);
+template void launch_wgmma_tma<__nv_bfloat16, 128>(const Params&, int, cudaStream_t);
+template void launch_wgmma_tma<__half, 128>(const Params&, int, cudaStream_t);
 
 }  // namespace moa::kernels::prefill

@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
       };
       for (auto [impl, name] : {std::pair{PrefillImpl::mma_sync, "mma_sync"}, std::pair{PrefillImpl::wgmma, "wgmma"},
                                 std::pair{PrefillImpl::wgmma_2cta, "wgmma_2cta"},
-                                std::pair{PrefillImpl::wgmma_ws, "wgmma_ws"}}) {
+                                std::pair{PrefillImpl::wgmma_ws, "wgmma_ws"}, std::pair{PrefillImpl::wgmma_tma, "wgmma_tma"}}) {
         if (impl != PrefillImpl::mma_sync && std::getenv("MOA_BENCH_NO_WGMMA")) continue;  // tests failed there
         if (impl == PrefillImpl::wgmma_ws && std::getenv("MOA_BENCH_NO_WS")) continue;     // its tests failed
+        if (impl == PrefillImpl::wgmma_tma && std::getenv("MOA_BENCH_NO_TMA")) continue;   // its tests failed
         if (!env_allows("MOA_BENCH_IMPLS", name)) continue;
         const double t = time_impl(impl);
         timed.emplace_back(name, t);

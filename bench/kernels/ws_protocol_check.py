@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Barrier-protocol model of the persistent wgmma_ws_kernel (kernels/moa_prefill_sm90_ws.cu), no GPU.
+"""Barrier-protocol model of the persistent wgmma_ws_kernel and wgmma_tma_kernel
+(kernels/moa_prefill_sm90_ws.cu), no GPU.
 
 One CTA runs a sequence of work items (each a number of 128-key tiles, 1..29); the producer
 threads and the two consumer warpgroups are generators stepping in random order (random speeds,
@@ -7,10 +8,12 @@ so one side can run far ahead). mbarriers (full/empty per stage, q_full, q_empty
 hardware rules (arrival counts, phase parity); named barriers (the two "turn" barriers, the
 producers' ticket barrier) count arrivals per generation. Every step is tagged with the kernel
 line it mirrors: `# [P-...]` / `# [C-...]` here, `// [P-...]` / `// [C-...]` in the kernel; the
-check refuses to run when the two tag sets differ.
+check refuses to run when the two tag sets differ. The TMA producer ([T-...]) is one thread that
+arms full / q_full with arrive.expect_tx and issues copies; a copy-engine process lands them in
+random order and at random times (complete_tx), each on the barrier phase it was armed for.
 
-Checked for kStages 2..5, 1 or 2 modelled producer threads (their flush decisions may differ),
-the dynamic (ticket) and static schedules, random item lists (1..6 items of 1..29 tiles,
+Checked for kStages 2..5, 1 or 2 modelled cp.async producer threads (their flush decisions may
+differ) or the TMA producer, the dynamic (ticket) and static schedules, random item lists (1..6 items of 1..29 tiles,
 including all-ones lists and single items of every length) and random schedules:
   - no deadlock;
   - no parity ABA: no waiter can find its barrier two phases ahead of the phase it waits for;
@@ -32,15 +35,25 @@ END = 'end'
 
 
 class MBar:
-    """mbarrier: `k` completed phases; a phase completes when `count` arrivals are in."""
+    """mbarrier: `k` completed phases; a phase completes when `count` arrivals are in and its
+    transaction count (raised by arrive.expect_tx, lowered by complete_tx) is back to zero."""
     def __init__(s, count):
-        s.count = count; s.pending = count; s.k = 0
+        s.count = count; s.pending = count; s.k = 0; s.tx = 0
 
-    def arrive(s, n=1):
+    def _complete(s):
+        if s.pending == 0 and s.tx == 0:
+            s.k += 1; s.pending = s.count
+
+    def arrive(s, n=1, expect_tx=0):
         s.pending -= n
         assert s.pending >= 0, "more arrivals than the count"
-        if s.pending == 0:
-            s.k += 1; s.pending = s.count
+        s.tx += expect_tx
+        s._complete()
+
+    def complete_tx(s, n):
+        s.tx -= n
+        assert s.tx >= 0, "complete_tx below zero (more bytes landed than armed)"
+        s._complete()
 
 
 class Named:
@@ -59,8 +72,12 @@ class Violation(Exception):
     pass
 
 
-def run(items, S, n_prod, dynamic, seed, mut=frozenset()):
-    """items: tiles per item (the CTA's sequence); S: kStages; returns None or a message."""
+KV_COPIES, Q_COPIES = 8, 2   # TMA copies per tile (K, V x 2 halves x 2 panels) and per Q
+
+
+def run(items, S, n_prod, dynamic, seed, mut=frozenset(), tma=False):
+    """items: tiles per item (the CTA's sequence); S: kStages; tma: the TMA producer (n_prod must
+    be 1: one thread); returns None or a message."""
     rng = random.Random(seed)
     n_items, total_tiles = len(items), sum(items)
     full = [MBar(n_prod) for _ in range(S)]
@@ -71,6 +88,8 @@ def run(items, S, n_prod, dynamic, seed, mut=frozenset()):
     ev = set()                                 # events, for the ordering checks
     slot = {'v': None}                         # item slot: item index or END
     ticket = {'v': None}
+    copies = []                                # TMA copies in flight: (barrier, phase armed, tile or Q, index)
+    done = {'producer': False}
 
     def check(cond, msg):
         if not cond:
@@ -164,6 +183,73 @@ def run(items, S, n_prod, dynamic, seed, mut=frozenset()):
             slot['v'] = END
         q_full.arrive()                                             # [P-endq]
 
+    def producer_tma():
+        # Thread 0 of the TMA kernel: no flush (the copy engine publishes), no ticket broadcast.
+        g, it = 0, 0
+        while True:
+            if it > 0:
+                if 'no_qempty_wait' not in mut and not ('end_without_qempty' in mut and it == n_items):
+                    yield from mwait(q_empty, it - 1, 'q_empty')    # [T-qempty]
+                if dynamic:
+                    yield 'step'                                    # [T-draw]
+            if it >= n_items:                                       # [T-end]
+                break
+            for c in (0, 1):                                        # [T-slot]
+                check(it == 0 or ('slot_read', c, it - 1) in ev,
+                      f"slot of item {it} written before consumer {c} read item {it - 1}'s")
+            slot['v'] = it
+            for c in (0, 1):                                        # [T-q]
+                check(it == 0 or ('qtake', c, it - 1) in ev,
+                      f"Q of item {it} written before consumer {c} took Q of item {it - 1}")
+            arm(q_full, Q_COPIES, 'q', it)
+            ev.add(('qissue', 0, it))
+            yield 'step'
+            for i in range(items[it]):
+                if g >= S and 'no_empty_wait' not in mut:
+                    yield from mwait(empty[g % S], g // S - 1, 'empty')  # [T-empty]
+                for c in (0, 1):                                    # [T-issue]
+                    check(g < S or ('rel', c, g - S) in ev,
+                          f"tile {g} written before consumer {c} released tile {g - S}")
+                arm(full[g % S], KV_COPIES, 'kv', g)
+                ev.add(('issue', 0, g))
+                yield 'step'
+                g += 1
+            it += 1
+        for c in (0, 1):                                            # [T-endslot]
+            check(('slot_read', c, n_items - 1) in ev, f"end marker written before consumer {c} read the last item")
+        slot['v'] = END
+        q_full.arrive()                                             # [T-endq]
+        done['producer'] = True
+
+    def arm(bar, n, kind, idx):
+        # arrive.expect_tx(n copies' bytes), then the n copies naming the barrier's current phase
+        armed = n - 1 if 'short_expect' in mut else n + 1 if 'long_expect' in mut else n
+        if 'no_expect' in mut:
+            bar.arrive()
+        else:
+            bar.arrive(expect_tx=armed)
+        phase = bar.k
+        copies.extend([(bar, phase, kind, idx)] * n)
+        left[(kind, idx)] = n
+
+    left = {}
+
+    def engine():
+        # The copy engine: lands one copy in flight per step, any of them (no order among copies).
+        while True:
+            if copies:
+                bar, phase, kind, idx = copies.pop(rng.randrange(len(copies)))
+                check(bar.k == phase, f"a copy of {kind} {idx} lands on phase {bar.k}, armed for phase {phase}")
+                left[(kind, idx)] -= 1
+                if left[(kind, idx)] == 0:
+                    ev.add(('pub' if kind == 'kv' else 'pubq', 0, idx))
+                bar.complete_tx(1)
+                yield 'step'
+            elif done['producer']:
+                return
+            else:
+                yield 'block'
+
     def consumer(c):
         if c == 1:
             turn[0].arrive(c)                                       # [C-init]
@@ -207,10 +293,15 @@ def run(items, S, n_prod, dynamic, seed, mut=frozenset()):
             yield from nsync(turn[0], c)                            # [C-exit]
 
     def snapshot():  # everything a step can change (a generator may act, then block, in one step)
-        return (tuple((b.k, b.pending) for b in full + empty + [q_full, q_empty]),
-                tuple((b.gen, frozenset(b.who)) for b in turn + [pbar]), len(ev), slot['v'], ticket['v'])
+        return (tuple((b.k, b.pending, b.tx) for b in full + empty + [q_full, q_empty]),
+                tuple((b.gen, frozenset(b.who)) for b in turn + [pbar]), len(ev), slot['v'], ticket['v'],
+                len(copies))
 
-    procs = {f'P{t}': producer(t) for t in range(n_prod)}
+    if tma:
+        assert n_prod == 1, "the TMA producer is one thread"
+        procs = {'P0': producer_tma(), 'E': engine()}
+    else:
+        procs = {f'P{t}': producer(t) for t in range(n_prod)}
     procs.update({'C0': consumer(0), 'C1': consumer(1)})
     speed = {nm: rng.choice((0.05, 0.3, 1.0, 1.0, 3.0)) for nm in procs}
     try:
@@ -245,8 +336,9 @@ def run(items, S, n_prod, dynamic, seed, mut=frozenset()):
     return None
 
 
-def case_desc(items, S, n_prod, dynamic, seed):
-    return f"items={items} kStages={S} producers={n_prod} {'dynamic' if dynamic else 'static'} seed={seed}"
+def case_desc(items, S, n_prod, dynamic, seed, tma=False):
+    who = 'TMA producer' if tma else f"producers={n_prod}"
+    return f"items={items} kStages={S} {who} {'dynamic' if dynamic else 'static'} seed={seed}"
 
 
 def item_lists(rng, count):
@@ -259,7 +351,7 @@ def item_lists(rng, count):
 
 
 def check_tags(model_path, kernel_path):
-    tag = re.compile(r'\[([PC]-[a-z0-9-]+)\]')
+    tag = re.compile(r'\[([PCT]-[a-z0-9-]+)\]')
     with open(model_path) as f:
         model = set(tag.findall(f.read()))
     with open(kernel_path) as f:
@@ -278,30 +370,33 @@ def main():
     lists = item_lists(rng, 120)
     bad = runs = 0
     for S in (2, 3, 4, 5):
-        for n_prod in (1, 2):
+        for n_prod, tma in ((1, False), (2, False), (1, True)):
             for dynamic in (True, False):
                 for items in lists:
                     for seed in range(12):
                         runs += 1
-                        r = run(items, S, n_prod, dynamic, seed)
+                        r = run(items, S, n_prod, dynamic, seed, tma=tma)
                         if r:
-                            print(r, '|', case_desc(items, S, n_prod, dynamic, seed)); bad += 1
+                            print(r, '|', case_desc(items, S, n_prod, dynamic, seed, tma)); bad += 1
                             break
-    print(f"protocol violations: {bad} in {runs} runs")
+    print(f"protocol violations: {bad} in {runs} runs (cp.async producer: 1 and 2 threads; TMA producer)")
     if '--selftest' in sys.argv:
         # Each mutation breaks the protocol; the model must catch it on some case.
-        for m in ('no_boundary_flush', 'no_qempty_wait', 'end_without_qempty', 'no_bcast', 'no_empty_wait',
-                  'skip_last_pass', 'no_exit_sync', 'no_last_release'):
+        muts = [(m, False) for m in ('no_boundary_flush', 'no_qempty_wait', 'end_without_qempty', 'no_bcast',
+                                      'no_empty_wait', 'skip_last_pass', 'no_exit_sync', 'no_last_release')]
+        muts += [(m, True) for m in ('no_qempty_wait', 'end_without_qempty', 'no_empty_wait', 'short_expect',
+                                     'long_expect', 'no_expect', 'skip_last_pass', 'no_last_release')]
+        for m, tma in muts:
             caught = None
             for S in (2, 3):
                 for items in ([1, 1, 1], [3, 1, 4], [5, 2], [1, 29, 1], [2, 2, 2, 2]):
                     for seed in range(40):
-                        r = run(items, S, 2, True, seed, frozenset([m]))
+                        r = run(items, S, 1 if tma else 2, True, seed, frozenset([m]), tma=tma)
                         if r:
                             caught = r; break
                     if caught: break
                 if caught: break
-            print(f"mutation {m}: {'caught: ' + caught if caught else 'NOT CAUGHT'}")
+            print(f"mutation {m}{' (TMA)' if tma else ''}: {'caught: ' + caught if caught else 'NOT CAUGHT'}")
             bad += 0 if caught else 1
     return 1 if bad else 0
 
