@@ -106,6 +106,7 @@ PrefillImpl resolve(PrefillImpl impl, int head_dim) {
   if (impl != PrefillImpl::automatic) return impl;
   if (const PrefillImpl env = env_prefill_impl(); env != PrefillImpl::automatic) return env;
   if (!kPrefillAutoWgmma || !device_has_wgmma()) return PrefillImpl::mma_sync;
+  if (kPrefillAutoTma && head_dim == 128) return PrefillImpl::wgmma_tma;
   if (kPrefillAutoWs && head_dim == 128) return PrefillImpl::wgmma_ws;
   return kPrefillAuto2Cta ? PrefillImpl::wgmma_2cta : PrefillImpl::wgmma;
 }

@@ -17,8 +17,9 @@
 
 namespace moa::kernels {
 
-// Implementation: `automatic` picks, on Hopper (when kPrefillAutoWgmma): wgmma_ws for D = 128
-// (when kPrefillAutoWs), else wgmma_2cta (when kPrefillAuto2Cta) or wgmma; mma.sync elsewhere.
+// Implementation: `automatic` picks, on Hopper (when kPrefillAutoWgmma): for D = 128 wgmma_tma (when
+// kPrefillAutoTma) or wgmma_ws (when kPrefillAutoWs), else wgmma_2cta (when kPrefillAuto2Cta) or
+// wgmma; mma.sync elsewhere.
 // The environment variable MOA_PREFILL_IMPL (mma_sync | wgmma | wgmma_2cta | wgmma_ws | wgmma_tma |
 // auto), read once per process, overrides what `automatic` runs (explicit choices are never overridden).
 //   mma_sync   : FA2-style, mma.sync m16n8k16, any sm_80+.
@@ -30,13 +31,14 @@ namespace moa::kernels {
 //                D = 128 only: asked for D = 64 it runs wgmma_2cta.
 //   wgmma_tma  : wgmma_ws with a TMA producer: one thread issues bulk tensor copies
 //                (cp.async.bulk.tensor, 128B swizzle, zero fill past the sequence end) completing on
-//                the ring's mbarriers; same consumers, ring, schedule and results (NOTES.md v8, not
-//                yet measured). D = 128 only: asked for D = 64 it runs wgmma_2cta.
+//                the ring's mbarriers; same consumers, ring, schedule and results; 2-7% faster than
+//                wgmma_ws on an H200 (NOTES.md v8). D = 128 only: asked for D = 64 it runs wgmma_2cta.
 // All give the same results (up to float rounding order).
 enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4, wgmma_tma = 5 };
 inline constexpr bool kPrefillAutoWgmma = true;
 inline constexpr bool kPrefillAuto2Cta = true;  // measured faster (bench/kernels/NOTES.md)
 inline constexpr bool kPrefillAutoWs = true;    // v6/v7 measured fastest at D = 128 (NOTES.md)
+inline constexpr bool kPrefillAutoTma = true;   // v8 measured faster than wgmma_ws (NOTES.md)
 
 struct PrefillArgs {
   const void* q = nullptr;

@@ -21,16 +21,18 @@ if [ "$what" != bench ]; then
   echo "ctest rc=$?"
   grep -E "OK \]|FAILED \]|Passed|Failed|tests passed|FAILED|Failure|error|Expected|Which is|relative" "$OUT/ctest_full.log" | cut -c1-160 | tail -50
   grep -q "OK \] KernelPrefill.Wgmma2CtaMatchesReference" "$OUT/ctest_full.log" || { echo "wgmma tests failed: benchmark mma_sync only"; export MOA_BENCH_NO_WGMMA=1; }
-  # wgmma_ws failed or hung: leave it out of the bench, make `automatic` the previous choice, and
-  # keep it (and automatic, which would run it) out of the sanitizer runs.
+  # A persistent kernel that failed or hung: leave it out of the bench and the sanitizer runs, and
+  # make `automatic` (wgmma_tma at D = 128) the next choice that passed; automatic is then left out
+  # of the sanitizers too when what it would run failed.
   SAN_EXCLUDE=
+  ws_ok=1
   grep -q "OK \] KernelPrefill.WgmmaWsMatchesReference" "$OUT/ctest_full.log" || {
-    echo "wgmma_ws tests failed: bench without it, MOA_PREFILL_IMPL=wgmma_2cta"
-    export MOA_BENCH_NO_WS=1 MOA_PREFILL_IMPL=wgmma_2cta; SAN_EXCLUDE='*WgmmaWs*:*Automatic*'; }
-  # wgmma_tma (never `automatic`) failed or hung: leave it out of the bench and the sanitizers.
+    ws_ok=; echo "wgmma_ws tests failed: bench without it"; export MOA_BENCH_NO_WS=1; SAN_EXCLUDE='*WgmmaWs*'; }
   grep -q "OK \] KernelPrefill.WgmmaTmaMatchesReference" "$OUT/ctest_full.log" || {
-    echo "wgmma_tma tests failed: bench without it"
-    export MOA_BENCH_NO_TMA=1; SAN_EXCLUDE="${SAN_EXCLUDE:+$SAN_EXCLUDE:}*WgmmaTma*"; }
+    echo "wgmma_tma tests failed: bench without it"; export MOA_BENCH_NO_TMA=1
+    SAN_EXCLUDE="${SAN_EXCLUDE:+$SAN_EXCLUDE:}*WgmmaTma*:*Automatic*"
+    if [ -n "$ws_ok" ]; then export MOA_PREFILL_IMPL=wgmma_ws; else export MOA_PREFILL_IMPL=wgmma_2cta; fi
+    echo "automatic runs $MOA_PREFILL_IMPL"; }
   SAN_FILTER=${SAN_EXCLUDE:+--gtest_filter=-$SAN_EXCLUDE}
 fi
 if [ "$what" != tests ]; then

@@ -116,7 +116,7 @@ void check_impl(PrefillImpl impl) {
     run_case(cases[i], seed, impl);
 }
 
-// One test per implementation, so a failure names the implementation (`automatic` is wgmma_ws for
+// One test per implementation, so a failure names the implementation (`automatic` is wgmma_tma for
 // D = 128 and wgmma_2cta for D = 64 on Hopper; wgmma_ws and wgmma_tma asked for D = 64 run wgmma_2cta).
 TEST(KernelPrefill, MmaSyncMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
