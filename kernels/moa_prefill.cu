@@ -1,7 +1,7 @@
 // MoA prefill, portable path: FlashAttention-2 style (online softmax, one pass over the kept key
 // blocks), mma.sync m16n8k16 tensor cores, cp.async double-buffered K/V tiles in swizzled shared
 // memory. Also the public entry point, which picks this path or a wgmma one (moa_prefill_sm90.cu,
-// moa_prefill_sm90_ws.cu: wgmma_ws and wgmma_tma).
+// moa_prefill_sm90_ws.cu: wgmma_ws, moa_prefill_sm90_tma.cu: wgmma_tma).
 //
 // One CTA = 128 query rows (two 64-token layout blocks) of one (batch, query head); 8 warps of
 // 16 rows each; Q fragments stay in registers for the whole pass.

@@ -1,7 +1,9 @@
 #pragma once
 // Internal to the prefill implementations (moa_prefill.cu: mma.sync, any sm_80+;
-// moa_prefill_sm90.cu: wgmma, moa_prefill_sm90_ws.cu: warp-specialised wgmma with a cp.async or a TMA producer, both sm_90a): parameters, CTA work enumeration over the DESIGN §4 block
-// layout, masking, tile loads and the epilogue. Included by .cu files only.
+// moa_prefill_sm90.cu: wgmma; moa_prefill_sm90_ws.cu / moa_prefill_sm90_tma.cu: warp-specialised
+// wgmma with a cp.async or a TMA producer, shared parts in moa_prefill_ws.cuh; sm_90a): parameters,
+// CTA work enumeration over the DESIGN §4 block layout, masking, tile loads and the epilogue.
+// Included by .cu files only.
 #include <cuda_runtime.h>
 
 #include <cmath>
@@ -122,7 +124,7 @@ template <typename T, int D>
 void launch_wgmma(const Params& p, int batch, bool two_ctas_per_sm, cudaStream_t stream);
 template <typename T, int D>  // D = 128 only (moa_prefill_sm90_ws.cu)
 void launch_wgmma_ws(const Params& p, int batch, cudaStream_t stream);
-template <typename T, int D>  // D = 128 only (moa_prefill_sm90_ws.cu, TMA producer)
+template <typename T, int D>  // D = 128 only (moa_prefill_sm90_tma.cu)
 void launch_wgmma_tma(const Params& p, int batch, cudaStream_t stream);
 
 }  // namespace moa::kernels::prefill

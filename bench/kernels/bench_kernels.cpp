@@ -1,6 +1,11 @@
 // Timing of the MoA kernels on the GPU (CUDA events, warm-up, median of many runs, inputs rotated
 // between two sets so repeated runs do not hit L2). Writes JSON to $OUT/kernels.json (or argv[1]).
 // FLOPs count kept (query, key) pairs x 4·D (QK^T and PV); decode bytes count the K/V slots read.
+// Environment (all optional; lists are comma-separated): MOA_BENCH_PREFILL_N (8192,32768),
+// MOA_BENCH_RHO (1,0.5,0.25), MOA_BENCH_BANDS (extra plans, one band for every KV head),
+// MOA_BENCH_IMPLS (mma_sync,wgmma,wgmma_2cta,wgmma_ws,wgmma_tma,automatic), MOA_BENCH_REPEATS
+// (timings of `automatic`, default 5), MOA_BENCH_NO_DECODE, MOA_BENCH_DECODE_CHUNKS;
+// MOA_BENCH_NO_WGMMA / _NO_WS / _NO_TMA leave out implementations whose tests failed.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -75,11 +80,24 @@ int main(int argc, char** argv) {
     fill_random(k1.p, kv_elems, 4);
     fill_random(v0.p, kv_elems, 5);
     fill_random(v1.p, kv_elems, 6);
+    std::vector<std::pair<double, BenchPlan>> plans;  // (rho, plan)
     for (double rho : {1.0, 0.5, 0.25}) {
       char rho_name[16];
       std::snprintf(rho_name, sizeof rho_name, "%g", rho);  // MOA_BENCH_RHO=1,0.5,0.25
-      if (!env_allows("MOA_BENCH_RHO", rho_name)) continue;
-      const BenchPlan plan = moa::bench::make_plan(rho, hkv, n);
+      if (env_allows("MOA_BENCH_RHO", rho_name)) plans.emplace_back(rho, moa::bench::make_plan(rho, hkv, n));
+    }
+    // MOA_BENCH_BANDS=2,4,8,...: plans with one band for every KV head, to see the cost of an item
+    // (query tile, head) against its length in tiles.
+    if (const char* bands = std::getenv("MOA_BENCH_BANDS"))
+      for (const char* c = bands; *c;) {
+        char* end = nullptr;
+        const long k = std::strtol(c, &end, 10);
+        if (end == c) break;
+        const BenchPlan plan = moa::bench::uniform_plan(static_cast<int>(k), hkv, n);
+        plans.emplace_back(plan.density, plan);
+        c = *end == ',' ? end + 1 : end;
+      }
+    for (const auto& [rho, plan] : plans) {
       check_cuda(cudaMemcpy(band.p, plan.band_blocks.data(), hkv * 4, cudaMemcpyHostToDevice), "band");
       PrefillArgs a;
       a.k = k0.p;

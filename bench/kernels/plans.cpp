@@ -45,4 +45,15 @@ BenchPlan make_plan(double rho, int num_kv_heads, int n) {
   return p;
 }
 
+BenchPlan uniform_plan(int band_blocks, int num_kv_heads, int n) {
+  BenchPlan p;
+  const int nb = (n + 63) / 64;
+  const int k = std::clamp(band_blocks, 1, nb);
+  p.band_blocks.assign(num_kv_heads, k);
+  p.density = static_cast<double>(std::min(nb, k + 1)) / nb;
+  p.work_fraction = kept_pairs(n, k) / kept_pairs(n, nb);
+  p.name = "band" + std::to_string(k);
+  return p;
+}
+
 }  // namespace moa::bench

@@ -16,6 +16,8 @@ struct BenchPlan {
 // Fractions of the keys each KV head keeps, mean = rho (8 heads; repeated for more).
 std::vector<double> head_fractions(double rho);
 BenchPlan make_plan(double rho, int num_kv_heads, int n);
+// Every KV head with band `band_blocks` (clamped to [1, nb]).
+BenchPlan uniform_plan(int band_blocks, int num_kv_heads, int n);
 // Kept (query, key) pairs of one head with band k at length n (exact, block layout + causality).
 double kept_pairs(int n, int k);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Barrier-protocol model of the persistent wgmma_ws_kernel and wgmma_tma_kernel
-(kernels/moa_prefill_sm90_ws.cu), no GPU.
+(kernels/moa_prefill_ws.cuh, moa_prefill_sm90_ws.cu, moa_prefill_sm90_tma.cu), no GPU.
 
 One CTA runs a sequence of work items (each a number of 128-key tiles, 1..29); the producer
 threads and the two consumer warpgroups are generators stepping in random order (random speeds,
