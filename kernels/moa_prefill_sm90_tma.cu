@@ -147,7 +147,7 @@ __device__ __forceinline__ void ws_producer_tma(const Params& p, const WsSmem<T>
 
 // The tensor maps are kernel parameters (param space, 128-byte aligned objects), read by the copy
 // engine through their generic addresses.
-template <typename T, int D>
+template <typename T, int D, bool kCarry>
 __global__ void __launch_bounds__(kWsThreads, 1)
     wgmma_tma_kernel(const Params p, ItemOrder order, int total, int ticket_slot, const __grid_constant__ CUtensorMap map_q,
                      const __grid_constant__ CUtensorMap map_k, const __grid_constant__ CUtensorMap map_v) {
@@ -163,7 +163,7 @@ __global__ void __launch_bounds__(kWsThreads, 1)
     if (threadIdx.x == 0) ws_producer_tma<T, D>(p, sm, order, total, ticket_slot, &map_q, &map_k, &map_v);
   } else {
     setmaxnreg_inc<kTmaConsumerRegs>();
-    ws_consumer<T, D>(p, sm);
+    ws_consumer<T, D, kCarry>(p, sm);
   }
 }
 
@@ -210,21 +210,38 @@ CUtensorMap rows_tensor_map(const void* base, int n, int heads, int box_rows, co
   return map;
 }
 
-}  // namespace
+// MOA_PREFILL_TMA_CARRY=0 runs the consumers without carrying an item's last P V into the next
+// item's first round (NOTES.md v9), for measurements; read once.
+bool tma_carry() {
+  static const bool on = [] {
+    const char* e = std::getenv("MOA_PREFILL_TMA_CARRY");
+    return !(e && std::string(e) == "0");
+  }();
+  return on;
+}
 
-template <typename T, int D>
-void launch_wgmma_tma(const Params& p, int batch, cudaStream_t stream) {
-  static_assert(D == 128, "instantiated for D = 128 only (compile time); D = 64 runs wgmma_2cta");
+template <typename T, int D, bool kCarry>
+void launch_tma_kernel(const Params& p, int batch, cudaStream_t stream) {
   constexpr size_t smem = kWsSmemBytes<T, D>;
   static_assert(smem <= 227 * 1024, "H100: 227 KB of shared memory per block");
-  set_smem_limit_once<wgmma_tma_kernel<T, D>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_tma)");
+  set_smem_limit_once<wgmma_tma_kernel<T, D, kCarry>>(static_cast<int>(smem), "cudaFuncSetAttribute(prefill wgmma_tma)");
   // Three maps per launch (host-side encoding, microseconds): they hold the tensors' addresses.
   const CUtensorMap map_q = rows_tensor_map<T, D>(p.q, p.n, batch * p.hq, kBM, "q");
   const CUtensorMap map_k = rows_tensor_map<T, D>(p.k, p.n, batch * p.hkv, kBN, "k");
   const CUtensorMap map_v = rows_tensor_map<T, D>(p.v, p.n, batch * p.hkv, kBN, "v");
   const WsLaunch l = ws_launch_shape<T, D>(p, batch);
-  wgmma_tma_kernel<T, D><<<l.grid, kWsThreads, smem, stream>>>(p, l.order, l.total, l.ticket_slot, map_q, map_k, map_v);
+  wgmma_tma_kernel<T, D, kCarry><<<l.grid, kWsThreads, smem, stream>>>(p, l.order, l.total, l.ticket_slot, map_q, map_k,
+                                                                        map_v);
   check_cuda(cudaGetLastError(), "prefill wgmma_tma launch");
+}
+
+}  // namespace
+
+template <typename T, int D>
+void launch_wgmma_tma(const Params& p, int batch, cudaStream_t stream) {
+  static_assert(D == 128, "instantiated for D = 128 only (compile time); D = 64 runs wgmma_2cta");
+  if (tma_carry()) launch_tma_kernel<T, D, true>(p, batch, stream);
+  else launch_tma_kernel<T, D, false>(p, batch, stream);
 }
 
 template void launch_wgmma_tma<__nv_bfloat16, 128>(const Params&, int, cudaStream_t);

@@ -33,6 +33,9 @@
 //     `empty` mbarrier (one arrival per consumer warp) after both finished; the last round's P V
 //     is followed by the release of the item's last tile (the producer needs the stage for the
 //     next items) and the store of O and LSE. Slot = -1 after q_full: no more items.
+//     Carry (kCarry, the TMA kernel; NOTES.md v9): an item's last P V is issued in the next
+//     item's round 0 beside its S_0, then the item's last tile is released and its O stored;
+//     only the CTA's last item has a lone last turn (see ws_consumer).
 //   Ping-pong: named barriers 1 and 2 give the two consumers turns at issuing their round's
 //     GEMMs, so one warpgroup's softmax overlaps the other's matrix products.
 // No CTA-wide barrier after set-up. Protocol invariants (see the comments at each step; the tags
@@ -49,15 +52,18 @@
 //     one per consumer warp; q_empty 256, one per consumer thread.)
 //   - A producer thread publishes every tile it has issued before it blocks (on an empty
 //     barrier, on q_empty, or on the producers' ticket barrier), and a consumer releases tile g-1
-//     before it waits for tile g+1 (and an item's last tile before it waits for the next item):
-//     no wait cycle for any kStages >= 2. (Q, issued before the item's first tile, may be
-//     unpublished while the producer waits for that tile's stage: the stage's release does not
-//     need it, a consumer takes Q only after releasing every earlier tile.) With TMA the copy
-//     engine publishes (complete_tx) without the producer thread: nothing is held back.
+//     before it waits for tile g+1 (and, without carry, an item's last tile before it waits for
+//     the next item): no wait cycle for any kStages >= 2. (Q, issued before the item's first
+//     tile, may be unpublished while the producer waits for that tile's stage: the stage's
+//     release does not need it, a consumer takes Q only after releasing every tile up to the
+//     previous item's second-to-last, and the first tile of the item needs only tiles up to
+//     g_last + 1 - kStages <= g_last - 1 released.) With TMA the copy engine publishes
+//     (complete_tx) without the producer thread: nothing is held back.
 //   - Q and the slot are rewritten only after q_empty (both consumers took the previous item).
 //   - Both consumers run the same rounds (same items, same CtaWork): each takes n_tiles + 1 turns
-//     per item, alternating, consumer 0 first; consumer 1 always passes the turn back, and
-//     consumer 0 takes its last pass after the loop, so the turn barriers balance.
+//     per item (with carry n_tiles, plus one after the CTA's last item), alternating, consumer 0
+//     first; consumer 1 always passes the turn back, and consumer 0 takes its last pass after the
+//     loop, so the turn barriers balance.
 //
 // This header holds what both kernels share (constants, masking and softmax helpers, the item
 // order and tickets, the shared-memory layout, the consumers, the launch shape); the producers,
@@ -259,7 +265,14 @@ __device__ __forceinline__ void ws_init_barriers(const WsSmem<T>& sm, uint32_t p
 }
 
 // The consumers (both kernels): warpgroups 1 and 2, as described at the top.
-template <typename T, int D>
+// kCarry (NOTES.md v9): an item's last P V is not issued alone in a turn of its own but together
+// with the next item's first S (the round that had no P V to issue), and the item's O is stored
+// after that round's wait; only the CTA's very last item ends with a lone P V turn. Per item a
+// consumer then takes n_tiles turns, not n_tiles + 1, each with two GEMMs. The next item's Q is
+// taken (q_full, slot, ldmatrix, q_empty) after the item's last S has completed (qf is free) and
+// before its last tile is released: no wait cycle, since the next item's Q is published by the
+// producer once tile g_last - kStages + 1 (released in the previous rounds) frees a stage.
+template <typename T, int D, bool kCarry = false>
 __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm) {
   T* const sQ = sm.sQ;
   T* const sK = sm.sK;
@@ -287,6 +300,16 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
     wgmma_commit();
   };
 
+  float o[D / 8][4];
+#pragma unroll
+  for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
+  float row_max[2] = {-INFINITY, -INFINITY};
+  float row_sum[2] = {0.f, 0.f};
+  // kCarry: the previous item, whose last P V is still to issue (its O in `o`) and store.
+  bool have_prev = false;
+  float prev_max[2] = {0.f, 0.f}, prev_sum[2] = {1.f, 1.f};
+  int prev_bh = 0, prev_row_a = 0;
+
   int g0 = 0;  // CTA tile index of the item's first tile (the producer's g at its i = 0)
   for (int it = 0;; ++it) {
     mbar_wait(q_full, it & 1);  // [C-qfull] item it announced and its Q landed (or: no more items)
@@ -310,11 +333,15 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
     // racecheck also sees (with per-warp arrivals it reported these reads as hazards).
     mbar_arrive(q_empty);
 
-    float o[D / 8][4];
+    if (kCarry && have_prev) {  // o holds the previous item until this item's round 0 stores it
+      prev_max[0] = row_max[0], prev_max[1] = row_max[1];
+      prev_sum[0] = row_sum[0], prev_sum[1] = row_sum[1];
+    } else {
 #pragma unroll
-    for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
-    float row_max[2] = {-INFINITY, -INFINITY};
-    float row_sum[2] = {0.f, 0.f};
+      for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
+    }
+    row_max[0] = row_max[1] = -INFINITY;
+    row_sum[0] = row_sum[1] = 0.f;
 
     // Round i (tile g = g0 + i): S_i, then P_{i-1} V_{i-1} on the tensor cores; softmax of S_i
     // while the latter runs.
@@ -339,7 +366,9 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
       wgmma_commit();
       // One branch for the PV issue and the wait that depends on it: with two branches ptxas
       // would also consider "no PV issued, wait<1>" and serialise the wgmma pipeline (C7514).
-      if (i > 0) {
+      // P V of tile g - 1: this item's previous tile, or (kCarry, i = 0) the previous item's last.
+      const bool pv = i > 0 || (kCarry && have_prev);
+      if (pv) {
         issue_pv(o, g - 1);
         named_bar_arrive(other_turn, kTurnThreads);  // [C-pass] the other consumer's turn
         wgmma_wait<1>();  // S_i done; P_{i-1} V_{i-1} may still run
@@ -359,9 +388,16 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
       wgmma_wait<0>();  // P_{i-1} V_{i-1} done: O final for this round, pf free, tile g-1 unused
       fence_regs<D / 8>(o);
       fence_regs<kTileKeys / 16>(pf);
-      if (i > 0) {
+      if (pv) {
         __syncwarp();
         if (lane == 0) mbar_arrive(empty0 + 8 * ((g - 1) % kStages));  // [C-rel] release tile g-1 (K and V)
+      }
+      if (kCarry && i == 0 && have_prev) {  // the previous item's O is final: store it, start afresh
+        store_rows<T, D>(p, prev_bh, prev_row_a, t, o, prev_max, prev_sum);
+        // o *= 0 rather than a separate zeroing: with two writers of o on two paths ptxas
+        // serialises the wgmma pipeline (C7514). o is finite unless V held Inf/NaN, and then the
+        // previous item's rows are NaN already and reach every head through o_proj anyway.
+        alpha[0] = alpha[1] = 0.f;
       }
       rescale_o<D / 8>(o, alpha);
 #pragma unroll
@@ -371,6 +407,13 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
         pf[kk][2] = pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]);
         pf[kk][3] = pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3]);
       }
+    }
+    if constexpr (kCarry) {  // its last P V and store go with the next item's round 0 (or below)
+      have_prev = true;
+      prev_bh = w.bh;
+      prev_row_a = row_a;
+      g0 += n_tiles;
+      continue;
     }
     // Last round: P V of the item's last tile g_last, then its release (the producer needs the
     // stage back for the next items' tiles) and the store, while the other consumer runs.
@@ -389,6 +432,20 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
     if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
     store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
     g0 += n_tiles;
+  }
+  if (kCarry && have_prev) {  // the CTA's last item: its last P V alone, as without kCarry
+    const int g_last = g0 - 1;
+    fence_regs<D / 8>(o);
+    fence_regs<kTileKeys / 16>(pf);
+    named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
+    issue_pv(o, g_last);
+    named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
+    wgmma_wait<0>();
+    fence_regs<D / 8>(o);
+    fence_regs<kTileKeys / 16>(pf);
+    __syncwarp();
+    if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
+    store_rows<T, D>(p, prev_bh, prev_row_a, t, o, row_max, row_sum);
   }
   // Consumer 1 passed the turn after its last PV; nobody issues after it: consumer 0 takes that
   // turn here, so both turn barriers end with no pending arrival.

@@ -75,7 +75,7 @@ class Violation(Exception):
 KV_COPIES, Q_COPIES = 8, 2   # TMA copies per tile (K, V x 2 halves x 2 panels) and per Q
 
 
-def run(items, S, n_prod, dynamic, seed, mut=frozenset(), tma=False):
+def run(items, S, n_prod, dynamic, seed, mut=frozenset(), tma=False, carry=False):
     """items: tiles per item (the CTA's sequence); S: kStages; tma: the TMA producer (n_prod must
     be 1: one thread); returns None or a message."""
     rng = random.Random(seed)
@@ -251,9 +251,13 @@ def run(items, S, n_prod, dynamic, seed, mut=frozenset(), tma=False):
                 yield 'block'
 
     def consumer(c):
+        # carry (kCarry, NOTES.md v9): an item's last P V is issued in the next item's round 0, so
+        # the next item's Q is taken before the item's last tile is released, and only the CTA's
+        # last item ends with a turn of its own.
         if c == 1:
             turn[0].arrive(c)                                       # [C-init]
         g0, it = 0, 0
+        pending = None  # carry: the previous item's last tile, not yet released
         while True:
             yield from mwait(q_full, it, 'q_full')                  # [C-qfull]
             v = slot['v']
@@ -276,10 +280,15 @@ def run(items, S, n_prod, dynamic, seed, mut=frozenset(), tma=False):
                 yield from nsync(turn[c], c)                        # [C-turn]
                 turn[1 - c].arrive(c)                               # [C-pass]
                 yield 'step'
-                if i > 0:
+                if i > 0 or (pending is not None and 'carry_no_release' not in mut):
                     empty[(g - 1) % S].arrive(4)                    # [C-rel]
                     ev.add(('rel', c, g - 1))
             g_last = g0 + n - 1
+            g0 += n
+            it += 1
+            if carry:
+                pending = g_last
+                continue
             yield from nsync(turn[c], c)                            # [C-turn-last]
             if not ('skip_last_pass' in mut and c == 1):
                 turn[1 - c].arrive(c)                               # [C-pass-last]
@@ -287,8 +296,12 @@ def run(items, S, n_prod, dynamic, seed, mut=frozenset(), tma=False):
             if 'no_last_release' not in mut:
                 empty[g_last % S].arrive(4)                         # [C-rel-last]
                 ev.add(('rel', c, g_last))
-            g0 += n
-            it += 1
+        if pending is not None and 'carry_no_final_turn' not in mut:
+            yield from nsync(turn[c], c)                            # [C-turn-last]
+            turn[1 - c].arrive(c)                                   # [C-pass-last]
+            yield 'step'
+            empty[pending % S].arrive(4)                            # [C-rel-last]
+            ev.add(('rel', c, pending))
         if c == 0 and 'no_exit_sync' not in mut:
             yield from nsync(turn[0], c)                            # [C-exit]
 
@@ -350,18 +363,21 @@ def item_lists(rng, count):
     return lists
 
 
-def check_tags(model_path, kernel_path):
+def check_tags(model_path, kernel_paths):
     tag = re.compile(r'\[([PCT]-[a-z0-9-]+)\]')
     with open(model_path) as f:
         model = set(tag.findall(f.read()))
-    with open(kernel_path) as f:
-        kernel = set(tag.findall(f.read()))
+    kernel = set()
+    for path in kernel_paths:
+        with open(path) as f:
+            kernel |= set(tag.findall(f.read()))
     return model - kernel, kernel - model
 
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    kernel = os.path.join(here, '..', '..', 'kernels', 'moa_prefill_sm90_ws.cu')
+    kdir = os.path.join(here, '..', '..', 'kernels')
+    kernel = [os.path.join(kdir, f) for f in ('moa_prefill_ws.cuh', 'moa_prefill_sm90_ws.cu', 'moa_prefill_sm90_tma.cu')]
     only_model, only_kernel = check_tags(__file__, kernel)
     if only_model or only_kernel:
         print(f"model and kernel out of sync: tags only in the model {sorted(only_model)}, only in the kernel {sorted(only_kernel)}")
@@ -370,33 +386,38 @@ def main():
     lists = item_lists(rng, 120)
     bad = runs = 0
     for S in (2, 3, 4, 5):
-        for n_prod, tma in ((1, False), (2, False), (1, True)):
+        for n_prod, tma, carry in ((1, False, False), (2, False, False), (1, True, False), (1, True, True),
+                                   (2, False, True)):
             for dynamic in (True, False):
                 for items in lists:
-                    for seed in range(12):
+                    for seed in range(12 if not carry else 6):
                         runs += 1
-                        r = run(items, S, n_prod, dynamic, seed, tma=tma)
+                        r = run(items, S, n_prod, dynamic, seed, tma=tma, carry=carry)
                         if r:
-                            print(r, '|', case_desc(items, S, n_prod, dynamic, seed, tma)); bad += 1
+                            print(r, '|', case_desc(items, S, n_prod, dynamic, seed, tma), 'carry' if carry else ''); bad += 1
                             break
-    print(f"protocol violations: {bad} in {runs} runs (cp.async producer: 1 and 2 threads; TMA producer)")
+    print(f"protocol violations: {bad} in {runs} runs (cp.async producer: 1 and 2 threads; TMA producer; "
+          f"consumers with and without carry)")
     if '--selftest' in sys.argv:
         # Each mutation breaks the protocol; the model must catch it on some case.
         muts = [(m, False) for m in ('no_boundary_flush', 'no_qempty_wait', 'end_without_qempty', 'no_bcast',
                                       'no_empty_wait', 'skip_last_pass', 'no_exit_sync', 'no_last_release')]
         muts += [(m, True) for m in ('no_qempty_wait', 'end_without_qempty', 'no_empty_wait', 'short_expect',
                                      'long_expect', 'no_expect', 'skip_last_pass', 'no_last_release')]
-        for m, tma in muts:
+        muts = [(m, tma, False) for m, tma in muts]
+        muts += [(m, True, True) for m in ('carry_no_release', 'carry_no_final_turn', 'no_exit_sync')]
+        for m, tma, carry in muts:
             caught = None
             for S in (2, 3):
                 for items in ([1, 1, 1], [3, 1, 4], [5, 2], [1, 29, 1], [2, 2, 2, 2]):
                     for seed in range(40):
-                        r = run(items, S, 1 if tma else 2, True, seed, frozenset([m]), tma=tma)
+                        r = run(items, S, 1 if tma else 2, True, seed, frozenset([m]), tma=tma, carry=carry)
                         if r:
                             caught = r; break
                     if caught: break
                 if caught: break
-            print(f"mutation {m}{' (TMA)' if tma else ''}: {'caught: ' + caught if caught else 'NOT CAUGHT'}")
+            print(f"mutation {m}{' (TMA)' if tma else ''}{' (carry)' if carry else ''}: "
+                  f"{'caught: ' + caught if caught else 'NOT CAUGHT'}")
             bad += 0 if caught else 1
     return 1 if bad else 0
 
