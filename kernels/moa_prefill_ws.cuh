@@ -310,6 +310,25 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
   float prev_max[2] = {0.f, 0.f}, prev_sum[2] = {1.f, 1.f};
   int prev_bh = 0, prev_row_a = 0;
 
+  // A turn with the P V of an item's last tile g_last alone, then its release (the producer needs
+  // the stage back for the next items' tiles) and the store of the item's rows (bh, row_a), while
+  // the other consumer runs: every item's end without kCarry, the CTA's last item's with it.
+  auto last_turn = [&](int g_last, int bh, int rows) {
+    fence_regs<D / 8>(o);
+    fence_regs<kTileKeys / 16>(pf);
+    named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
+    issue_pv(o, g_last);
+    // Always passed on: consumer 0's next turn (its next item's round 0, or the sync after the
+    // loop) takes consumer 1's.
+    named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
+    wgmma_wait<0>();
+    fence_regs<D / 8>(o);
+    fence_regs<kTileKeys / 16>(pf);
+    __syncwarp();
+    if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
+    store_rows<T, D>(p, bh, rows, t, o, row_max, row_sum);
+  };
+
   int g0 = 0;  // CTA tile index of the item's first tile (the producer's g at its i = 0)
   for (int it = 0;; ++it) {
     mbar_wait(q_full, it & 1);  // [C-qfull] item it announced and its Q landed (or: no more items)
@@ -415,38 +434,10 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
       g0 += n_tiles;
       continue;
     }
-    // Last round: P V of the item's last tile g_last, then its release (the producer needs the
-    // stage back for the next items' tiles) and the store, while the other consumer runs.
-    const int g_last = g0 + n_tiles - 1;
-    fence_regs<D / 8>(o);
-    fence_regs<kTileKeys / 16>(pf);
-    named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
-    issue_pv(o, g_last);
-    // Always passed on: consumer 0's next turn (its next item's round 0, or the sync after the
-    // loop) takes consumer 1's.
-    named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
-    wgmma_wait<0>();
-    fence_regs<D / 8>(o);
-    fence_regs<kTileKeys / 16>(pf);
-    __syncwarp();
-    if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
-    store_rows<T, D>(p, w.bh, row_a, t, o, row_max, row_sum);
+    last_turn(g0 + n_tiles - 1, w.bh, row_a);
     g0 += n_tiles;
   }
-  if (kCarry && have_prev) {  // the CTA's last item: its last P V alone, as without kCarry
-    const int g_last = g0 - 1;
-    fence_regs<D / 8>(o);
-    fence_regs<kTileKeys / 16>(pf);
-    named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
-    issue_pv(o, g_last);
-    named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
-    wgmma_wait<0>();
-    fence_regs<D / 8>(o);
-    fence_regs<kTileKeys / 16>(pf);
-    __syncwarp();
-    if (lane == 0) mbar_arrive(empty0 + 8 * (g_last % kStages));  // [C-rel-last]
-    store_rows<T, D>(p, prev_bh, prev_row_a, t, o, row_max, row_sum);
-  }
+  if (kCarry && have_prev) last_turn(g0 - 1, prev_bh, prev_row_a);  // the CTA's last item
   // Consumer 1 passed the turn after its last PV; nobody issues after it: consumer 0 takes that
   // turn here, so both turn barriers end with no pending arrival.
   if (c == 0) named_bar_sync(my_turn, kTurnThreads);  // [C-exit]
