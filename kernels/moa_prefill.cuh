@@ -33,7 +33,7 @@ namespace moa::kernels {
 //                (cp.async.bulk.tensor, 128B swizzle, zero fill past the sequence end) completing on
 //                the ring's mbarriers; same ring, schedule and results; its consumers carry an
 //                item's last P V into the next item's first round (MOA_PREFILL_TMA_CARRY=0: off).
-//                2-7% faster than wgmma_ws on an H200, short items (narrow bands) 5-12% more
+//                1-8% faster than wgmma_ws on an H200, short items (narrow bands) 5-12% more
 //                (NOTES.md v8, v9). D = 128 only: asked for D = 64 it runs wgmma_2cta.
 // All give the same results (up to float rounding order).
 enum class PrefillImpl : int { automatic = 0, mma_sync = 1, wgmma = 2, wgmma_2cta = 3, wgmma_ws = 4, wgmma_tma = 5 };

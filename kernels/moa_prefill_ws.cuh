@@ -159,12 +159,13 @@ __device__ __forceinline__ void softmax_scores(float (&s)[NT][4], float (&row_ma
 template <int DT>
 __device__ __forceinline__ void rescale_o(float (&o)[DT][4], const float (&alpha)[2]) {
   if (__all_sync(0xffffffffu, alpha[0] == 1.f && alpha[1] == 1.f)) return;  // warp-uniform, exact
+  // alpha = 0 restarts a row: o = 0 even where o is not finite (0 * NaN would keep the NaN).
 #pragma unroll
   for (int dt = 0; dt < DT; ++dt) {
-    o[dt][0] *= alpha[0];
-    o[dt][1] *= alpha[0];
-    o[dt][2] *= alpha[1];
-    o[dt][3] *= alpha[1];
+    o[dt][0] = alpha[0] == 0.f ? 0.f : o[dt][0] * alpha[0];
+    o[dt][1] = alpha[0] == 0.f ? 0.f : o[dt][1] * alpha[0];
+    o[dt][2] = alpha[1] == 0.f ? 0.f : o[dt][2] * alpha[1];
+    o[dt][3] = alpha[1] == 0.f ? 0.f : o[dt][3] * alpha[1];
   }
 }
 

@@ -1,7 +1,9 @@
 #include "core/model/llama.h"
 
 #include <cmath>
+#include <map>
 
+#include "core/model/checkpoint.h"
 #include "core/util/error.h"
 
 namespace moa {
@@ -92,9 +94,17 @@ LlamaModel::LlamaModel(const ModelConfig& config, const std::map<std::string, at
   if (it == weights.end()) throw Error("model weights: missing model.embed_tokens.weight");
   device_ = it->second.device();
   dtype_ = it->second.scalar_type();
+  // The shapes the config implies, checked as for a checkpoint (Checkpoint::open): a wrong shape
+  // would otherwise be split silently where q|k|v and gate|up are fused.
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& [name, shape] : llama_tensor_shapes(config)) shapes[name] = shape;
   assign([&](const std::string& name) {
     auto w = weights.find(name);
     if (w == weights.end()) throw Error("model weights: missing " + name);
+    const auto want = shapes.find(name);
+    if (want != shapes.end() && w->second.sizes().vec() != want->second)
+      throw Error("model weights: " + name + " has shape " + c10::str(w->second.sizes()) + " but the config implies " +
+                  c10::str(at::IntArrayRef(want->second)));
     return w->second;
   });
 }
@@ -110,7 +120,8 @@ at::Tensor stack_rows(std::initializer_list<at::Tensor*> parts) {
   bool adjacent = true;
   int64_t rows = 0;
   for (const at::Tensor* t : parts) {
-    adjacent = adjacent && t->is_contiguous() && t->storage().is_alias_of(first.storage()) &&
+    adjacent = adjacent && t->is_contiguous() && t->size(1) == first.size(1) &&
+               t->scalar_type() == first.scalar_type() && t->storage().is_alias_of(first.storage()) &&
                t->storage_offset() == first.storage_offset() + rows * first.size(1);
     rows += t->size(0);
   }
@@ -142,10 +153,12 @@ void LlamaModel::assign(const std::function<at::Tensor(const std::string&)>& get
                             get(p + "mlp.gate_proj.weight"), get(p + "mlp.up_proj.weight"),
                             get(p + "mlp.down_proj.weight"), {}, {}});
     Layer& w = layers_.back();
-    if (device_.is_cuda() && !w.q.requires_grad()) {  // one layer at a time: peak + one layer
+    // Inference only: a weight that requires grad (training) stays the tensor it was given, so
+    // optimizer steps on it reach the model. One layer at a time: peak + one layer.
+    if (device_.is_cuda() && !w.q.requires_grad() && !w.k.requires_grad() && !w.v.requires_grad())
       w.qkv = stack_rows({&w.q, &w.k, &w.v});
+    if (device_.is_cuda() && !w.gate.requires_grad() && !w.up.requires_grad())
       w.gate_up = stack_rows({&w.gate, &w.up});
-    }
   }
   inv_freq_ = rope_inv_freq(c).to(device_);
 }
@@ -156,6 +169,22 @@ at::Tensor LlamaModel::load(const std::string& name) const {
   auto view = at::from_blob(const_cast<uint8_t*>(t.data), t.shape, at::TensorOptions().dtype(to_scalar_type(t.dtype)));
   if (device_.is_cpu() && view.scalar_type() == dtype_) return view;  // zero-copy
   return view.to(device_, dtype_);  // the one copy (host map -> device / dtype)
+}
+
+std::array<at::Tensor, 3> LlamaModel::project_qkv(int l, const at::Tensor& h) const {
+  const Layer& w = layers_[l];
+  if (!w.qkv.defined()) return {at::linear(h, w.q), at::linear(h, w.k), at::linear(h, w.v)};
+  auto qkv = at::linear(h, w.qkv);  // one GEMM, split by views
+  const int64_t nq = w.q.size(0), nk = w.k.size(0);
+  return {qkv.narrow(-1, 0, nq), qkv.narrow(-1, nq, nk), qkv.narrow(-1, nq + nk, nk)};
+}
+
+at::Tensor LlamaModel::mlp(int l, const at::Tensor& h) const {
+  const Layer& w = layers_[l];
+  if (!w.gate_up.defined()) return at::linear(at::silu(at::linear(h, w.gate)) * at::linear(h, w.up), w.down);
+  auto gu = at::linear(h, w.gate_up);
+  const int64_t I = w.gate.size(0);
+  return at::linear(at::silu(gu.narrow(-1, 0, I)) * gu.narrow(-1, I, I), w.down);
 }
 
 at::Tensor LlamaModel::rms_norm(const at::Tensor& x, const at::Tensor& weight) const {
@@ -188,17 +217,7 @@ at::Tensor LlamaModel::forward(const at::Tensor& ids_in, const at::Tensor& posit
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
     auto h = rms_norm(x, w.input_norm);
-    at::Tensor q, k, v;
-    if (w.qkv.defined()) {  // one GEMM, split by views
-      auto qkv = at::linear(h, w.qkv);
-      q = qkv.narrow(-1, 0, Hq * D);
-      k = qkv.narrow(-1, Hq * D, Hkv * D);
-      v = qkv.narrow(-1, (Hq + Hkv) * D, Hkv * D);
-    } else {
-      q = at::linear(h, w.q);
-      k = at::linear(h, w.k);
-      v = at::linear(h, w.v);
-    }
+    auto [q, k, v] = project_qkv(static_cast<int>(l), h);
     q = q.view({B, T, Hq, D}).transpose(1, 2);
     k = k.view({B, T, Hkv, D}).transpose(1, 2);
     v = v.view({B, T, Hkv, D}).transpose(1, 2);
@@ -220,14 +239,7 @@ at::Tensor LlamaModel::forward(const at::Tensor& ids_in, const at::Tensor& posit
     auto a = attention.attend(call);  // [B,Hq,T,D]
     a = a.transpose(1, 2).reshape({B, T, Hq * D});
     x = x + at::linear(a, w.o);
-    auto h2 = rms_norm(x, w.post_norm);
-    if (w.gate_up.defined()) {
-      auto gu = at::linear(h2, w.gate_up);
-      const int64_t I = w.gate.size(0);
-      x = x + at::linear(at::silu(gu.narrow(-1, 0, I)) * gu.narrow(-1, I, I), w.down);
-    } else {
-      x = x + at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down);
-    }
+    x = x + mlp(static_cast<int>(l), rms_norm(x, w.post_norm));
   }
   if (cache) cache->advance(T);
   if (opt.last_token_only) x = x.narrow(1, T - 1, 1);

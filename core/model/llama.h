@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 // Llama forward pass in LibTorch (CPU and CUDA), numerically following Hugging Face
 // transformers' LlamaForCausalLM: float32 RMSNorm statistics, float32 rotary tables cast
 // to the activation dtype, SwiGLU MLP, GQA attention through an AttentionBackend.
@@ -44,8 +45,10 @@ class LlamaModel {
   // CPU + same dtype: tensors are zero-copy views of the memory map.
   LlamaModel(std::shared_ptr<Checkpoint> checkpoint, at::Device device,
              std::optional<at::ScalarType> dtype = std::nullopt);
-  // From tensors named as in the checkpoint (training, tests). They are used as given:
-  // pass differentiable casts of master weights to train through the model.
+  // From tensors named as in the checkpoint (training, tests, benchmarks), checked against the
+  // config's shapes. Used as given, except that on a GPU the q|k|v and gate|up of tensors that
+  // need no gradient are held fused (Layer; copied unless already adjacent in one storage): pass
+  // differentiable casts of master weights to train through the model.
   LlamaModel(const ModelConfig& config, const std::map<std::string, at::Tensor>& weights);
 
   const ModelConfig& config() const { return config_; }
@@ -61,6 +64,12 @@ class LlamaModel {
 
   // Pieces, for the profiler and tests.
   at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight) const;
+  // Layer l's projections of a normed input h [B, T, hidden]: q [B, T, Hq*D], k, v [B, T, Hkv*D]
+  // before RoPE (views of one GEMM's output where the layer is fused), and its SwiGLU MLP
+  // down(silu(gate h) * up h). Every caller (forward, the profiler, the engine's prefill) uses
+  // these, so all compute the same roundings.
+  std::array<at::Tensor, 3> project_qkv(int l, const at::Tensor& h) const;
+  at::Tensor mlp(int l, const at::Tensor& h) const;
   std::pair<at::Tensor, at::Tensor> rope_cos_sin(const at::Tensor& positions) const;  // [B,T,D] each
   at::Tensor lm_head() const { return lm_head_; }
   at::Tensor embed_tokens() const { return embed_; }

@@ -25,11 +25,11 @@ Projected project(const LlamaModel& m, int64_t l, const at::Tensor& x, const at:
   const auto& c = m.config();
   const auto& w = m.layer(static_cast<int>(l));
   const int64_t N = x.size(1);
-  auto h = m.rms_norm(x, w.input_norm);
+  auto [q, k, v] = m.project_qkv(static_cast<int>(l), m.rms_norm(x, w.input_norm));
   Projected p;
-  p.q = apply_rope(at::linear(h, w.q).view({1, N, c.num_heads, c.head_dim}).transpose(1, 2), cos, sin);
-  p.k = apply_rope(at::linear(h, w.k).view({1, N, c.num_kv_heads, c.head_dim}).transpose(1, 2), cos, sin);
-  p.v = at::linear(h, w.v).view({1, N, c.num_kv_heads, c.head_dim}).transpose(1, 2);
+  p.q = apply_rope(q.view({1, N, c.num_heads, c.head_dim}).transpose(1, 2), cos, sin);
+  p.k = apply_rope(k.view({1, N, c.num_kv_heads, c.head_dim}).transpose(1, 2), cos, sin);
+  p.v = v.view({1, N, c.num_kv_heads, c.head_dim}).transpose(1, 2);
   return p;
 }
 
@@ -38,8 +38,7 @@ at::Tensor finish_layer(const LlamaModel& m, int64_t l, const at::Tensor& x, con
   const auto& w = m.layer(static_cast<int>(l));
   const int64_t N = x.size(1);
   auto y = x + at::linear(o.transpose(1, 2).reshape({1, N, -1}), w.o);
-  auto h2 = m.rms_norm(y, w.post_norm);
-  return y + at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down);
+  return y + m.mlp(static_cast<int>(l), m.rms_norm(y, w.post_norm));
 }
 
 at::Tensor expand_kv(const at::Tensor& t, int64_t groups) { return groups > 1 ? t.repeat_interleave(groups, 1) : t; }

@@ -102,11 +102,10 @@ class EngineRun {
     for (int l = 0; l < L_; ++l) {
       const auto& w = m_.layer(l);
       auto h = m_.rms_norm(x, w.input_norm);
-      auto qkv = at::linear(h, w.qkv);  // [1, T, (Hq + 2 Hkv) D]
-      auto q = apply_rope(qkv.narrow(-1, 0, Hq_ * D_).view({1, T, Hq_, D_}).transpose(1, 2), cos, sin).contiguous();
-      auto k = apply_rope(qkv.narrow(-1, Hq_ * D_, Hkv_ * D_).view({1, T, Hkv_, D_}).transpose(1, 2), cos, sin)
-                   .contiguous();
-      auto v = qkv.narrow(-1, (Hq_ + Hkv_) * D_, Hkv_ * D_).view({1, T, Hkv_, D_}).transpose(1, 2).contiguous();
+      auto [qp, kp, vp] = m_.project_qkv(l, h);
+      auto q = apply_rope(qp.view({1, T, Hq_, D_}).transpose(1, 2), cos, sin).contiguous();
+      auto k = apply_rope(kp.view({1, T, Hkv_, D_}).transpose(1, 2), cos, sin).contiguous();
+      auto v = vp.view({1, T, Hkv_, D_}).transpose(1, 2).contiguous();
       auto out = at::empty_like(q);
       kernels::PrefillArgs a;
       a.q = q.data_ptr();
@@ -127,8 +126,7 @@ class EngineRun {
                               k_cache_[l][row].data_ptr(), v_cache_[l][row].data_ptr(),
                               seen_.data_ptr<int32_t>() + l * B_ * Hkv_ + row * Hkv_, stream);
       x = x + at::linear(out.transpose(1, 2).reshape({1, T, Hq_ * D_}), w.o);
-      auto gu = at::linear(m_.rms_norm(x, w.post_norm), w.gate_up);
-      x = x + at::linear(at::silu(gu.narrow(-1, 0, I_)) * gu.narrow(-1, I_, I_), w.down);
+      x = x + m_.mlp(l, m_.rms_norm(x, w.post_norm));
     }
     auto last = m_.rms_norm(x.narrow(1, T - 1, 1), m_.final_norm());
     cur_ids_.narrow(0, row, 1).copy_(at::linear(last, m_.lm_head()).argmax(-1).view({1}));

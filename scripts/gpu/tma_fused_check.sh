@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On the GPU machine, one call (2026-12-03, session 3): build, every `gpu` test (the TMA prefill
+# On the GPU machine, one call (the one that measured TMA vs cp.async, 2026-12-03): build, every `gpu` test (the TMA prefill
 # producer and the fused q|k|v / gate|up weights included), wgmma_ws vs wgmma_tma prefill timed in
 # the same process (ROUNDS rounds), then the 8k end-to-end point with the transformers baseline.
 set -uo pipefail

@@ -138,8 +138,8 @@ TEST(KernelPrefill, AutomaticMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
   check_impl(PrefillImpl::automatic);
 }
-// The TMA producer (after the others: a protocol failure sets the mbarrier time-out flag, which
-// the kernels of this translation unit share for the rest of the process). Its swizzle: a wrong one
+// The TMA producer (last: a protocol failure sets its file's mbarrier time-out flag for the rest
+// of the process, and `automatic`, above, runs this kernel too). Its swizzle: a wrong one
 // fails every D = 128 case; its armed byte counts: too many make every wait give up after
 // kMbarTimeoutNs (10 s) and the case fail, too few complete tiles early (wrong results); tails and
 // holes (boxes partly or wholly past row N, zero-filled): the odd lengths and odd block counts;

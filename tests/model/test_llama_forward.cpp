@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/model/llama.h"
 #include "core/runtime/generate.h"
+#include "core/util/error.h"
 #include "model/naive_llama.h"
 
 namespace fs = std::filesystem;
@@ -92,6 +94,42 @@ TEST(LlamaForward, MatchesHuggingFaceTransformersFixture) {
     for (auto& row : rec["logits"])
       for (auto& v : row) ref.push_back(v.get<double>());
     EXPECT_LT(max_rel_err(run(model, ids, dense), ref), 1e-4) << "T=" << len;
+  }
+}
+
+// A model built from tensors (training, `moa bench e2e`) checks them against the config as a
+// checkpoint does: a q_proj one row short is an error naming it, not a silent mis-split of the
+// fused q|k|v on a GPU; the same tensors with the right shapes give the checkpoint's logits.
+TEST(LlamaForward, TensorsWithWrongShapesAreRefusedByName) {
+  auto ck = moa::Checkpoint::open(write_tiny("tiny", 5));
+  const moa::LlamaModel m(ck, at::kCPU);
+  const auto& c = m.config();
+  std::map<std::string, at::Tensor> w{{"model.embed_tokens.weight", m.embed_tokens()}, {"model.norm.weight", m.final_norm()}};
+  if (!c.tie_word_embeddings) w["lm_head.weight"] = m.lm_head();
+  for (int l = 0; l < c.num_layers; ++l) {
+    const auto& x = m.layer(l);
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    w[p + "input_layernorm.weight"] = x.input_norm;
+    w[p + "post_attention_layernorm.weight"] = x.post_norm;
+    w[p + "self_attn.q_proj.weight"] = x.q;
+    w[p + "self_attn.k_proj.weight"] = x.k;
+    w[p + "self_attn.v_proj.weight"] = x.v;
+    w[p + "self_attn.o_proj.weight"] = x.o;
+    w[p + "mlp.gate_proj.weight"] = x.gate;
+    w[p + "mlp.up_proj.weight"] = x.up;
+    w[p + "mlp.down_proj.weight"] = x.down;
+  }
+  moa::DenseAttention dense;
+  const auto ids = random_ids(70, c.vocab_size, 5);
+  EXPECT_TRUE(at::equal(run(moa::LlamaModel(c, w), ids, dense), run(m, ids, dense)));
+  const std::string q = "model.layers.1.self_attn.q_proj.weight";
+  w[q] = w[q].narrow(0, 0, w[q].size(0) - 1);
+  try {
+    moa::LlamaModel bad(c, w);
+    ADD_FAILURE() << "a q_proj one row short was accepted";
+  } catch (const moa::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(q), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("shape"), std::string::npos) << e.what();
   }
 }
 
