@@ -211,11 +211,15 @@ CUtensorMap rows_tensor_map(const void* base, int n, int heads, int box_rows, co
 }
 
 // MOA_PREFILL_TMA_CARRY=0 runs the consumers without carrying an item's last P V into the next
-// item's first round (NOTES.md v9), for measurements; read once.
+// item's first round (NOTES.md v9), for measurements; unset, empty or 1: carry. Read once; any
+// other value is refused, as MOA_PREFILL_IMPL's are.
 bool tma_carry() {
   static const bool on = [] {
     const char* e = std::getenv("MOA_PREFILL_TMA_CARRY");
-    return !(e && std::string(e) == "0");
+    const std::string v = e ? e : "";
+    if (v.empty() || v == "1") return true;
+    if (v == "0") return false;
+    throw std::invalid_argument("MOA_PREFILL_TMA_CARRY must be 0 or 1, not '" + v + "'");
   }();
   return on;
 }

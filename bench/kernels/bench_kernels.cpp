@@ -92,7 +92,10 @@ int main(int argc, char** argv) {
       for (const char* c = bands; *c;) {
         char* end = nullptr;
         const long k = std::strtol(c, &end, 10);
-        if (end == c) break;
+        if (end == c || k < 1 || (*end != ',' && *end != '\0')) {
+          std::fprintf(stderr, "MOA_BENCH_BANDS: expected positive integers separated by commas, got '%s'\n", bands);
+          return 2;
+        }
         const BenchPlan plan = moa::bench::uniform_plan(static_cast<int>(k), hkv, n);
         plans.emplace_back(plan.density, plan);
         c = *end == ',' ? end + 1 : end;
