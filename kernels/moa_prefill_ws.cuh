@@ -159,13 +159,12 @@ __device__ __forceinline__ void softmax_scores(float (&s)[NT][4], float (&row_ma
 template <int DT>
 __device__ __forceinline__ void rescale_o(float (&o)[DT][4], const float (&alpha)[2]) {
   if (__all_sync(0xffffffffu, alpha[0] == 1.f && alpha[1] == 1.f)) return;  // warp-uniform, exact
-  // alpha = 0 restarts a row: o = 0 even where o is not finite (0 * NaN would keep the NaN).
 #pragma unroll
   for (int dt = 0; dt < DT; ++dt) {
-    o[dt][0] = alpha[0] == 0.f ? 0.f : o[dt][0] * alpha[0];
-    o[dt][1] = alpha[0] == 0.f ? 0.f : o[dt][1] * alpha[0];
-    o[dt][2] = alpha[1] == 0.f ? 0.f : o[dt][2] * alpha[1];
-    o[dt][3] = alpha[1] == 0.f ? 0.f : o[dt][3] * alpha[1];
+    o[dt][0] *= alpha[0];
+    o[dt][1] *= alpha[0];
+    o[dt][2] *= alpha[1];
+    o[dt][3] *= alpha[1];
   }
 }
 
@@ -290,35 +289,39 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
 #pragma unroll
   for (int i = 0; i < kTileKeys / 16; ++i) pf[i][0] = pf[i][1] = pf[i][2] = pf[i][3] = 0u;
 
-  auto issue_pv = [&](float (&o)[D / 8][4], int g) {  // O += P V_g, V_g in stage g % kStages
+  // O += P V_g, V_g in stage g % kStages. first (g is its item's first tile): O = P V_g, the
+  // tensor cores do not read O's old contents, so nothing of the previous item (not even a NaN
+  // from its Q, K or V) reaches this one, and no zeroing or select touches O in the loop.
+  auto issue_pv = [&](float (&o)[D / 8][4], int g, bool first) {
     const uint32_t v_base = smem_u32(sV + (g % kStages) * kTileKeys * D);
     wgmma_fence();  // o was rescaled and pf written by ordinary instructions
 #pragma unroll
     for (int kk = 0; kk < kTileKeys / 16; ++kk)
       // N-major B, 128B swizzle: 16 keys = 2048 bytes per k-step; LBO = next 64-wide d panel,
       // SBO = next 8 keys.
-      wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kTileKeys * 128, 1024));
+      wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kTileKeys * 128, 1024),
+                        kk > 0 || !first ? 1 : 0);
     wgmma_commit();
   };
 
-  float o[D / 8][4];
+  float o[D / 8][4];  // written by each item's first P V (issue_pv's first); zeroed once for tidiness
 #pragma unroll
   for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
   float row_max[2] = {-INFINITY, -INFINITY};
   float row_sum[2] = {0.f, 0.f};
   // kCarry: the previous item, whose last P V is still to issue (its O in `o`) and store.
-  bool have_prev = false;
+  bool have_prev = false, prev_single = false;  // prev_single: its only tile is its last
   float prev_max[2] = {0.f, 0.f}, prev_sum[2] = {1.f, 1.f};
   int prev_bh = 0, prev_row_a = 0;
 
   // A turn with the P V of an item's last tile g_last alone, then its release (the producer needs
   // the stage back for the next items' tiles) and the store of the item's rows (bh, row_a), while
   // the other consumer runs: every item's end without kCarry, the CTA's last item's with it.
-  auto last_turn = [&](int g_last, int bh, int rows) {
+  auto last_turn = [&](int g_last, bool single, int bh, int rows) {
     fence_regs<D / 8>(o);
     fence_regs<kTileKeys / 16>(pf);
     named_bar_sync(my_turn, kTurnThreads);  // [C-turn-last]
-    issue_pv(o, g_last);
+    issue_pv(o, g_last, single);
     // Always passed on: consumer 0's next turn (its next item's round 0, or the sync after the
     // loop) takes consumer 1's.
     named_bar_arrive(other_turn, kTurnThreads);  // [C-pass-last]
@@ -356,9 +359,6 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
     if (kCarry && have_prev) {  // o holds the previous item until this item's round 0 stores it
       prev_max[0] = row_max[0], prev_max[1] = row_max[1];
       prev_sum[0] = row_sum[0], prev_sum[1] = row_sum[1];
-    } else {
-#pragma unroll
-      for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
     }
     row_max[0] = row_max[1] = -INFINITY;
     row_sum[0] = row_sum[1] = 0.f;
@@ -389,7 +389,7 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
       // P V of tile g - 1: this item's previous tile, or (kCarry, i = 0) the previous item's last.
       const bool pv = i > 0 || (kCarry && have_prev);
       if (pv) {
-        issue_pv(o, g - 1);
+        issue_pv(o, g - 1, i == 1 || (i == 0 && prev_single));
         named_bar_arrive(other_turn, kTurnThreads);  // [C-pass] the other consumer's turn
         wgmma_wait<1>();  // S_i done; P_{i-1} V_{i-1} may still run
       } else {
@@ -414,11 +414,9 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
       }
       if (kCarry && i == 0 && have_prev) {  // the previous item's O is final: store it, start afresh
         store_rows<T, D>(p, prev_bh, prev_row_a, t, o, prev_max, prev_sum);
-        // o *= 0 rather than a separate zeroing: with two writers of o on two paths ptxas
-        // serialises the wgmma pipeline (C7514). o is finite unless V held Inf/NaN, and then the
-        // previous item's rows are NaN already and reach every head through o_proj anyway.
-        alpha[0] = alpha[1] = 0.f;
       }
+      // Round 0: alpha = 0 (row_max was -inf), and o is rewritten by this item's first P V
+      // (issue_pv's first) whatever it holds.
       rescale_o<D / 8>(o, alpha);
 #pragma unroll
       for (int kk = 0; kk < kTileKeys / 16; ++kk) {
@@ -430,15 +428,16 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
     }
     if constexpr (kCarry) {  // its last P V and store go with the next item's round 0 (or below)
       have_prev = true;
+      prev_single = n_tiles == 1;
       prev_bh = w.bh;
       prev_row_a = row_a;
       g0 += n_tiles;
       continue;
     }
-    last_turn(g0 + n_tiles - 1, w.bh, row_a);
+    last_turn(g0 + n_tiles - 1, n_tiles == 1, w.bh, row_a);
     g0 += n_tiles;
   }
-  if (kCarry && have_prev) last_turn(g0 - 1, prev_bh, prev_row_a);  // the CTA's last item
+  if (kCarry && have_prev) last_turn(g0 - 1, prev_single, prev_bh, prev_row_a);  // the CTA's last item
   // Consumer 1 passed the turn after its last PV; nobody issues after it: consumer 0 takes that
   // turn here, so both turn barriers end with no pending arrival.
   if (c == 0) named_bar_sync(my_turn, kTurnThreads);  // [C-exit]

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "gpu/kernel_test_util.h"
@@ -23,27 +24,13 @@ std::string describe(const PrefillCase& c) {
          (c.kv_layout ? " per-kv" : " per-q");
 }
 
-void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
-  static const char* kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta", "wgmma_ws", "wgmma_tma"};
-  SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
-  std::mt19937 rng(seed);
-  const int nb = (c.n + 63) / 64;
-  std::vector<int> bands = c.bands;
-  const int layout_heads = c.kv_layout ? c.hkv : c.hq;
-  if (bands.empty()) {
-    std::uniform_int_distribution<int> pick(0, nb + 2);  // includes 0 (clamped to 1) and > nb (dense)
-    for (int i = 0; i < layout_heads; ++i) bands.push_back(pick(rng));
-  }
-  ASSERT_EQ(static_cast<int>(bands.size()), layout_heads);
-  const size_t nq = static_cast<size_t>(c.batch) * c.hq * c.n * c.d;
-  const size_t nkv = static_cast<size_t>(c.batch) * c.hkv * c.n * c.d;
-  std::vector<double> q, k, v;
-  auto qb = random_tensor(nq, c.dtype, rng, 1.5f, q);  // amplitude > 1: some peaky rows
-  auto kb = random_tensor(nkv, c.dtype, rng, 1.0f, k);
-  auto vb = random_tensor(nkv, c.dtype, rng, 1.0f, v);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(c.d));
+const char* const kImplName[] = {"auto", "mma_sync", "wgmma", "wgmma_2cta", "wgmma_ws", "wgmma_tma"};
 
-  DeviceBuffer<uint16_t> dq(qb), dk(kb), dv(vb), dout(nq);
+// moa_prefill on 16-bit q, k, v (poisoned outputs); out and lse come back as doubles.
+void run_prefill(const PrefillCase& c, const std::vector<int>& bands, PrefillImpl impl, double scale,
+                 const std::vector<uint16_t>& qb, const std::vector<uint16_t>& kb, const std::vector<uint16_t>& vb,
+                 std::vector<double>& out, std::vector<double>& lse) {
+  DeviceBuffer<uint16_t> dq(qb), dk(kb), dv(vb), dout(qb.size());
   DeviceBuffer<float> dlse(static_cast<size_t>(c.batch) * c.hq * c.n);
   std::vector<int32_t> bands32(bands.begin(), bands.end());
   DeviceBuffer<int32_t> dband(bands32);
@@ -68,12 +55,34 @@ void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
   a.impl = impl;
   moa_prefill(a, nullptr);
   sync_or_die("prefill sync");
+  out = to_double(dout.download(), c.dtype);
+  const auto lse_f = dlse.download();
+  lse.assign(lse_f.begin(), lse_f.end());
+}
+
+void run_case(const PrefillCase& c, unsigned seed, PrefillImpl impl) {
+  SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
+  std::mt19937 rng(seed);
+  const int nb = (c.n + 63) / 64;
+  std::vector<int> bands = c.bands;
+  const int layout_heads = c.kv_layout ? c.hkv : c.hq;
+  if (bands.empty()) {
+    std::uniform_int_distribution<int> pick(0, nb + 2);  // includes 0 (clamped to 1) and > nb (dense)
+    for (int i = 0; i < layout_heads; ++i) bands.push_back(pick(rng));
+  }
+  ASSERT_EQ(static_cast<int>(bands.size()), layout_heads);
+  const size_t nq = static_cast<size_t>(c.batch) * c.hq * c.n * c.d;
+  const size_t nkv = static_cast<size_t>(c.batch) * c.hkv * c.n * c.d;
+  std::vector<double> q, k, v;
+  auto qb = random_tensor(nq, c.dtype, rng, 1.5f, q);  // amplitude > 1: some peaky rows
+  auto kb = random_tensor(nkv, c.dtype, rng, 1.0f, k);
+  auto vb = random_tensor(nkv, c.dtype, rng, 1.0f, v);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(c.d));
+  std::vector<double> out, lse;
+  run_prefill(c, bands, impl, scale, qb, kb, vb, out, lse);
 
   std::vector<double> ref_out, ref_lse;
   ref::prefill(q, k, v, c.batch, c.hq, c.hkv, c.n, c.d, bands, c.kv_layout, scale, ref_out, ref_lse);
-  const auto out = to_double(dout.download(), c.dtype);
-  const auto lse_f = dlse.download();
-  std::vector<double> lse(lse_f.begin(), lse_f.end());
   EXPECT_EQ(count_nan(out), 0u) << "output not fully written (or NaN)";
   EXPECT_EQ(count_nan(lse), 0u) << "lse not fully written (or NaN)";
   const double err = rel_error(out, ref_out);
@@ -147,6 +156,78 @@ TEST(KernelPrefill, AutomaticMatchesReference) {
 TEST(KernelPrefill, WgmmaTmaMatchesReference) {
   MOA_SKIP_WITHOUT_GPU();
   check_impl(PrefillImpl::wgmma_tma);
+}
+
+// A NaN in one sequence's K or V stays in the heads that read it: every other (sequence, head)
+// is finite and right, and rows whose reference is NaN are NaN (not hidden). The persistent
+// kernels run several items per CTA (512 items here) and wgmma_tma's consumers carry an item's
+// O into the next item's first round, which may be another sequence's: the NaN must not ride
+// along. Within a poisoned head, rows that share a loaded tile with the NaN key may be NaN too
+// (0 * NaN on the tensor cores, as in any flash kernel).
+TEST(KernelPrefill, NonFiniteInputsStayInTheirHeads) {
+  MOA_SKIP_WITHOUT_GPU();
+  const PrefillCase c{2, 32, 8, 1000, 128, DType::bf16, true, {17, 1, 3, 16, 8, 2, 5, 100}};
+  std::mt19937 rng(4321);
+  std::vector<double> q, k, v;
+  auto qb = random_tensor(static_cast<size_t>(c.batch) * c.hq * c.n * c.d, c.dtype, rng, 1.5f, q);
+  auto kb = random_tensor(static_cast<size_t>(c.batch) * c.hkv * c.n * c.d, c.dtype, rng, 1.0f, k);
+  auto vb = random_tensor(static_cast<size_t>(c.batch) * c.hkv * c.n * c.d, c.dtype, rng, 1.0f, v);
+  const uint16_t nan_bits = 0x7FC0;  // bf16 quiet NaN
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto poison_row = [&](std::vector<uint16_t>& bits, std::vector<double>& vals, int b, int kvh, int key) {
+    const size_t at = ((static_cast<size_t>(b) * c.hkv + kvh) * c.n + key) * c.d;
+    for (int x = 0; x < c.d; ++x) bits[at + x] = nan_bits, vals[at + x] = nan;
+  };
+  // V of key 500 in (sequence 0, KV head 1; band 1: query rows 500-511 read it) and K of key 700
+  // in (sequence 1, KV head 5; band 2: rows 700-767).
+  poison_row(vb, v, 0, 1, 500);
+  poison_row(kb, k, 1, 5, 700);
+  auto poisoned = [&](int b, int h) {
+    const int kvh = h / (c.hq / c.hkv);
+    return (b == 0 && kvh == 1) || (b == 1 && kvh == 5);
+  };
+
+  const double scale = 1.0 / std::sqrt(static_cast<double>(c.d));
+  std::vector<double> ref_out, ref_lse;
+  ref::prefill(q, k, v, c.batch, c.hq, c.hkv, c.n, c.d, c.bands, c.kv_layout, scale, ref_out, ref_lse);
+  for (PrefillImpl impl : {PrefillImpl::mma_sync, PrefillImpl::wgmma, PrefillImpl::wgmma_2cta, PrefillImpl::wgmma_ws,
+                           PrefillImpl::wgmma_tma, PrefillImpl::automatic}) {
+    SCOPED_TRACE(describe(c) + " impl=" + kImplName[static_cast<int>(impl)]);
+    std::vector<double> out, lse;
+    run_prefill(c, c.bands, impl, scale, qb, kb, vb, out, lse);
+
+    size_t ref_nan_rows = 0, hidden_nan = 0, clean_not_finite = 0;
+    double num = 0, den = 0, lse_err = 0;
+    for (int b = 0; b < c.batch; ++b)
+      for (int h = 0; h < c.hq; ++h)
+        for (int i = 0; i < c.n; ++i) {
+          const size_t row = (static_cast<size_t>(b) * c.hq + h) * c.n + i;
+          const bool ref_nan = std::isnan(ref_lse[row]) || std::isnan(ref_out[row * c.d]);
+          if (poisoned(b, h)) {
+            ref_nan_rows += ref_nan ? 1 : 0;
+            for (int x = 0; x < c.d && ref_nan; ++x)
+              hidden_nan += std::isnan(ref_out[row * c.d + x]) && !std::isnan(out[row * c.d + x]) ? 1 : 0;
+            continue;
+          }
+          clean_not_finite += std::isfinite(lse[row]) ? 0 : 1;
+          lse_err = std::max(lse_err, std::abs(lse[row] - ref_lse[row]));
+          for (int x = 0; x < c.d; ++x) {
+            const double o = out[row * c.d + x], r = ref_out[row * c.d + x];
+            clean_not_finite += std::isfinite(o) ? 0 : 1;
+            num += (o - r) * (o - r);
+            den += r * r;
+          }
+        }
+    // 4 query heads x 12 rows (V) + 4 x 68 rows (K) have a NaN reference.
+    EXPECT_EQ(ref_nan_rows, 4u * 12 + 4u * 68) << "the reference does not see the poison as planned";
+    EXPECT_EQ(hidden_nan, 0u) << "NaN reference values that came out finite";
+    EXPECT_EQ(clean_not_finite, 0u) << "non-finite values in heads that never read the NaN";
+    const double err = std::sqrt(num / std::max(den, 1e-300));
+    EXPECT_LE(err, 1e-2) << "relative error of the clean heads";
+    EXPECT_LE(lse_err, 2e-3) << "max |lse - ref| of the clean heads";
+    std::printf("[prefill %-10s] NaN isolation: clean heads rel err %.2e, lse max err %.2e\n",
+                kImplName[static_cast<int>(impl)], err, lse_err);
+  }
 }
 
 TEST(KernelPrefill, RejectsBadShapes) {
