@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # On the GPU machine, one call: our prefill (`automatic`), PyTorch SDPA and FlexAttention timed
-# interleaved in one process (bench/kernels/same_process.py), for this tree and, when BASE names a
-# second source tree (default .ab-base, e.g. `git archive <commit> CMakeLists.txt kernels bench
-# tests` with this tree's bench/kernels/{CMakeLists.txt,prefill_capi.cpp} copied in), for that
-# build too, in the same rounds. The plans come from bench_kernels (8k and 32k, rho 1 / 0.5 / 0.25).
+# interleaved in one process (bench/kernels/same_process.py), for this tree and for every other
+# source tree named in BASES ("label=dir ...", default "base=.ab-base"; a tree is e.g. `git archive
+# <commit> CMakeLists.txt kernels bench tests` with this tree's bench/kernels/{CMakeLists.txt,
+# prefill_capi.cpp} copied in; missing dirs are skipped), in the same rounds. The plans come from bench_kernels (8k and 32k, rho 1 / 0.5 / 0.25).
 # Logs and JSON under $OUT.
 set -uo pipefail
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
-BASE=${BASE:-.ab-base}
+BASES=${BASES:-base=.ab-base}
 nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader
 build() {  # source dir, build dir, targets...
   local src=$1 dir=$2; shift 2
@@ -17,9 +17,11 @@ build() {  # source dir, build dir, targets...
 }
 build . /tmp/bk bench_kernels moa_prefill_capi || exit 1
 libs=(head=/tmp/bk/bench/kernels/libmoa_prefill_capi.so)
-if [ -d "$BASE" ]; then
-  build "$BASE" /tmp/bk-base moa_prefill_capi && libs+=(base=/tmp/bk-base/bench/kernels/libmoa_prefill_capi.so)
-fi
+for pair in $BASES; do
+  label=${pair%%=*} dir=${pair#*=}
+  [ -d "$dir" ] || continue
+  build "$dir" "/tmp/bk-$label" moa_prefill_capi && libs+=("$label=/tmp/bk-$label/bench/kernels/libmoa_prefill_capi.so")
+done
 MOA_BENCH_IMPLS=automatic MOA_BENCH_REPEATS=1 MOA_BENCH_NO_DECODE=1 timeout 120 /tmp/bk/bench/kernels/bench_kernels \
   "$OUT/kernels.json" 2>&1 | grep -E "^prefill" | cut -c1-150
 PYTHONUNBUFFERED=1 timeout ${SP_TIMEOUT:-400} python3 bench/kernels/same_process.py "$OUT/kernels.json" "${libs[@]}" \
