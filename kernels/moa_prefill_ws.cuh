@@ -412,7 +412,7 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
         __syncwarp();
         if (lane == 0) mbar_arrive(empty0 + 8 * ((g - 1) % kStages));  // [C-rel] release tile g-1 (K and V)
       }
-      if (kCarry && i == 0 && have_prev) {  // the previous item's O is final: store it, start afresh
+      if (kCarry && i == 0 && have_prev) {  // the previous item's O is final: store it
         store_rows<T, D>(p, prev_bh, prev_row_a, t, o, prev_max, prev_sum);
       }
       // Round 0: alpha = 0 (row_max was -inf), and o is rewritten by this item's first P V

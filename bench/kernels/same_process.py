@@ -85,6 +85,8 @@ def main():
     libs = {}
     for arg in sys.argv[2:]:
         label, path = arg.split("=", 1)
+        if label in ("sdpa", "flex") or label in libs:
+            sys.exit(f"build label '{label}' is taken (sdpa, flex or an earlier build)")
         libs[label] = Ours(path)
     rounds = int(os.environ.get("MOA_SP_ROUNDS", "5"))
     res = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "rounds": rounds,
@@ -104,6 +106,7 @@ def main():
         contenders = {"sdpa": sdpa_runner(sdpa_choice[n], sets), "flex": flex_run}
         check = {}
         for label, ours in libs.items():
+            out.fill_(float("nan"))  # a build that writes nothing (or part) fails the check below
             ours(*sets[0], out, lse, band)
             torch.cuda.synchronize()
             err = ((out.float() - ref).abs().max() / ref.abs().max()).item()

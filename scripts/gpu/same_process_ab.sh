@@ -19,7 +19,7 @@ build . /tmp/bk bench_kernels moa_prefill_capi || exit 1
 libs=(head=/tmp/bk/bench/kernels/libmoa_prefill_capi.so)
 for pair in $BASES; do
   label=${pair%%=*} dir=${pair#*=}
-  [ -d "$dir" ] || continue
+  [ -d "$dir" ] || { echo "warning: $label: no source tree $dir, not timed"; continue; }
   build "$dir" "/tmp/bk-$label" moa_prefill_capi && libs+=("$label=/tmp/bk-$label/bench/kernels/libmoa_prefill_capi.so")
 done
 MOA_BENCH_IMPLS=automatic MOA_BENCH_REPEATS=1 MOA_BENCH_NO_DECODE=1 timeout 120 /tmp/bk/bench/kernels/bench_kernels \
