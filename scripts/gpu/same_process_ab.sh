@@ -27,3 +27,28 @@ MOA_BENCH_IMPLS=automatic MOA_BENCH_REPEATS=1 MOA_BENCH_NO_DECODE=1 timeout 120 
 PYTHONUNBUFFERED=1 timeout ${SP_TIMEOUT:-400} python3 bench/kernels/same_process.py "$OUT/kernels.json" "${libs[@]}" \
   2> "$OUT/same_process.err"
 echo "same_process rc=$?"; grep -E "^N=|Error|error" "$OUT/same_process.err" | cut -c1-220 | tail -12
+# SASS=1: the machine code of the bf16 TMA kernel with carrying consumers (what `automatic` runs
+# at D = 128) of every build, to $OUT/sass_<label>.txt, with its opcode counts side by side.
+if [ "${SASS:-0}" = 1 ]; then
+  for pair in "${libs[@]}"; do
+    label=${pair%%=*} lib=${pair#*=}
+    cuobjdump -sass "$lib" | awk '/Function : .*wgmma_tma_kernel.*bfloat16.*Lb1E/{on=1} /Function : /&&!/wgmma_tma_kernel.*bfloat16.*Lb1E/{on=0} on' \
+      > "$OUT/sass_$label.txt" || echo "cuobjdump failed for $label"
+  done
+  python3 - "$OUT"/sass_*.txt <<'PY'
+import collections, re, sys
+counts = {}
+for path in sys.argv[1:]:
+    c = collections.Counter()
+    for line in open(path):
+        m = re.match(r"\s+/\*[0-9a-f]{4,}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)", line)
+        if m:
+            c["(all)"] += 1
+            c[m.group(1)] += 1
+    counts[path.rsplit("sass_", 1)[1][:-4]] = c
+ops = sorted(set().union(*counts.values()), key=lambda o: -max(c[o] for c in counts.values()))
+print("opcode " + " ".join(f"{k:>10}" for k in counts))
+for o in ops[:40]:
+    print(f"{o:<12}" + " ".join(f"{c[o]:>10}" for c in counts.values()))
+PY
+fi
