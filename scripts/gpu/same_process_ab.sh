@@ -3,7 +3,9 @@
 # interleaved in one process (bench/kernels/same_process.py), for this tree and for every other
 # source tree named in BASES ("label=dir ...", default "base=.ab-base"; a tree is e.g. `git archive
 # <commit> CMakeLists.txt kernels bench tests` with this tree's bench/kernels/{CMakeLists.txt,
-# prefill_capi.cpp} copied in; missing dirs are skipped), in the same rounds. The plans come from bench_kernels (8k and 32k, rho 1 / 0.5 / 0.25).
+# prefill_capi.cpp} copied in; missing dirs are skipped), in the same rounds. `again=.` times this
+# tree a second time as its own build: the spread between two copies of one version is the noise
+# floor that a difference between versions has to clear (METHOD.md). The plans come from bench_kernels (8k and 32k, rho 1 / 0.5 / 0.25).
 # Logs and JSON under $OUT.
 set -uo pipefail
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
