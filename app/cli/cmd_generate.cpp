@@ -1,9 +1,7 @@
 // moa generate: greedy generation from a prompt, dense or with a MoA plan, on the CUDA engine
 // (core/runtime/engine.h) or, on CPU, the masked reference path (generate_greedy).
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "app/cli/command.h"
@@ -15,17 +13,13 @@
 #include "core/runtime/engine.h"
 #include "core/runtime/generate.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 
 namespace {
 
 std::string read_prompt(const moa::cli::Args& args) {
   if (args.has("prompt")) return args.get("prompt");
-  const std::string file = args.get("prompt-file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) moa::fail_file(file, "cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return moa::read_text_file(args.get("prompt-file"));
 }
 
 int run_generate(const moa::cli::Args& args) {
@@ -36,7 +30,7 @@ int run_generate(const moa::cli::Args& args) {
   if (device != "cpu" && device != "cuda") throw moa::Error("--device must be cuda or cpu");
   if (device == "cuda" && !moa::Engine::available()) throw moa::Error("--device cuda: no CUDA in this build or machine");
   const int64_t max_new = args.get_int("max-new-tokens", 64);
-  if (max_new < 1) throw moa::Error("--max-new-tokens must be >= 1");
+  if (max_new < 1 || max_new > (int64_t{1} << 24)) throw moa::Error("--max-new-tokens must be in [1, 16777216]");
 
   auto ck = moa::Checkpoint::open(dir);
   const auto& cfg = ck->config();
@@ -46,6 +40,10 @@ int run_generate(const moa::cli::Args& args) {
   if (ids32.empty()) throw moa::Error("the prompt encodes to no tokens");
   const std::vector<int64_t> prompt(ids32.begin(), ids32.end());
   const int64_t total = static_cast<int64_t>(prompt.size()) + max_new;
+  if (total > cfg.max_position_embeddings)
+    std::cerr << "note: prompt + new tokens = " << total << " is beyond max_position_embeddings "
+              << cfg.max_position_embeddings << " of " << (dir / "config.json").string()
+              << " (positions the model was not trained on)\n";
 
   // Band blocks at the expected total length, per query head (the plan's view).
   std::vector<std::vector<int64_t>> band_q;

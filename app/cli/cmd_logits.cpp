@@ -38,6 +38,7 @@ int run(const moa::cli::Args& args) {
   moa::LlamaModel model(ck, at::Device(dev_name), dtype);
   const auto ids = read_ids(args);
   const int64_t T = static_cast<int64_t>(ids.size()), stride = args.get_int("stride", 1);
+  if (stride < 1) throw moa::Error("--stride must be >= 1, got " + std::to_string(stride));
   auto t_ids = at::tensor(ids, at::kLong).view({1, T});
   auto pos = at::arange(T, at::kLong).view({1, T});
   moa::DenseAttention dense;

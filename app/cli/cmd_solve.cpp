@@ -94,6 +94,7 @@ Setup setup_from_args(const Args& args) {
   s.request.min_fraction = args.get_double("min-fraction", 0.0);
   s.request.relative_gap = args.get_double("gap", 1e-3);
   s.request.time_limit_s = args.get_double("time-limit", 60.0);
+  if (!(s.request.time_limit_s > 0)) throw moa::Error("--time-limit must be a positive number of seconds");
   s.request.threads = static_cast<int>(args.get_int("threads", 2));
   const std::string weighting = args.get("length-weights", "normalized");
   if (weighting == "normalized") s.request.weights = moa::length_weights_normalized(s.table);

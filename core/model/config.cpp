@@ -22,8 +22,12 @@ const json* find(const json& j, const char* key) {
   return (it == j.end() || it->is_null()) ? nullptr : &*it;
 }
 
+// Sizes beyond any Llama-family model by orders of magnitude are refused before anything is
+// allocated from them (a 2^40-layer config would otherwise exhaust memory building tensor names).
+constexpr int64_t kMaxSize = int64_t{1} << 26;
+
 int64_t get_int(const json& j, const char* key, const std::string& file, bool required,
-                int64_t fallback, int64_t min_value = 1) {
+                int64_t fallback, int64_t min_value = 1, int64_t max_value = kMaxSize) {
   const json* v = find(j, key);
   if (!v) {
     if (required) bad(file, key, "missing");
@@ -32,6 +36,7 @@ int64_t get_int(const json& j, const char* key, const std::string& file, bool re
   if (!v->is_number_integer() && !v->is_number_unsigned()) bad(file, key, "expected an integer, got " + v->dump());
   int64_t x = v->get<int64_t>();
   if (x < min_value) bad(file, key, "must be >= " + std::to_string(min_value) + ", got " + std::to_string(x));
+  if (x > max_value) bad(file, key, "must be <= " + std::to_string(max_value) + ", got " + std::to_string(x));
   return x;
 }
 
@@ -116,8 +121,8 @@ ModelConfig config_parse(std::string_view text, const std::string& file) {
   c.vocab_size = get_int(j, "vocab_size", file, true, 0);
   c.hidden_size = get_int(j, "hidden_size", file, true, 0);
   c.intermediate_size = get_int(j, "intermediate_size", file, true, 0);
-  c.num_layers = get_int(j, "num_hidden_layers", file, true, 0);
-  c.num_heads = get_int(j, "num_attention_heads", file, true, 0);
+  c.num_layers = get_int(j, "num_hidden_layers", file, true, 0, 1, 4096);
+  c.num_heads = get_int(j, "num_attention_heads", file, true, 0, 1, 4096);
   c.num_kv_heads = get_int(j, "num_key_value_heads", file, false, c.num_heads);
   if (c.num_heads % c.num_kv_heads != 0)
     bad(file, "num_key_value_heads", std::to_string(c.num_kv_heads) + " does not divide num_attention_heads " +

@@ -163,12 +163,40 @@ void LlamaModel::assign(const std::function<at::Tensor(const std::string&)>& get
   inv_freq_ = rope_inv_freq(c).to(device_);
 }
 
+namespace {
+
+// Names the first non-finite element of `loaded` (the weight as the model holds it) and what it
+// was in the file (`stored`): NaN/Inf in the file, or a finite value that overflows the dtype.
+[[noreturn]] void refuse_non_finite(const TensorView& t, const at::Tensor& stored, const at::Tensor& loaded) {
+  const at::Tensor flat = loaded.reshape({-1});
+  const int64_t i = at::logical_not(at::isfinite(flat)).nonzero()[0][0].item<int64_t>();
+  std::vector<int64_t> idx(t.shape.size());
+  for (int64_t k = static_cast<int64_t>(t.shape.size()) - 1, r = i; k >= 0; --k) {
+    idx[k] = r % t.shape[k];
+    r /= t.shape[k];
+  }
+  std::string at_text = "[";
+  for (size_t k = 0; k < idx.size(); ++k) at_text += (k ? ", " : "") + std::to_string(idx[k]);
+  at_text += "]";
+  const double v = stored.reshape({-1})[i].item<double>();
+  if (!std::isfinite(v))
+    fail_file(t.file.string(), "tensor '" + t.name + "' has a non-finite value (" + std::to_string(v) + ") at " + at_text);
+  fail_file(t.file.string(), "tensor '" + t.name + "': value " + std::to_string(v) + " at " + at_text +
+                                 " overflows " + std::string(c10::toString(loaded.scalar_type())));
+}
+
+}  // namespace
+
 at::Tensor LlamaModel::load(const std::string& name) const {
   const TensorView t = checkpoint_->tensor(name);
   // View of the read-only map; torch never writes weights, so the const_cast is safe.
   auto view = at::from_blob(const_cast<uint8_t*>(t.data), t.shape, at::TensorOptions().dtype(to_scalar_type(t.dtype)));
-  if (device_.is_cpu() && view.scalar_type() == dtype_) return view;  // zero-copy
-  return view.to(device_, dtype_);  // the one copy (host map -> device / dtype)
+  // Zero-copy on the CPU in the file's dtype, else the one copy (host map -> device / dtype).
+  at::Tensor w = device_.is_cpu() && view.scalar_type() == dtype_ ? view : view.to(device_, dtype_);
+  // A NaN or Inf weight (a damaged file, or a value the dtype cannot hold) would turn every
+  // result into garbage without a word; it is refused here, for every command that loads a model.
+  if (!at::isfinite(w).all().item<bool>()) refuse_non_finite(t, view, w);
+  return w;
 }
 
 std::array<at::Tensor, 3> LlamaModel::project_qkv(int l, const at::Tensor& h) const {

@@ -8,6 +8,7 @@
 // from the journal; otherwise `influence` already matches samples_done.
 #include "core/profile/profile_store.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/profile/h5_util.h"
@@ -197,6 +198,10 @@ LengthProfile read_length(hid_t g, const ProfileMeta& m, int64_t name_length, co
                         " but the group name says " + std::to_string(name_length));
   lp.samples_target = h5::read_attr_i64(g, "samples_target", file, where);
   int64_t done = h5::read_attr_i64(g, "samples_done", file, where);
+  if (done < 0 || lp.samples_target < 0)
+    fail_file(file, "attribute '" + where + (done < 0 ? "samples_done' is " + std::to_string(done)
+                                                       : "samples_target' is " + std::to_string(lp.samples_target)) +
+                        ", must be >= 0 (corrupt file?)");
   const char* source = "influence";
   if (h5::has_attr(g, "pending_done") &&
       h5::read_attr_i64(g, "pending_done", file, where) == done + 1) {
@@ -216,6 +221,15 @@ LengthProfile read_length(hid_t g, const ProfileMeta& m, int64_t name_length, co
   lp.influence.resize(influence_size(m, lp.length));
   if (H5Dread(inf.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, lp.influence.data()) < 0)
     fail_file(file, "cannot read dataset '" + where + source + "' (truncated file?)");
+  // The profiler writes finite means only; a NaN or Inf would reach the solver as a loss.
+  for (size_t i = 0; i < lp.influence.size(); ++i)
+    if (!std::isfinite(lp.influence[i])) {
+      const size_t b = size_t(nb), kb = i % b, qb = i / b % b, h = i / (b * b) % size_t(m.num_heads),
+                   l = i / (b * b * size_t(m.num_heads));
+      fail_file(file, "dataset '" + where + source + "' has a non-finite value (" + std::to_string(lp.influence[i]) +
+                          ") at [" + std::to_string(l) + ", " + std::to_string(h) + ", " + std::to_string(qb) + ", " +
+                          std::to_string(kb) + "] (layer, head, query block, key block)");
+    }
   Handle ids = open_dataset(g, "sample_ids", file, where);
   Handle loss = open_dataset(g, "sample_loss", file, where);
   for (Handle* d : {&ids, &loss}) {

@@ -20,6 +20,8 @@ void fail_file(const std::string& file, const std::string& problem) {
 }
 
 std::string read_text_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail_file(path.string(), "is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail_file(path.string(), std::string("cannot open: ") + std::strerror(errno));
   std::ostringstream ss;

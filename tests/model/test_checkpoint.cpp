@@ -4,9 +4,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "core/model/checkpoint.h"
+#include "core/model/llama.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 
@@ -142,6 +144,46 @@ TEST(Checkpoint, NonFiniteWeightsAreFoundOnRequest) {
   EXPECT_NE(e.find("model.layers.1.mlp.up_proj.weight"), std::string::npos) << e;
   EXPECT_NE(e.find("[2, 37]"), std::string::npos) << e;  // 165 = 2*64 + 37
   EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
+}
+
+// Every command that loads a model refuses a NaN or Inf weight, and a finite value that the
+// model's dtype cannot hold, naming the file, the tensor and the element.
+TEST(Checkpoint, ModelLoadRefusesNonFiniteAndOverflowingWeights) {
+  auto d = fresh("nan_load");
+  moa::checkpoint_write_random(moa::config_preset("tiny"), d, {});
+  auto poke = [&](float value) {
+    rewrite(d, [value](auto& ts) {
+      for (auto& t : ts)
+        if (t.name == "model.layers.1.mlp.up_proj.weight") {
+          auto inner = t.fill;
+          t.fill = [inner, value](uint8_t* p) {
+            inner(p);
+            std::memcpy(p + 4 * 165, &value, 4);  // row 2, column 37 of [160, 64]
+          };
+        }
+    });
+  };
+  auto load_error = [&](std::optional<at::ScalarType> dtype) -> std::string {
+    try {
+      moa::LlamaModel model(moa::Checkpoint::open(d), at::kCPU, dtype);
+    } catch (const moa::Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  poke(NAN);
+  std::string e = load_error(std::nullopt);
+  EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
+  EXPECT_NE(e.find("model.layers.1.mlp.up_proj.weight"), std::string::npos) << e;
+  EXPECT_NE(e.find("non-finite value (nan) at [2, 37]"), std::string::npos) << e;
+  poke(INFINITY);
+  e = load_error(at::kBFloat16);
+  EXPECT_NE(e.find("non-finite value (inf) at [2, 37]"), std::string::npos) << e;
+  poke(1e6f);  // fine in float32 and bfloat16, Inf in float16
+  EXPECT_EQ(load_error(std::nullopt), "");
+  EXPECT_EQ(load_error(at::kBFloat16), "");
+  e = load_error(at::kHalf);
+  EXPECT_NE(e.find("value 1000000.000000 at [2, 37] overflows Half"), std::string::npos) << e;
 }
 
 TEST(Checkpoint, ShardIndexProblems) {

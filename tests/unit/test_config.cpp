@@ -87,6 +87,13 @@ TEST(Config, ErrorsNameTheFileAndTheKey) {
   EXPECT_NE(error_of("{" + base + R"(, "eos_token_id": 99})").find("outside the vocabulary"), std::string::npos);
   EXPECT_NE(error_of("{" + base + R"(, "attention_bias": true})").find("not supported"), std::string::npos);
   EXPECT_NE(error_of("{" + base + R"(, "rms_norm_eps": "x"})").find("expected a number"), std::string::npos);
+  // Absurd sizes are refused before anything is built from them (2^40 layers exhausted memory).
+  const std::string no_layers = R"("vocab_size": 10, "hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4)";
+  EXPECT_NE(error_of("{" + no_layers + R"(, "num_hidden_layers": 1099511627776})").find("num_hidden_layers': must be <= 4096"),
+            std::string::npos)
+      << error_of("{" + no_layers + R"(, "num_hidden_layers": 1099511627776})");
+  EXPECT_NE(error_of("{" + base + R"(, "max_position_embeddings": 1152921504606846976})").find("must be <= 67108864"),
+            std::string::npos);
   EXPECT_NE(error_of("not json").find("not valid JSON"), std::string::npos);
   EXPECT_NE(error_of("[]").find("JSON object"), std::string::npos);
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <random>
 #include <unistd.h>
 
@@ -211,4 +212,24 @@ TEST(ProfileStore, Errors) {
   EXPECT_NE(moa_test::error_of([&] { profile_read(patch("len_128", "length", 100, false)); })
                 .find("multiple of 64"),
             std::string::npos);
+  EXPECT_NE(moa_test::error_of([&] { profile_read(patch("len_128", "samples_done", -1, false)); })
+                .find("attribute 'len_128/samples_done' is -1, must be >= 0"),
+            std::string::npos);
+
+  // A NaN in the stored influence is named with its (layer, head, query block, key block).
+  const fs::path nan_file = temp_path("nan_influence.h5");
+  fs::copy_file(good, nan_file, fs::copy_options::overwrite_existing);
+  {
+    hid_t f = H5Fopen(nan_file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "len_128/influence", H5P_DEFAULT);
+    std::vector<float> v(size_t(m.num_layers) * m.num_heads * 2 * 2);
+    H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    v[((1 * m.num_heads + 3) * 2 + 1) * 2 + 0] = std::numeric_limits<float>::quiet_NaN();
+    H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  const std::string nan_msg = moa_test::error_of([&] { profile_read(nan_file); });
+  EXPECT_NE(nan_msg.find(nan_file.string()), std::string::npos) << nan_msg;
+  EXPECT_NE(nan_msg.find("'len_128/influence' has a non-finite value (nan) at [1, 3, 1, 0]"), std::string::npos) << nan_msg;
 }
