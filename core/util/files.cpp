@@ -60,6 +60,10 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
     ::close(fd);
     fail_file(path.string(), std::string("cannot stat: ") + std::strerror(e));
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail_file(path.string(), S_ISDIR(st.st_mode) ? "is a directory, expected a file" : "is not a regular file");
+  }
   size_ = static_cast<uint64_t>(st.st_size);
   if (size_ > 0) {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -108,6 +108,18 @@ TEST(Safetensors, OpeningAFileThatIsNotThereNamesIt) {
   }
 }
 
+TEST(Safetensors, ADirectoryInPlaceOfTheFileIsNamedAsSuch) {
+  const auto dir = fs::temp_directory_path() / ("moa_st_dir_" + std::to_string(::getpid())) / "model.safetensors";
+  fs::create_directories(dir);
+  try {
+    moa::SafetensorsFile f(dir);
+    FAIL() << "expected an error";
+  } catch (const moa::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.string() + ": is a directory, expected a file"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir.parent_path());
+}
+
 TEST(Safetensors, HalfPrecisionConversionsRoundTrip) {
   for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f, 1e-7f, 3.14159f}) {
     EXPECT_NEAR(moa::f16_to_f32(moa::f32_to_f16(f)), f, std::abs(f) * 1e-3 + 1e-7) << f;
