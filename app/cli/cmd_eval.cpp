@@ -20,6 +20,7 @@ moa::EvalAttention attention_from(const moa::cli::Args& args) {
   if (args.has("plan")) {
     a.mode = moa::AttentionMode::plan;
     a.plan = moa::plan_read(args.get("plan"));
+    a.plan_file = args.get("plan");
   } else if (args.has("uniform")) {
     a.mode = moa::AttentionMode::uniform;
     a.density = args.get_double("uniform", 1.0);

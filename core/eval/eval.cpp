@@ -105,7 +105,8 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
   auto ck = Checkpoint::open(r.model);
   const ModelConfig& c = ck->config();
   if (r.attention.plan) plan_validate(*r.attention.plan, static_cast<int>(c.num_layers), static_cast<int>(c.num_heads),
-                                      static_cast<int>(c.num_kv_heads), "plan");
+                                      static_cast<int>(c.num_kv_heads),
+                                      r.attention.plan_file.empty() ? "plan" : r.attention.plan_file);
   const fs::path tok_path = ck->dir() / "tokenizer.json";
   if (!fs::exists(tok_path)) fail_file(tok_path.string(), "missing: evaluation needs the model's tokenizer.json");
   const Tokenizer tok = Tokenizer::from_file(tok_path);

@@ -23,6 +23,7 @@ struct EvalAttention {
   AttentionMode mode = AttentionMode::dense;
   double density = 1.0;     // uniform: target KV fraction at every length
   std::optional<Plan> plan;  // plan mode
+  std::string plan_file;     // where the plan came from, for messages ("plan" if empty)
   std::string label() const;
 };
 

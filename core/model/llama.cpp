@@ -1,6 +1,7 @@
 #include "core/model/llama.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
 
 #include "core/model/checkpoint.h"
@@ -185,6 +186,27 @@ namespace {
                                  " overflows " + std::string(c10::toString(loaded.scalar_type())));
 }
 
+// Whether any of the `n` stored values is NaN or Inf (exponent bits all ones). A plain loop on
+// the calling thread: no OpenMP team that would spin on the cores the GUI thread needs.
+bool has_non_finite_bits(const TensorView& t, int64_t n) {
+  auto scan = [&](auto word, auto exponent) {
+    using W = decltype(word);
+    bool bad = false;
+    for (int64_t i = 0; i < n; ++i) {
+      W u;
+      std::memcpy(&u, t.data + i * sizeof(W), sizeof(W));
+      bad |= (u & exponent) == exponent;
+    }
+    return bad;
+  };
+  switch (t.dtype) {
+    case DType::F32: return scan(uint32_t{}, uint32_t{0x7F800000u});
+    case DType::BF16: return scan(uint16_t{}, uint16_t{0x7F80u});
+    case DType::F16: return scan(uint16_t{}, uint16_t{0x7C00u});
+    default: return false;
+  }
+}
+
 }  // namespace
 
 at::Tensor LlamaModel::load(const std::string& name) const {
@@ -195,7 +217,14 @@ at::Tensor LlamaModel::load(const std::string& name) const {
   at::Tensor w = device_.is_cpu() && view.scalar_type() == dtype_ ? view : view.to(device_, dtype_);
   // A NaN or Inf weight (a damaged file, or a value the dtype cannot hold) would turn every
   // result into garbage without a word; it is refused here, for every command that loads a model.
-  if (!at::isfinite(w).all().item<bool>()) refuse_non_finite(t, view, w);
+  // On the GPU the check runs there; on the CPU the file's bits are scanned, and a converted
+  // copy is checked for overflow.
+  if (device_.is_cpu()) {
+    if (has_non_finite_bits(t, view.numel())) refuse_non_finite(t, view, view);
+    if (w.scalar_type() != view.scalar_type() && !at::isfinite(w).all().item<bool>()) refuse_non_finite(t, view, w);
+  } else if (!at::isfinite(w).all().item<bool>()) {
+    refuse_non_finite(t, view, w);
+  }
   return w;
 }
 

@@ -83,7 +83,7 @@ std::map<int64_t, double> length_map_from_json(const json& j, const std::string&
 json parse(const std::string& text_in, const std::string& file) {
   try {
     return json::parse(text_in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     fail_file(file, std::string("malformed JSON: ") + e.what());
   }
 }

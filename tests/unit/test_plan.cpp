@@ -169,6 +169,8 @@ TEST(PlanFiles, RoundTrips) {
 TEST(PlanFiles, ClearErrors) {
   EXPECT_NE(error_of([] { plan_from_json("{\"version\": 1", "bad.moaplan.json"); }).find("bad.moaplan.json: malformed JSON"),
             std::string::npos);
+  EXPECT_NE(error_of([] { plan_from_json("{\"version\": 1e999}", "big.moaplan.json"); }).find("big.moaplan.json: malformed JSON"),
+            std::string::npos);
   std::string text = plan_to_json(gqa_plan());
   std::string no_rules = text;
   no_rules.replace(no_rules.find("\"rules\""), 7, "\"rulez\"");
