@@ -6,6 +6,7 @@
 #include "app/cli/progress_bar.h"
 #include "core/profile/calib_build.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 
 namespace {
 
@@ -14,9 +15,14 @@ int run_build(const moa::cli::Args& args) {
   std::vector<int64_t> lengths = {2048, 4096, 8192};
   if (args.has("lengths")) {
     lengths.clear();
-    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) lengths.push_back(n);
+    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) {
+      // The profiler pools 64x64 blocks: a record of another length could not be profiled.
+      if (n < 64 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
+      lengths.push_back(n);
+    }
   }
   const std::string out = args.get("out");
+  moa::check_writable(out);  // before the work, not after
   std::vector<moa::CalibRecord> records;
   if (args.has("demo")) {
     if (args.has("input")) throw moa::Error("--demo takes no --input (its records are built in)");

@@ -45,6 +45,7 @@ int run_eval(const moa::cli::Args& args) {
   r.device = args.get("device", "cpu");
   r.threads = static_cast<int>(args.get_int("threads", 0));
   r.level_by = args.get("level-by", "tokens") == "lines" ? moa::LevelBy::Lines : moa::LevelBy::Tokens;
+  if (args.has("out")) moa::check_writable(args.get("out"));  // before the work, not after
   const bool quiet = args.has("quiet");
   moa::cli::ProgressBar bar(!quiet);
   auto res = moa::eval_run(r, [&](double f, const std::string& msg) { return bar.update(f, msg); });

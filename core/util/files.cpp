@@ -29,6 +29,16 @@ std::string read_text_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
+void check_writable(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail_file(path.string(), "is a directory, expected a file to write");
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT, 0644);
+  if (fd < 0) fail_file(path.string(), std::string("cannot write here: ") + std::strerror(errno));
+  ::close(fd);
+  std::filesystem::remove(tmp, ec);
+}
+
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -48,7 +58,11 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
   ::close(fd);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) fail_file(path.string(), "cannot rename from " + tmp.string() + ": " + ec.message());
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);  // no stray .tmp next to a path that cannot be written
+    fail_file(path.string(), "cannot rename from " + tmp.string() + ": " + ec.message());
+  }
 }
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {

@@ -10,6 +10,9 @@ namespace moa {
 
 std::string read_text_file(const std::filesystem::path& path);
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+// Fails (naming the path) unless write_file_atomic(path, ...) could write there: for commands
+// that work for minutes before they write, so a bad --out is reported before the work.
+void check_writable(const std::filesystem::path& path);
 
 // Read-only memory map of a whole file. Movable, not copyable.
 class MappedFile {

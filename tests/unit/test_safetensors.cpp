@@ -4,10 +4,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 
 namespace fs = std::filesystem;
 using moa::DType;
@@ -118,6 +120,30 @@ TEST(Safetensors, ADirectoryInPlaceOfTheFileIsNamedAsSuch) {
     EXPECT_NE(std::string(e.what()).find(dir.string() + ": is a directory, expected a file"), std::string::npos) << e.what();
   }
   fs::remove_all(dir.parent_path());
+}
+
+// Output paths are checked before long work (check_writable) and a failed write leaves no .tmp.
+TEST(Files, UnwritableOutputsAreNamedAndLeaveNothingBehind) {
+  const auto base = fs::temp_directory_path() / ("moa_files_" + std::to_string(::getpid()));
+  fs::create_directories(base / "out_is_a_dir");
+  auto error = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const moa::Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string dir_msg = error([&] { moa::check_writable(base / "out_is_a_dir"); });
+  EXPECT_NE(dir_msg.find("out_is_a_dir: is a directory"), std::string::npos) << dir_msg;
+  const std::string missing_msg = error([&] { moa::check_writable(base / "no_such_dir" / "x.json"); });
+  EXPECT_NE(missing_msg.find("no_such_dir/x.json: cannot write here"), std::string::npos) << missing_msg;
+  EXPECT_EQ(error([&] { moa::check_writable(base / "ok.json"); }), "");
+  EXPECT_FALSE(fs::exists(base / "ok.json")) << "the check must not create the file";
+  EXPECT_FALSE(fs::exists(base / "ok.json.tmp"));
+  EXPECT_NE(error([&] { moa::write_file_atomic(base / "out_is_a_dir", "x"); }), "");
+  EXPECT_FALSE(fs::exists(base / "out_is_a_dir.tmp")) << "a failed write left its .tmp";
+  fs::remove_all(base);
 }
 
 TEST(Safetensors, HalfPrecisionConversionsRoundTrip) {
