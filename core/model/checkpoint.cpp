@@ -192,29 +192,34 @@ std::vector<std::pair<std::string, uint64_t>> Checkpoint::files() const {
 
 DType Checkpoint::weight_dtype() const { return tensor("model.embed_tokens.weight").dtype; }
 
+std::string element_str(const std::vector<int64_t>& shape, int64_t flat) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t k = shape.size(); k-- > 0;) {
+    idx[k] = flat % shape[k];
+    flat /= shape[k];
+  }
+  return shape_str(idx);
+}
+
 void Checkpoint::check_finite() const {
-  for (const auto& [name, s] : where_) {
-    const TensorView t = tensor(name);
-    int64_t n = 1;
-    for (int64_t d : t.shape) n *= d;
-    for (int64_t i = 0; i < n; ++i) {
-      float v;
-      if (t.dtype == DType::F32) std::memcpy(&v, t.data + 4 * i, 4);
-      else {
-        uint16_t u;
-        std::memcpy(&u, t.data + 2 * i, 2);
-        v = t.dtype == DType::BF16 ? bf16_to_f32(u) : f16_to_f32(u);
-      }
-      if (!std::isfinite(v)) {
-        std::vector<int64_t> idx(t.shape.size());
-        int64_t r = i;
-        for (size_t k = t.shape.size(); k-- > 0;) {
-          idx[k] = r % t.shape[k];
-          r /= t.shape[k];
-        }
-        fail_file(t.file.string(), "tensor '" + name + "' has a non-finite value (" + std::to_string(v) + ") at " + shape_str(idx));
-      }
+  for (const auto& [name, s] : where_) check_finite(name);
+}
+
+void Checkpoint::check_finite(const std::string& name) const {
+  const TensorView t = tensor(name);
+  int64_t n = 1;
+  for (int64_t d : t.shape) n *= d;
+  for (int64_t i = 0; i < n; ++i) {
+    float v;
+    if (t.dtype == DType::F32) std::memcpy(&v, t.data + 4 * i, 4);
+    else {
+      uint16_t u;
+      std::memcpy(&u, t.data + 2 * i, 2);
+      v = t.dtype == DType::BF16 ? bf16_to_f32(u) : f16_to_f32(u);
     }
+    if (!std::isfinite(v))
+      fail_file(t.file.string(), "tensor '" + name + "' has a non-finite value (" + std::to_string(v) + ") at " +
+                                     element_str(t.shape, i));
   }
 }
 

@@ -25,6 +25,9 @@ struct TensorView {
   std::filesystem::path file;
 };
 
+// "[i, j, ...]": the position of element `flat` (row-major) in a tensor of `shape`, for messages.
+std::string element_str(const std::vector<int64_t>& shape, int64_t flat);
+
 // (name, shape) of every tensor a LlamaForCausalLM of this config has, in HF order.
 std::vector<std::pair<std::string, std::vector<int64_t>>> llama_tensor_shapes(const ModelConfig& config);
 
@@ -45,8 +48,10 @@ class Checkpoint {
   // File name and size of every weight file.
   std::vector<std::pair<std::string, uint64_t>> files() const;
   DType weight_dtype() const;  // dtype of the embedding
-  // Throws naming the file and tensor of the first non-finite value.
+  // Throws naming the file and tensor of the first non-finite value: of every tensor, or of one.
+  // A plain loop on the calling thread (no OpenMP team beside a GUI thread).
   void check_finite() const;
+  void check_finite(const std::string& name) const;
 
  private:
   Checkpoint() = default;

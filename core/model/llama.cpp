@@ -1,7 +1,6 @@
 #include "core/model/llama.h"
 
 #include <cmath>
-#include <cstring>
 #include <map>
 
 #include "core/model/checkpoint.h"
@@ -166,45 +165,13 @@ void LlamaModel::assign(const std::function<at::Tensor(const std::string&)>& get
 
 namespace {
 
-// Names the first non-finite element of `loaded` (the weight as the model holds it) and what it
-// was in the file (`stored`): NaN/Inf in the file, or a finite value that overflows the dtype.
-[[noreturn]] void refuse_non_finite(const TensorView& t, const at::Tensor& stored, const at::Tensor& loaded) {
-  const at::Tensor flat = loaded.reshape({-1});
-  const int64_t i = at::logical_not(at::isfinite(flat)).nonzero()[0][0].item<int64_t>();
-  std::vector<int64_t> idx(t.shape.size());
-  for (int64_t k = static_cast<int64_t>(t.shape.size()) - 1, r = i; k >= 0; --k) {
-    idx[k] = r % t.shape[k];
-    r /= t.shape[k];
-  }
-  std::string at_text = "[";
-  for (size_t k = 0; k < idx.size(); ++k) at_text += (k ? ", " : "") + std::to_string(idx[k]);
-  at_text += "]";
-  const double v = stored.reshape({-1})[i].item<double>();
-  if (!std::isfinite(v))
-    fail_file(t.file.string(), "tensor '" + t.name + "' has a non-finite value (" + std::to_string(v) + ") at " + at_text);
-  fail_file(t.file.string(), "tensor '" + t.name + "': value " + std::to_string(v) + " at " + at_text +
-                                 " overflows " + std::string(c10::toString(loaded.scalar_type())));
-}
-
-// Whether any of the `n` stored values is NaN or Inf (exponent bits all ones). A plain loop on
-// the calling thread: no OpenMP team that would spin on the cores the GUI thread needs.
-bool has_non_finite_bits(const TensorView& t, int64_t n) {
-  auto scan = [&](auto word, auto exponent) {
-    using W = decltype(word);
-    bool bad = false;
-    for (int64_t i = 0; i < n; ++i) {
-      W u;
-      std::memcpy(&u, t.data + i * sizeof(W), sizeof(W));
-      bad |= (u & exponent) == exponent;
-    }
-    return bad;
-  };
-  switch (t.dtype) {
-    case DType::F32: return scan(uint32_t{}, uint32_t{0x7F800000u});
-    case DType::BF16: return scan(uint16_t{}, uint16_t{0x7F80u});
-    case DType::F16: return scan(uint16_t{}, uint16_t{0x7C00u});
-    default: return false;
-  }
+// `loaded` (the weight as the model holds it) has a non-finite element although the file's
+// values are finite: the model's dtype cannot hold one of them. Names it.
+[[noreturn]] void refuse_overflow(const TensorView& t, const at::Tensor& stored, const at::Tensor& loaded) {
+  const int64_t i = at::logical_not(at::isfinite(loaded.reshape({-1}))).nonzero()[0][0].item<int64_t>();
+  fail_file(t.file.string(), "tensor '" + t.name + "': value " + std::to_string(stored.reshape({-1})[i].item<double>()) +
+                                 " at " + element_str(t.shape, i) + " overflows " +
+                                 std::string(c10::toString(loaded.scalar_type())));
 }
 
 }  // namespace
@@ -217,13 +184,12 @@ at::Tensor LlamaModel::load(const std::string& name) const {
   at::Tensor w = device_.is_cpu() && view.scalar_type() == dtype_ ? view : view.to(device_, dtype_);
   // A NaN or Inf weight (a damaged file, or a value the dtype cannot hold) would turn every
   // result into garbage without a word; it is refused here, for every command that loads a model.
-  // On the GPU the check runs there; on the CPU the file's bits are scanned, and a converted
-  // copy is checked for overflow.
-  if (device_.is_cpu()) {
-    if (has_non_finite_bits(t, view.numel())) refuse_non_finite(t, view, view);
-    if (w.scalar_type() != view.scalar_type() && !at::isfinite(w).all().item<bool>()) refuse_non_finite(t, view, w);
-  } else if (!at::isfinite(w).all().item<bool>()) {
-    refuse_non_finite(t, view, w);
+  // On the CPU the file's values are scanned on this thread; a GPU copy is checked on the GPU
+  // (and, only if that fails, the file, to say which of the two it was).
+  if (device_.is_cpu()) checkpoint_->check_finite(name);
+  if ((!device_.is_cpu() || w.scalar_type() != view.scalar_type()) && !at::isfinite(w).all().item<bool>()) {
+    checkpoint_->check_finite(name);
+    refuse_overflow(t, view, w);
   }
   return w;
 }
