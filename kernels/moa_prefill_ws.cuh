@@ -291,16 +291,16 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
 
   // O += P V_g, V_g in stage g % kStages. first (g is its item's first tile): O = P V_g, the
   // tensor cores do not read O's old contents, so nothing of the previous item (not even a NaN
-  // from its Q, K or V) reaches this one, and no zeroing or select touches O in the loop.
+  // from its Q, K or V) reaches this one, and no zeroing or select touches O in the loop. (A
+  // run-time scale-d costs nothing: HGMMA takes it as a uniform predicate, NOTES.md v11.)
   auto issue_pv = [&](float (&o)[D / 8][4], int g, bool first) {
-    const uint32_t v_base = smem_u32(sV + (g % kStages) * kTileKeys * D);
+    // N-major B, 128B swizzle: 16 keys = 2048 bytes per k-step; LBO = next 64-wide d panel,
+    // SBO = next 8 keys.
+    const WgmmaDescIter vd(smem_u32(sV + (g % kStages) * kTileKeys * D), kTileKeys * 128, 1024);
     wgmma_fence();  // o was rescaled and pf written by ordinary instructions
 #pragma unroll
     for (int kk = 0; kk < kTileKeys / 16; ++kk)
-      // N-major B, 128B swizzle: 16 keys = 2048 bytes per k-step; LBO = next 64-wide d panel,
-      // SBO = next 8 keys.
-      wgmma_rs_tb<T, D>(o, pf[kk], wgmma_desc(v_base + kk * 16 * 128, kTileKeys * 128, 1024),
-                        kk > 0 || !first ? 1 : 0);
+      wgmma_rs_tb<T, D>(o, pf[kk], vd.at(kk * 16 * 128), kk > 0 || !first ? 1 : 0);
     wgmma_commit();
   };
 
@@ -368,21 +368,17 @@ __device__ __forceinline__ void ws_consumer(const Params& p, const WsSmem<T>& sm
     for (int i = 0; i < n_tiles; ++i) {
       const int g = g0 + i, st = g % kStages;
       mbar_wait(full0 + 8 * st, (g / kStages) & 1);  // [C-full] K_g, V_g in shared memory
+      // Not zeroed: the first k-step of S_i is issued with scale-d = 0 and does not read s.
       float s[kTileKeys / 8][4];
-#pragma unroll
-      for (int n = 0; n < kTileKeys / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-      fence_regs<kTileKeys / 8>(s);
       fence_regs<D / 8>(o);
       fence_regs<kTileKeys / 16>(pf);
       named_bar_sync(my_turn, kTurnThreads);  // [C-turn] the other consumer has issued its round
       wgmma_fence();
-      const uint32_t k_base = smem_u32(sK + st * kTileKeys * D);
+      // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
+      const WgmmaDescIter kd(smem_u32(sK + st * kTileKeys * D), 16, 1024);
 #pragma unroll
-      for (int ks = 0; ks < D / 16; ++ks) {
-        // K-major, 128B swizzle: 16 elements = 32 bytes per k-step inside a panel; 8-row groups 1024 B apart.
-        const uint64_t db = wgmma_desc(k_base + (ks >> 2) * kTileKeys * 128 + (ks & 3) * 32, 16, 1024);
-        wgmma_rs<T, kTileKeys>(s, qf[ks], db, ks > 0 ? 1 : 0);
-      }
+      for (int ks = 0; ks < D / 16; ++ks)
+        wgmma_rs<T, kTileKeys>(s, qf[ks], kd.at((ks >> 2) * kTileKeys * 128 + (ks & 3) * 32), ks > 0 ? 1 : 0);
       wgmma_commit();
       // One branch for the PV issue and the wait that depends on it: with two branches ptxas
       // would also consider "no PV issued, wait<1>" and serialise the wgmma pipeline (C7514).

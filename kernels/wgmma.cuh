@@ -20,6 +20,21 @@ __device__ __forceinline__ uint64_t wgmma_desc(uint32_t smem_addr, uint32_t lbo_
   return d;
 }
 
+// The same descriptor, split for stepping through one operand tile: the low word (start address
+// >> 4, leading offset) takes a k-step's byte offset with one 32-bit add, the high word (stride
+// offset, swizzle) is a constant. wgmma_desc inside a k-loop makes ptxas redo its masks and shifts
+// for every k-step (5-6 uniform instructions per wgmma between the wgmmas of a burst). Valid while
+// the stepped address stays below 256 KB (the 14-bit start field cannot carry): shared memory.
+struct WgmmaDescIter {
+  uint32_t lo, hi;
+  __device__ __forceinline__ WgmmaDescIter(uint32_t smem_addr, uint32_t lbo_bytes, uint32_t sbo_bytes)
+      : lo(((smem_addr & 0x3FFFFu) >> 4) | (((lbo_bytes & 0x3FFFFu) >> 4) << 16)),
+        hi(((sbo_bytes & 0x3FFFFu) >> 4) | (1u << 30)) {}
+  __device__ __forceinline__ uint64_t at(uint32_t byte_offset) const {
+    return (static_cast<uint64_t>(hi) << 32) | (lo + (byte_offset >> 4));
+  }
+};
+
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 template <int N>

@@ -30,14 +30,15 @@ PYTHONUNBUFFERED=1 timeout ${SP_TIMEOUT:-400} python3 bench/kernels/same_process
   2> "$OUT/same_process.err"
 echo "same_process rc=$?"; grep -E "^N=|Error|error" "$OUT/same_process.err" | cut -c1-220 | tail -12
 # SASS=1: the machine code of the bf16 TMA kernel with carrying consumers (what `automatic` runs
-# at D = 128) of every build, to $OUT/sass_<label>.txt, with its opcode counts side by side.
+# at D = 128) of every build, to $OUT/sass.tgz (sass_<label>.txt), with its opcode counts side by side.
 if [ "${SASS:-0}" = 1 ]; then
   for pair in "${libs[@]}"; do
     label=${pair%%=*} lib=${pair#*=}
     cuobjdump -sass "$lib" | awk '/Function : .*wgmma_tma_kernel.*bfloat16.*Lb1E/{on=1} /Function : /&&!/wgmma_tma_kernel.*bfloat16.*Lb1E/{on=0} on' \
-      > "$OUT/sass_$label.txt" || echo "cuobjdump failed for $label"
+      > "/tmp/sass_$label.txt" || echo "cuobjdump failed for $label"
   done
-  python3 - "$OUT"/sass_*.txt <<'PY'
+  tar czf "$OUT/sass.tgz" -C /tmp $(cd /tmp && ls sass_*.txt)  # one file back, not one per build
+  python3 - /tmp/sass_*.txt <<'PY'
 import collections, re, sys
 counts = {}
 for path in sys.argv[1:]:

@@ -163,9 +163,9 @@ TEST(Checkpoint, ModelLoadRefusesNonFiniteAndOverflowingWeights) {
         }
     });
   };
-  auto load_error = [&](std::optional<at::ScalarType> dtype) -> std::string {
+  auto load_error = [&](std::optional<at::ScalarType> dtype, at::Device device = at::kCPU) -> std::string {
     try {
-      moa::LlamaModel model(moa::Checkpoint::open(d), at::kCPU, dtype);
+      moa::LlamaModel model(moa::Checkpoint::open(d), device, dtype);
     } catch (const moa::Error& e) {
       return e.what();
     }
@@ -184,6 +184,22 @@ TEST(Checkpoint, ModelLoadRefusesNonFiniteAndOverflowingWeights) {
   EXPECT_EQ(load_error(at::kBFloat16), "");
   e = load_error(at::kHalf);
   EXPECT_NE(e.find("value 1000000.000000 at [2, 37] overflows Half"), std::string::npos) << e;
+
+  // On a GPU the copy is checked there (isfinite on the device), and the file only to name the
+  // element: the same messages.
+  if (!at::hasCUDA()) return;
+  const at::Device cuda(at::kCUDA);
+  EXPECT_EQ(load_error(at::kBFloat16, cuda), "");
+  e = load_error(at::kHalf, cuda);
+  EXPECT_NE(e.find("model.layers.1.mlp.up_proj.weight': value 1000000.000000 at [2, 37] overflows Half"),
+            std::string::npos) << e;
+  poke(NAN);
+  for (auto dtype : {at::kFloat, at::kBFloat16}) {
+    e = load_error(dtype, cuda);
+    EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
+    EXPECT_NE(e.find("model.layers.1.mlp.up_proj.weight' has a non-finite value (nan) at [2, 37]"),
+              std::string::npos) << e;
+  }
 }
 
 TEST(Checkpoint, ShardIndexProblems) {
