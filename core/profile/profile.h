@@ -29,7 +29,7 @@ struct ProfileRequest {
   std::vector<int64_t> lengths = {2048, 4096, 8192};  // tokens per sample, multiples of 64
   int64_t samples = 8;                // samples per length
   std::filesystem::path out;          // *.moaprof.h5
-  bool resume = false;                // continue an existing file (same model, same lengths)
+  bool resume = false;                // continue an existing file (same model, settings, input)
   std::string device = "cpu";         // "cpu" | "cuda"
   ProfileImplementation implementation = ProfileImplementation::Auto;
   std::optional<std::string> dtype;   // "float32" | "bfloat16" | ...; default: checkpoint's
@@ -48,7 +48,9 @@ struct ProfileSummary {
 // file then holds every completed sample and resumes with request.resume = true.
 // Errors (moa::Error, naming the file): length not a multiple of 64 or beyond the model's
 // max_position_embeddings, a calibration record that is shorter than the length once
-// assembled, too few records, a profile file from another model (content hash) or schema.
+// assembled, too few records; on resume, a profile file from another model (content hash),
+// schema version 1 (no digests), another compute dtype, implementation or device, or samples
+// from other calibration input (record number or input digest).
 ProfileSummary profile_run(const ProfileRequest& request, const ProgressFn& progress);
 
 // Parses "auto" | "reference" | "fused".

@@ -3,6 +3,7 @@
 #include "core/data/byte_vocab.h"
 #include "core/model/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 
 namespace moa {
 
@@ -68,6 +69,23 @@ CalibSequence calib_sequence(const CalibRecord& r, const CalibTokenizer& tok, in
                 ": use longer contexts or a shorter length");
   if (s.answer_begin < 1) throw Error(where + "nothing precedes the answer");
   return s;
+}
+
+uint64_t calib_sequence_digest(const CalibSequence& seq) {
+  // Bytes spelled out, not memcpy'd: the digest must not depend on the host's byte order.
+  std::vector<uint8_t> bytes;
+  bytes.reserve(24 + 4 * seq.input_ids.size());
+  auto put = [&](uint64_t v, int size) {
+    for (int i = 0; i < size; ++i) bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  put(seq.input_ids.size(), 8);
+  put(seq.answer_begin, 8);
+  put(seq.answer_end, 8);
+  for (int32_t id : seq.input_ids) put(static_cast<uint32_t>(id), 4);
+  // The standard FNV-1a offset basis, spelled out: fnv1a64's default seed lacks a digit of it
+  // (kept there: model hashes in existing files depend on it), and a digest documented as
+  // FNV-1a must be reproducible with any FNV-1a implementation.
+  return fnv1a64(bytes.data(), bytes.size(), 14695981039346656037ull);
 }
 
 std::vector<size_t> calib_select(const std::vector<CalibRecord>& records, int64_t length, int64_t count,

@@ -37,6 +37,12 @@ class CalibTokenizer {
 CalibSequence calib_sequence(const CalibRecord& record, const CalibTokenizer& tokenizer, int64_t length,
                              const std::string& where);
 
+// 64-bit FNV-1a over exactly what the model sees of a sample: the token count, answer_begin
+// and answer_end (int64 little-endian), then every token id (int32 little-endian). Stored per
+// sample in profiles (docs/formats.md), so a resume notices another calibration file, an
+// edited record, or another tokenizer or chat template.
+uint64_t calib_sequence_digest(const CalibSequence& seq);
+
 // Indices of the records usable at `length`: those built for it (field `length`), and those
 // without a length. Throws when fewer than `count` (naming the file and the length).
 std::vector<size_t> calib_select(const std::vector<CalibRecord>& records, int64_t length, int64_t count,

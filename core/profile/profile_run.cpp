@@ -38,6 +38,32 @@ void check_request(const ProfileRequest& r, const ModelConfig& c) {
   if (r.out.empty()) throw Error("profile: no output file");
 }
 
+struct Job {
+  int64_t length;
+  size_t record;
+  CalibSequence seq;
+  uint64_t digest;  // calib_sequence_digest(seq)
+};
+
+// A resumed file must hold this run's first samples of a length: the same record at every
+// position, and the same tokens and answer span (another calibration file, an edited record,
+// another tokenizer or chat template give other tokens under the same record numbers).
+void check_resumed(const std::string& file, const LengthProfile& state, const std::vector<Job>& jobs) {
+  const int64_t have = std::min<int64_t>(state.samples_done(), static_cast<int64_t>(jobs.size()));
+  for (int64_t k = 0; k < have; ++k) {
+    const Job& job = jobs[k];
+    const std::string at = "length " + std::to_string(state.length) + ", sample " + std::to_string(k + 1);
+    if (state.sample_ids[k] != static_cast<int64_t>(job.record))
+      fail_file(file, "cannot resume: " + at + " was record " + std::to_string(state.sample_ids[k] + 1) +
+                          ", this run's is record " + std::to_string(job.record + 1) + " (other calibration data?)");
+    if (state.sample_digests[k] != job.digest)
+      fail_file(file, "cannot resume: " + at + " (record " + std::to_string(job.record + 1) +
+                          "): the calibration input differs from the one profiled into this file (other tokens or "
+                          "answer span: another or edited calibration file, or another tokenizer or chat "
+                          "template); profile into a new file, or replace this one (--overwrite)");
+  }
+}
+
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
@@ -54,22 +80,29 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
   const std::string source = req.records.empty() ? req.calib_file.string() : std::string("calibration records");
   const std::vector<CalibRecord> records = req.records.empty() ? calib_read_jsonl(req.calib_file) : req.records;
   const CalibTokenizer tokenizer = CalibTokenizer::for_checkpoint(req.model_dir, c.vocab_size);
-  struct Job {
-    int64_t length;
-    size_t record;
-    CalibSequence seq;
-  };
   std::vector<std::vector<Job>> jobs;
   for (int64_t n : req.lengths) {
     jobs.emplace_back();
     for (size_t i : calib_select(records, n, req.samples, source)) {
       const std::string where = source + ": record " + std::to_string(i + 1) + ", length " + std::to_string(n) + ": ";
-      jobs.back().push_back({n, i, calib_sequence(records[i], tokenizer, n, where)});
-      for (int32_t id : jobs.back().back().seq.input_ids)
+      CalibSequence seq = calib_sequence(records[i], tokenizer, n, where);
+      for (int32_t id : seq.input_ids)
         if (id < 0 || id >= c.vocab_size)
           throw Error(where + "token id " + std::to_string(id) + " is outside the model's vocabulary");
+      const uint64_t digest = calib_sequence_digest(seq);
+      jobs.back().push_back({n, i, std::move(seq), digest});
     }
   }
+
+  // What the numbers depend on besides model and input, recorded in the file and compared on
+  // resume. The effective dtype, not the option: CPU runs default to float32 (bf16 matmuls
+  // are slow on CPUs), CUDA runs to the checkpoint's dtype.
+  const at::Device device = compat::parse_device(req.device, "profile");
+  DType dtype = device.is_cpu() ? DType::F32 : ck->weight_dtype();
+  if (req.dtype) dtype = dtype_from_torch_name(*req.dtype);
+  if (!dtype_is_float(dtype))
+    throw Error(std::string("profile: dtype must be a floating-point type (got ") + dtype_torch_name(dtype) + ")");
+  const bool reference = req.implementation == ProfileImplementation::Reference;
 
   ProfileMeta meta;
   meta.model_name = ck->name();
@@ -80,30 +113,23 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
   meta.head_dim = static_cast<int>(c.head_dim);
   meta.tool_version = std::string("moa ") + MOA_VERSION;
   meta.calib_file = req.records.empty() ? req.calib_file.string() : std::string("(records)");
-  const bool resume = req.resume && std::filesystem::exists(req.out);
-  ProfileWriter writer(req.out, meta, req.lengths, req.samples, resume);
+  meta.compute_dtype = dtype_torch_name(dtype);
+  meta.implementation = reference ? "reference" : "fused";
+  meta.device = device.is_cpu() ? "cpu" : "cuda";
 
-  // A resumed file must have been made from the same records in the same order.
+  const bool resume = req.resume && std::filesystem::exists(req.out);
+  ProfileWriter writer(req.out, meta, req.lengths, req.samples, resume, [&](const LengthProfile& state) {
+    for (const auto& per_length : jobs)
+      if (per_length.front().length == state.length) check_resumed(req.out.string(), state, per_length);
+  });
   int64_t total = 0, done = 0;
   for (const auto& per_length : jobs) {
-    const auto& state = writer.state(per_length.front().length);
-    for (int64_t k = 0; k < state.samples_done() && k < static_cast<int64_t>(per_length.size()); ++k)
-      if (state.sample_ids[k] != static_cast<int64_t>(per_length[k].record))
-        fail_file(req.out.string(), "cannot resume: sample " + std::to_string(k) + " at length " +
-                                        std::to_string(per_length.front().length) + " was record " +
-                                        std::to_string(state.sample_ids[k] + 1) + ", this run's is record " +
-                                        std::to_string(per_length[k].record + 1) + " (other calibration data?)");
     total += static_cast<int64_t>(per_length.size());
-    done += std::min<int64_t>(state.samples_done(), static_cast<int64_t>(per_length.size()));
+    done += std::min<int64_t>(writer.state(per_length.front().length).samples_done(),
+                              static_cast<int64_t>(per_length.size()));
   }
-
-  const at::Device device = compat::parse_device(req.device, "profile");
-  std::optional<at::ScalarType> dtype;
-  if (req.dtype) dtype = to_scalar_type(dtype_from_torch_name(*req.dtype));
-  else if (device.is_cpu()) dtype = at::kFloat;  // bf16 matmuls are slow on CPUs
   report(progress, total ? static_cast<double>(done) / total : 1.0, "loading " + ck->name());
-  LlamaModel model(ck, device, dtype);
-  const bool reference = req.implementation == ProfileImplementation::Reference;
+  LlamaModel model(ck, device, to_scalar_type(dtype));
 
   ProfileSummary summary;
   for (const auto& per_length : jobs) {
@@ -127,7 +153,7 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
       const InfluenceResult r = reference ? influence_reference(model, in, false, tick) : influence_fused(model, in, tick);
       report(progress, base + step, what + ": writing " + req.out.filename().string());
       const auto pooled = r.pooled.contiguous();
-      writer.add_sample(n, static_cast<int64_t>(job.record), r.loss,
+      writer.add_sample(n, static_cast<int64_t>(job.record), job.digest, r.loss,
                         std::vector<float>(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel()));
       ++done;
       ++summary.samples_done;

@@ -2,14 +2,15 @@
 //
 // Crash safety: a profile run may be killed at any moment. Datasets are allocated up front
 // (no metadata changes while a sample is written) and each sample is committed in three
-// flushed steps: (1) the new mean goes to `pending_influence` plus the sample's id/loss,
-// then attribute `pending_done` = k+1; (2) the new mean overwrites `influence`; (3)
-// `samples_done` = k+1. A reader that finds pending_done == samples_done + 1 rolls forward
-// from the journal; otherwise `influence` already matches samples_done.
+// flushed steps: (1) the new mean goes to `pending_influence` plus the sample's id, input
+// digest and loss, then attribute `pending_done` = k+1; (2) the new mean overwrites
+// `influence`; (3) `samples_done` = k+1. A reader that finds pending_done == samples_done + 1
+// rolls forward from the journal; otherwise `influence` already matches samples_done.
 #include "core/profile/profile_store.h"
 
 #include <cmath>
 #include <cstring>
+#include <set>
 
 #include "core/profile/h5_util.h"
 #include "core/util/error.h"
@@ -22,6 +23,9 @@ namespace {
 using h5::Handle;
 
 constexpr const char* kFormat = "moa-profile";
+
+// Version 2 introduced the input digests and the compute settings.
+bool has_digests(const ProfileMeta& m) { return m.schema_version >= 2; }
 
 std::string group_name(int64_t length) { return "len_" + std::to_string(length); }
 
@@ -62,6 +66,11 @@ void write_meta(hid_t f, const ProfileMeta& m) {
   h5::write_attr_i64(f, "sink_size", m.sink_size);
   h5::write_attr_str(f, "tool_version", m.tool_version);
   h5::write_attr_str(f, "calib_file", m.calib_file);
+  if (has_digests(m)) {
+    h5::write_attr_str(f, "compute_dtype", m.compute_dtype);
+    h5::write_attr_str(f, "implementation", m.implementation);
+    h5::write_attr_str(f, "device", m.device);
+  }
 }
 
 ProfileMeta read_meta(hid_t f, const std::string& file) {
@@ -69,10 +78,10 @@ ProfileMeta read_meta(hid_t f, const std::string& file) {
   const std::string fmt = h5::read_attr_str(f, "format", file, "/");
   if (fmt != kFormat) fail_file(file, "attribute '/format' is '" + fmt + "', expected '" + kFormat + "'");
   m.schema_version = static_cast<int>(h5::read_attr_i64(f, "schema_version", file, "/"));
-  if (m.schema_version != kProfileSchemaVersion)
+  if (m.schema_version < kProfileSchemaOldest || m.schema_version > kProfileSchemaVersion)
     fail_file(file, "profile schema_version " + std::to_string(m.schema_version) +
-                        " is from another release (this build reads version " +
-                        std::to_string(kProfileSchemaVersion) + ")");
+                        " is from another release (this build reads versions " +
+                        std::to_string(kProfileSchemaOldest) + " to " + std::to_string(kProfileSchemaVersion) + ")");
   m.model_name = h5::read_attr_str(f, "model_name", file, "/");
   m.model_hash = h5::read_attr_str(f, "model_hash", file, "/");
   auto dim = [&](const char* name) {
@@ -94,10 +103,22 @@ ProfileMeta read_meta(hid_t f, const std::string& file) {
                         " is not a multiple of num_kv_heads " + std::to_string(m.num_kv_heads));
   m.tool_version = h5::read_attr_str(f, "tool_version", file, "/");
   m.calib_file = h5::read_attr_str(f, "calib_file", file, "/");
+  if (has_digests(m)) {
+    m.compute_dtype = h5::read_attr_str(f, "compute_dtype", file, "/");
+    m.implementation = h5::read_attr_str(f, "implementation", file, "/");
+    m.device = h5::read_attr_str(f, "device", file, "/");
+  }
   return m;
 }
 
 void check_meta_match(const ProfileMeta& have, const ProfileMeta& want, const std::string& file) {
+  // Continuing a file whose samples carry no digests would mix in whatever input this run
+  // has, unseen: such a file stays readable, but a run can only replace it.
+  if (!has_digests(have))
+    fail_file(file, "cannot resume: the file has profile schema_version " + std::to_string(have.schema_version) +
+                        ", which records no digest of each sample's input nor the compute dtype, so this run "
+                        "cannot check that it continues the same calibration input; the file still opens for "
+                        "viewing and solving: profile again into a new file, or replace this one (--overwrite)");
   auto mismatch = [&](const std::string& what, const std::string& a, const std::string& b) {
     fail_file(file, "cannot resume: " + what + " in the file is '" + a + "' but this run has '" +
                         b + "'");
@@ -110,6 +131,12 @@ void check_meta_match(const ProfileMeta& have, const ProfileMeta& want, const st
   num("num_heads", have.num_heads, want.num_heads);
   num("num_kv_heads", have.num_kv_heads, want.num_kv_heads);
   num("head_dim", have.head_dim, want.head_dim);
+  // The numbers of one run: another dtype, implementation or device rounds differently
+  // (bf16 against float32 materially), and a resumed file must equal an uninterrupted run.
+  if (have.compute_dtype != want.compute_dtype) mismatch("compute_dtype", have.compute_dtype, want.compute_dtype);
+  if (have.implementation != want.implementation)
+    mismatch("implementation", have.implementation, want.implementation);
+  if (have.device != want.device) mismatch("device", have.device, want.device);
 }
 
 Handle create_1d(hid_t g, const char* name, hid_t file_type, hsize_t capacity) {
@@ -151,11 +178,14 @@ void create_length(hid_t f, const ProfileMeta& m, int64_t length, int64_t sample
   h5::write_attr_i64(g.get(), "samples_done", 0);
   create_influence(g.get(), "influence", m, length);
   create_1d(g.get(), "sample_ids", H5T_STD_I64LE, hsize_t(capacity));
+  if (has_digests(m)) create_1d(g.get(), "sample_digest", H5T_STD_U64LE, hsize_t(capacity));
   create_1d(g.get(), "sample_loss", H5T_IEEE_F64LE, hsize_t(capacity));
 }
 
-void ensure_capacity(hid_t g, int64_t capacity) {
-  for (const char* name : {"sample_ids", "sample_loss"}) {
+void ensure_capacity(hid_t g, const ProfileMeta& m, int64_t capacity) {
+  std::vector<const char*> names = {"sample_ids", "sample_loss"};
+  if (has_digests(m)) names.push_back("sample_digest");
+  for (const char* name : names) {
     Handle d(H5Dopen2(g, name, H5P_DEFAULT), H5Dclose);
     if (h5::dataset_dims(d.get())[0] < hsize_t(capacity)) {
       const hsize_t dim = hsize_t(capacity);
@@ -230,21 +260,30 @@ LengthProfile read_length(hid_t g, const ProfileMeta& m, int64_t name_length, co
                           ") at [" + std::to_string(l) + ", " + std::to_string(h) + ", " + std::to_string(qb) + ", " +
                           std::to_string(kb) + "] (layer, head, query block, key block)");
     }
-  Handle ids = open_dataset(g, "sample_ids", file, where);
-  Handle loss = open_dataset(g, "sample_loss", file, where);
-  for (Handle* d : {&ids, &loss}) {
-    const auto dims = h5::dataset_dims(d->get());
-    if (dims.size() != 1 || int64_t(dims[0]) < done)
-      fail_file(file, "dataset '" + where + (d == &ids ? "sample_ids" : "sample_loss") + "' has shape " +
-                          dims_text(dims) + " but samples_done is " + std::to_string(done));
-  }
   lp.sample_ids.resize(done);
   lp.sample_loss.resize(done);
-  try {
-    h5::read_prefix(ids.get(), H5T_NATIVE_INT64, lp.sample_ids.data(), hsize_t(done));
-    h5::read_prefix(loss.get(), H5T_NATIVE_DOUBLE, lp.sample_loss.data(), hsize_t(done));
-  } catch (const Error&) {
-    fail_file(file, "cannot read '" + where + "sample_ids/sample_loss' (truncated file?)");
+  struct Column {
+    const char* name;
+    hid_t mem_type;
+    void* data;
+  };
+  std::vector<Column> columns = {{"sample_ids", H5T_NATIVE_INT64, lp.sample_ids.data()},
+                                 {"sample_loss", H5T_NATIVE_DOUBLE, lp.sample_loss.data()}};
+  if (has_digests(m)) {
+    lp.sample_digests.resize(done);
+    columns.push_back({"sample_digest", H5T_NATIVE_UINT64, lp.sample_digests.data()});
+  }
+  for (const Column& c : columns) {
+    Handle d = open_dataset(g, c.name, file, where);
+    const auto dims = h5::dataset_dims(d.get());
+    if (dims.size() != 1 || int64_t(dims[0]) < done)
+      fail_file(file, "dataset '" + where + c.name + "' has shape " + dims_text(dims) + " but samples_done is " +
+                          std::to_string(done));
+    try {
+      h5::read_prefix(d.get(), c.mem_type, c.data, hsize_t(done));
+    } catch (const Error&) {
+      fail_file(file, "cannot read dataset '" + where + c.name + "' (truncated file?)");
+    }
   }
   return lp;
 }
@@ -283,22 +322,40 @@ Profile read_all(hid_t f, const std::string& file) {
 }
 
 void write_all(hid_t f, const Profile& profile) {
-  write_meta(f, profile.meta);
+  ProfileMeta meta = profile.meta;
+  if (meta.schema_version < kProfileSchemaOldest || meta.schema_version > kProfileSchemaVersion)
+    throw Error("profile_write: cannot write profile schema_version " + std::to_string(meta.schema_version));
+  // Samples without input digests (a synthetic profile, or one read from a version-1 file)
+  // are what version 1 describes: written as such, the file stays readable and no resume
+  // trusts digests nobody computed. Some lengths with digests and others without is a bug.
+  bool with = false, without = false;
+  for (const auto& [length, lp] : profile.lengths)
+    if (!lp.sample_ids.empty()) (lp.sample_digests.empty() ? without : with) = true;
+  if (without && with) throw Error("profile_write: some lengths have input digests, others none");
+  if (without) meta.schema_version = 1;
+  write_meta(f, meta);
   for (const auto& [length, lp] : profile.lengths) {
     check_length("profile", length);
-    if (lp.influence.size() != influence_size(profile.meta, length))
+    if (lp.influence.size() != influence_size(meta, length))
       throw Error("profile_write: length " + std::to_string(length) + " has " +
                   std::to_string(lp.influence.size()) + " influence values, expected " +
-                  std::to_string(influence_size(profile.meta, length)));
+                  std::to_string(influence_size(meta, length)));
     if (lp.sample_loss.size() != lp.sample_ids.size())
       throw Error("profile_write: sample_ids and sample_loss differ in size");
-    create_length(f, profile.meta, length, lp.samples_target, lp.samples_done());
+    if (has_digests(meta) && lp.sample_digests.size() != lp.sample_ids.size())
+      throw Error("profile_write: length " + std::to_string(length) + " has " + std::to_string(lp.sample_ids.size()) +
+                  " samples but " + std::to_string(lp.sample_digests.size()) + " input digests");
+    create_length(f, meta, length, lp.samples_target, lp.samples_done());
     Handle g(H5Gopen2(f, group_name(length).c_str(), H5P_DEFAULT), H5Gclose);
     write_influence(g.get(), "influence", lp.influence);
     Handle ids(H5Dopen2(g.get(), "sample_ids", H5P_DEFAULT), H5Dclose);
     Handle loss(H5Dopen2(g.get(), "sample_loss", H5P_DEFAULT), H5Dclose);
     h5::write_prefix(ids.get(), H5T_NATIVE_INT64, lp.sample_ids.data(), lp.sample_ids.size());
     h5::write_prefix(loss.get(), H5T_NATIVE_DOUBLE, lp.sample_loss.data(), lp.sample_loss.size());
+    if (has_digests(meta)) {
+      Handle digests(H5Dopen2(g.get(), "sample_digest", H5P_DEFAULT), H5Dclose);
+      h5::write_prefix(digests.get(), H5T_NATIVE_UINT64, lp.sample_digests.data(), lp.sample_digests.size());
+    }
     h5::write_attr_i64(g.get(), "samples_done", lp.samples_done());
   }
 }
@@ -350,7 +407,8 @@ struct ProfileWriter::Impl {
 };
 
 ProfileWriter::ProfileWriter(const std::filesystem::path& path, const ProfileMeta& meta,
-                             const std::vector<int64_t>& lengths, int64_t samples_target, bool resume)
+                             const std::vector<int64_t>& lengths, int64_t samples_target, bool resume,
+                             const ResumeCheck& check)
     : impl_(new Impl), path_(path) {
   const std::string file = path.string();
   try {
@@ -363,11 +421,25 @@ ProfileWriter::ProfileWriter(const std::filesystem::path& path, const ProfileMet
     impl_->meta.schema_version = kProfileSchemaVersion;
     impl_->meta.block_size = kBlockSize;
     impl_->meta.sink_size = kSinkSize;
+    std::set<int64_t> rolled;  // lengths whose journal was applied on reading
     if (resume) {
+      // Every check runs on a read-only handle: a refused resume leaves the file as it was.
+      {
+        const Handle ro = open_file(path, false);
+        const ProfileMeta have = read_meta(ro.get(), file);
+        check_meta_match(have, impl_->meta, file);
+        impl_->meta = have;
+        for (int64_t n : lengths) {
+          if (H5Lexists(ro.get(), group_name(n).c_str(), H5P_DEFAULT) <= 0) continue;
+          Handle g(H5Gopen2(ro.get(), group_name(n).c_str(), H5P_DEFAULT), H5Gclose);
+          bool journal = false;
+          LengthProfile lp = read_length(g.get(), impl_->meta, n, file, &journal);
+          if (check) check(lp);
+          if (journal) rolled.insert(n);
+          impl_->state[n] = std::move(lp);
+        }
+      }
       impl_->file = open_file(path, true);
-      const ProfileMeta have = read_meta(impl_->file.get(), file);
-      check_meta_match(have, impl_->meta, file);
-      impl_->meta = have;
     } else {
       impl_->file = Handle(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
       if (!impl_->file.valid()) fail_file(file, "cannot create HDF5 file");
@@ -376,25 +448,29 @@ ProfileWriter::ProfileWriter(const std::filesystem::path& path, const ProfileMet
     const hid_t f = impl_->file.get();
     for (int64_t n : lengths) {
       const std::string gname = group_name(n);
-      if (H5Lexists(f, gname.c_str(), H5P_DEFAULT) <= 0)
+      if (!impl_->state.count(n)) {  // new to the file
         create_length(f, impl_->meta, n, samples_target, samples_target);
+        Handle g(H5Gopen2(f, gname.c_str(), H5P_DEFAULT), H5Gclose);
+        impl_->state[n] = read_length(g.get(), impl_->meta, n, file, nullptr);
+      }
       Handle g(H5Gopen2(f, gname.c_str(), H5P_DEFAULT), H5Gclose);
-      bool rolled = false;
-      LengthProfile lp = read_length(g.get(), impl_->meta, n, file, &rolled);
-      if (rolled) {  // make the journal's sample permanent before continuing
+      LengthProfile& lp = impl_->state[n];
+      if (rolled.count(n)) {  // make the journal's sample permanent before continuing
         write_influence(g.get(), "influence", lp.influence);
         flush(f);
         h5::write_attr_i64(g.get(), "samples_done", lp.samples_done());
       }
       lp.samples_target = std::max(samples_target, lp.samples_done());
       h5::write_attr_i64(g.get(), "samples_target", lp.samples_target);
-      ensure_capacity(g.get(), lp.samples_target);
-      impl_->state[n] = std::move(lp);
+      ensure_capacity(g.get(), impl_->meta, lp.samples_target);
     }
     flush(f);
   } catch (const Error& e) {
     delete impl_;
     rethrow_with_file(file, e);
+  } catch (...) {  // from `check`
+    delete impl_;
+    throw;
   }
 }
 
@@ -410,7 +486,7 @@ const LengthProfile& ProfileWriter::state(int64_t length) const {
   return it->second;
 }
 
-void ProfileWriter::add_sample(int64_t length, int64_t sample_id, double sample_loss,
+void ProfileWriter::add_sample(int64_t length, int64_t sample_id, uint64_t input_digest, double sample_loss,
                                const std::vector<float>& pooled) {
   const std::string file = path_.string();
   auto it = impl_->state.find(length);
@@ -428,13 +504,16 @@ void ProfileWriter::add_sample(int64_t length, int64_t sample_id, double sample_
   const hid_t f = impl_->file.get();
   try {
     Handle g(H5Gopen2(f, group_name(length).c_str(), H5P_DEFAULT), H5Gclose);
-    ensure_capacity(g.get(), std::max(k + 1, lp.samples_target));
+    ensure_capacity(g.get(), impl_->meta, std::max(k + 1, lp.samples_target));
     lp.sample_ids.push_back(sample_id);
+    lp.sample_digests.push_back(input_digest);
     lp.sample_loss.push_back(sample_loss);
     {
       Handle ids(H5Dopen2(g.get(), "sample_ids", H5P_DEFAULT), H5Dclose);
+      Handle digests(H5Dopen2(g.get(), "sample_digest", H5P_DEFAULT), H5Dclose);
       Handle loss(H5Dopen2(g.get(), "sample_loss", H5P_DEFAULT), H5Dclose);
       h5::write_prefix(ids.get(), H5T_NATIVE_INT64, lp.sample_ids.data(), k + 1);
+      h5::write_prefix(digests.get(), H5T_NATIVE_UINT64, lp.sample_digests.data(), k + 1);
       h5::write_prefix(loss.get(), H5T_NATIVE_DOUBLE, lp.sample_loss.data(), k + 1);
     }
     if (H5Lexists(g.get(), "pending_influence", H5P_DEFAULT) <= 0)
@@ -449,6 +528,7 @@ void ProfileWriter::add_sample(int64_t length, int64_t sample_id, double sample_
     flush(f);
   } catch (const Error& e) {
     lp.sample_ids.resize(k);
+    lp.sample_digests.resize(k);
     lp.sample_loss.resize(k);
     rethrow_with_file(file, e);
   }

@@ -23,12 +23,16 @@ Profile fixture_profile(int layers, int heads, int kv_heads, const std::vector<i
   p.meta.num_kv_heads = kv_heads;
   p.meta.head_dim = 64;
   p.meta.tool_version = "fixture";
+  p.meta.compute_dtype = "float32";
+  p.meta.implementation = "fused";
+  p.meta.device = "cpu";
   for (int64_t n : lengths) {
     LengthProfile lp;
     lp.length = n;
     lp.samples_target = samples;
     for (int s = 0; s < samples; ++s) {
       lp.sample_ids.push_back(s);
+      lp.sample_digests.push_back(0xf1f7u + static_cast<uint64_t>(s));  // no real input behind it
       lp.sample_loss.push_back(1.0 + 0.1 * s);
     }
     const int64_t nb = lp.blocks();

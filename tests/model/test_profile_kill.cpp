@@ -92,5 +92,7 @@ TEST(ProfileKill, ResumeAfterSigkillEqualsAnUninterruptedRun) {
   EXPECT_EQ(b.sample_ids, a.sample_ids);
   EXPECT_EQ(b.sample_loss, a.sample_loss);
   EXPECT_EQ(b.influence, a.influence);  // bitwise
+  EXPECT_EQ(b.sample_digests, a.sample_digests);
   EXPECT_EQ(resumed.meta.model_hash, full.meta.model_hash);
+  EXPECT_EQ(resumed.meta.compute_dtype, "float32");
 }

@@ -1,13 +1,16 @@
 // profile_run end to end on a tiny model (CPU): the file it writes, resume equals an
-// uninterrupted run, cancellation latency, and the errors users hit.
+// uninterrupted run, what a resume refuses (other input, other settings), cancellation
+// latency, and the errors users hit.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "core/model/checkpoint.h"
 #include "core/profile/calib_build.h"
 #include "core/profile/profile.h"
+#include "core/profile/profile_inputs.h"
 #include "core/profile/profile_store.h"
 #include "core/util/error.h"
 
@@ -53,6 +56,22 @@ std::string error_of(const moa::ProfileRequest& r) {
   return "";
 }
 
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A finished one-sample profile to resume onto.
+moa::ProfileRequest one_sample(const std::string& out) {
+  auto r = request(out);
+  r.samples = 1;
+  fs::remove(r.out);
+  EXPECT_EQ(moa::profile_run(r, {}).samples_done, 1);
+  r.samples = 3;
+  r.resume = true;
+  return r;
+}
+
 }  // namespace
 
 TEST(ProfileRun, WritesTheProfileAndResumesToTheSameResult) {
@@ -63,9 +82,22 @@ TEST(ProfileRun, WritesTheProfileAndResumesToTheSameResult) {
   EXPECT_EQ(p.meta.model_hash, moa::Checkpoint::open(full.model_dir)->content_hash());
   EXPECT_EQ(p.meta.num_layers, 2);
   EXPECT_EQ(p.meta.num_kv_heads, 2);
+  EXPECT_EQ(p.meta.schema_version, moa::kProfileSchemaVersion);
+  EXPECT_EQ(p.meta.compute_dtype, "float32");  // the CPU default, recorded as used
+  EXPECT_EQ(p.meta.implementation, "fused");   // what auto runs
+  EXPECT_EQ(p.meta.device, "cpu");
   const auto& lp = p.lengths.at(1024);
   EXPECT_EQ(lp.samples_done(), 3);
   EXPECT_EQ(lp.sample_ids, (std::vector<int64_t>{0, 1, 2}));
+  // Each sample's digest is that of exactly the tokens and answer span it ran on.
+  ASSERT_EQ(lp.sample_digests.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    moa::CalibSequence seq;
+    seq.input_ids = full.records[k].input_ids;
+    seq.answer_begin = full.records[k].answer_span->first;
+    seq.answer_end = full.records[k].answer_span->second;
+    EXPECT_EQ(lp.sample_digests[k], moa::calib_sequence_digest(seq)) << k;
+  }
   ASSERT_EQ(lp.influence.size(), 2u * 4 * 16 * 16);
   EXPECT_GT(lp.influence[lp.at(1, 3, 15, 0, 4)], 0.0f);  // sink block of the last query block
   EXPECT_EQ(lp.influence[lp.at(1, 3, 0, 15, 4)], 0.0f);  // above the diagonal
@@ -85,11 +117,52 @@ TEST(ProfileRun, WritesTheProfileAndResumesToTheSameResult) {
   const auto q = moa::profile_read(part.out);
   EXPECT_EQ(q.lengths.at(1024).influence, lp.influence);
   EXPECT_EQ(q.lengths.at(1024).sample_loss, lp.sample_loss);
+  EXPECT_EQ(q.lengths.at(1024).sample_digests, lp.sample_digests);
 
   // Resuming with another model's checkpoint is refused, naming the hash.
   auto other = part;
   other.model_dir = tiny("other", 2);
   EXPECT_NE(error_of(other).find("model_hash"), std::string::npos) << error_of(other);
+}
+
+TEST(ProfileRun, ResumeRefusesOtherCalibrationInput) {
+  auto r = one_sample("calib_changed.moaprof.h5");
+  const std::string before = file_bytes(r.out);
+  // The same record numbers, one token of record 1 changed: what an edited calibration file,
+  // another tokenizer or another chat template gives. The record number check alone passed it.
+  auto edited = r;
+  edited.records[0].input_ids[100] ^= 1;
+  const std::string e = error_of(edited);
+  EXPECT_EQ(e.rfind(r.out.string() + ": cannot resume: length 1024, sample 1 (record 1): the calibration input "
+                                     "differs from the one profiled into this file",
+                    0),
+            0u)
+      << e;
+  EXPECT_EQ(file_bytes(r.out), before);  // refused before anything was written
+  // Other record numbers (a record for another length now comes first) are named as such.
+  auto shifted = r;
+  shifted.records.insert(shifted.records.begin(), moa::calib_build_demo({2048}, 1, 7).front());
+  const std::string s = error_of(shifted);
+  EXPECT_NE(s.find("cannot resume: length 1024, sample 1 was record 1, this run's is record 2"), std::string::npos) << s;
+  EXPECT_EQ(file_bytes(r.out), before);
+  // The same input continues.
+  EXPECT_EQ(moa::profile_run(r, {}).samples_done, 2);
+}
+
+TEST(ProfileRun, ResumeRefusesOtherComputeSettings) {
+  auto r = one_sample("settings.moaprof.h5");
+  const std::string before = file_bytes(r.out);
+  auto bf16 = r;
+  bf16.dtype = "bfloat16";
+  EXPECT_EQ(error_of(bf16), r.out.string() + ": cannot resume: compute_dtype in the file is 'float32' but this run has 'bfloat16'");
+  auto reference = r;
+  reference.implementation = moa::ProfileImplementation::Reference;
+  EXPECT_EQ(error_of(reference), r.out.string() + ": cannot resume: implementation in the file is 'fused' but this run has 'reference'");
+  EXPECT_EQ(file_bytes(r.out), before);
+  // The effective dtype is compared, not the option: float32 is what the CPU default ran.
+  auto explicit_f32 = r;
+  explicit_f32.dtype = "float32";
+  EXPECT_EQ(moa::profile_run(explicit_f32, {}).samples_done, 2);
 }
 
 TEST(ProfileRun, CancelsWithinASecond) {

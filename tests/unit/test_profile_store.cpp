@@ -1,4 +1,5 @@
-// Profile store: round trip, incremental + resume == uninterrupted (bitwise), clear errors.
+// Profile store: round trip, incremental + resume == uninterrupted (bitwise), clear errors,
+// schema-1 files (readable, not resumable).
 #include <gtest/gtest.h>
 
 #include "expect_error.h"
@@ -12,6 +13,7 @@
 #include <random>
 #include <unistd.h>
 
+#include "core/profile/profile_inputs.h"
 #include "core/profile/profile_store.h"
 #include "core/util/error.h"
 
@@ -36,7 +38,15 @@ ProfileMeta small_meta() {
   m.head_dim = 16;
   m.tool_version = "test";
   m.calib_file = "calib.jsonl";
+  m.compute_dtype = "float32";
+  m.implementation = "fused";
+  m.device = "cpu";
   return m;
+}
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::vector<float> random_pooled(const ProfileMeta& m, int64_t length, uint32_t seed) {
@@ -51,7 +61,8 @@ std::vector<float> random_pooled(const ProfileMeta& m, int64_t length, uint32_t 
 
 void write_samples(ProfileWriter& w, const ProfileMeta& m, int from, int to) {
   for (int s = from; s < to; ++s)
-    for (int64_t n : {128, 192}) w.add_sample(n, 100 + s, 0.5 + s, random_pooled(m, n, uint32_t(s * 7 + n)));
+    for (int64_t n : {128, 192})
+      w.add_sample(n, 100 + s, 5000 + uint64_t(s), 0.5 + s, random_pooled(m, n, uint32_t(s * 7 + n)));
 }
 
 }  // namespace
@@ -63,6 +74,7 @@ TEST(ProfileStore, RoundTrip) {
   lp.length = 128;
   lp.samples_target = 3;
   lp.sample_ids = {4, 9};
+  lp.sample_digests = {0xfedcba9876543210ull, 7};
   lp.sample_loss = {1.25, 2.5};
   lp.influence = random_pooled(p.meta, 128, 1);
   p.lengths[128] = lp;
@@ -72,12 +84,27 @@ TEST(ProfileStore, RoundTrip) {
   EXPECT_EQ(q.meta.model_hash, "abc123");
   EXPECT_EQ(q.meta.calib_file, "calib.jsonl");
   EXPECT_EQ(q.meta.num_kv_heads, 2);
+  EXPECT_EQ(q.meta.schema_version, kProfileSchemaVersion);
+  EXPECT_EQ(q.meta.compute_dtype, "float32");
+  EXPECT_EQ(q.meta.implementation, "fused");
+  EXPECT_EQ(q.meta.device, "cpu");
   ASSERT_EQ(q.lengths.count(128), 1u);
   const LengthProfile& r = q.lengths.at(128);
   EXPECT_EQ(r.samples_target, 3);
   EXPECT_EQ(r.sample_ids, lp.sample_ids);
+  EXPECT_EQ(r.sample_digests, lp.sample_digests);
   EXPECT_EQ(r.sample_loss, lp.sample_loss);
   EXPECT_EQ(r.influence, lp.influence);
+
+  // Digests are never made up: samples without any (a synthetic profile) are written as
+  // version 1, which no resume accepts; a partial set is an error.
+  p.lengths[128].sample_digests.clear();
+  profile_write(temp_path("nodigest.moaprof.h5"), p);
+  EXPECT_EQ(profile_read(temp_path("nodigest.moaprof.h5")).meta.schema_version, 1);
+  p.lengths[128].sample_digests = {1};
+  EXPECT_NE(moa_test::error_of([&] { profile_write(temp_path("nodigest.moaprof.h5"), p); })
+                .find("length 128 has 2 samples but 1 input digests"),
+            std::string::npos);
 }
 
 TEST(ProfileStore, MeanOfSamples) {
@@ -86,8 +113,8 @@ TEST(ProfileStore, MeanOfSamples) {
   {
     ProfileWriter w(path, m, {128}, 2, false);
     std::vector<float> a(random_pooled(m, 128, 0).size(), 1.0f), b(a.size(), 3.0f);
-    w.add_sample(128, 0, 0.1, a);
-    w.add_sample(128, 1, 0.2, b);
+    w.add_sample(128, 0, 10, 0.1, a);
+    w.add_sample(128, 1, 11, 0.2, b);
     EXPECT_EQ(w.state(128).samples_done(), 2);
   }
   const Profile p = profile_read(path);
@@ -116,6 +143,8 @@ TEST(ProfileStore, ResumeEqualsUninterrupted) {
     const auto& x = a.lengths.at(n);
     const auto& y = b.lengths.at(n);
     EXPECT_EQ(x.sample_ids, y.sample_ids);
+    EXPECT_EQ(x.sample_digests, y.sample_digests);
+    EXPECT_EQ(y.sample_digests, (std::vector<uint64_t>{5000, 5001, 5002, 5003, 5004}));
     ASSERT_EQ(x.influence.size(), y.influence.size());
     EXPECT_EQ(0, std::memcmp(x.influence.data(), y.influence.data(), x.influence.size() * sizeof(float)));
   }
@@ -128,8 +157,8 @@ TEST(ProfileStore, ResumeRollsForwardAnInterruptedCommit) {
   std::vector<float> expect;
   {
     ProfileWriter w(path, m, {128}, 3, false);
-    w.add_sample(128, 0, 0.0, random_pooled(m, 128, 5));
-    w.add_sample(128, 1, 0.0, random_pooled(m, 128, 6));
+    w.add_sample(128, 0, 20, 0.0, random_pooled(m, 128, 5));
+    w.add_sample(128, 1, 21, 0.0, random_pooled(m, 128, 6));
     expect = w.state(128).influence;
   }
   {
@@ -143,8 +172,11 @@ TEST(ProfileStore, ResumeRollsForwardAnInterruptedCommit) {
     H5Fclose(f);
   }
   EXPECT_EQ(profile_read(path).lengths.at(128).samples_done(), 2);
-  ProfileWriter w(path, m, {128}, 3, true);
+  std::vector<uint64_t> checked;  // what a resume check saw: the journal's sample included
+  ProfileWriter w(path, m, {128}, 3, true, [&](const LengthProfile& lp) { checked = lp.sample_digests; });
+  EXPECT_EQ(checked, (std::vector<uint64_t>{20, 21}));
   EXPECT_EQ(w.state(128).samples_done(), 2);
+  EXPECT_EQ(w.state(128).sample_digests, (std::vector<uint64_t>{20, 21}));
   EXPECT_EQ(w.state(128).influence, expect);
 }
 
@@ -162,6 +194,126 @@ TEST(ProfileStore, ResumeRejectsOtherModel) {
             std::string::npos);
 }
 
+TEST(ProfileStore, ResumeRejectsOtherComputeSettings) {
+  const fs::path path = temp_path("settings.moaprof.h5");
+  {
+    ProfileWriter w(path, small_meta(), {128}, 2, false);
+    w.add_sample(128, 0, 1, 0.5, random_pooled(small_meta(), 128, 3));
+  }
+  const std::string before = file_bytes(path);
+  auto refused = [&](void (*change)(ProfileMeta&)) {
+    ProfileMeta m = small_meta();
+    change(m);
+    const std::string msg = moa_test::error_of([&] { ProfileWriter w(path, m, {128}, 2, true); });
+    EXPECT_EQ(msg.rfind(path.string() + ": cannot resume: ", 0), 0u) << msg;
+    return msg;
+  };
+  EXPECT_NE(refused([](ProfileMeta& m) { m.compute_dtype = "bfloat16"; })
+                .find("compute_dtype in the file is 'float32' but this run has 'bfloat16'"),
+            std::string::npos);
+  EXPECT_NE(refused([](ProfileMeta& m) { m.implementation = "reference"; })
+                .find("implementation in the file is 'fused' but this run has 'reference'"),
+            std::string::npos);
+  EXPECT_NE(refused([](ProfileMeta& m) { m.device = "cuda"; }).find("device in the file is 'cpu' but this run has 'cuda'"),
+            std::string::npos);
+  EXPECT_EQ(file_bytes(path), before);  // a refused resume writes nothing
+}
+
+TEST(ProfileStore, ResumeCheckRefusesBeforeWriting) {
+  // The caller's check (profile_run compares records and input digests) sees the file's
+  // samples before the writer touches the file, even where the run asks for more samples.
+  const ProfileMeta m = small_meta();
+  const fs::path path = temp_path("checked.moaprof.h5");
+  {
+    ProfileWriter w(path, m, {128}, 1, false);
+    w.add_sample(128, 0, 42, 0.5, random_pooled(m, 128, 3));
+  }
+  const std::string before = file_bytes(path);
+  const std::string msg = moa_test::error_of([&] {
+    ProfileWriter w(path, m, {128, 192}, 4, true, [&](const LengthProfile& lp) {
+      EXPECT_EQ(lp.length, 128);
+      EXPECT_EQ(lp.sample_digests, std::vector<uint64_t>{42});
+      fail_file(path.string(), "cannot resume: test check");
+    });
+  });
+  EXPECT_EQ(msg, path.string() + ": cannot resume: test check");
+  EXPECT_EQ(file_bytes(path), before);
+  EXPECT_EQ(profile_read(path).lengths.count(192), 0u);
+}
+
+TEST(ProfileStore, SchemaVersion1ReadsButDoesNotResume) {
+  // A file as the version-1 writer left it: no compute attributes, no sample_digest.
+  const ProfileMeta m = small_meta();
+  const fs::path path = temp_path("v1.moaprof.h5");
+  std::vector<float> influence;
+  {
+    ProfileWriter w(path, m, {128}, 3, false);
+    w.add_sample(128, 4, 99, 0.25, random_pooled(m, 128, 8));
+    w.add_sample(128, 6, 98, 0.75, random_pooled(m, 128, 9));
+    influence = w.state(128).influence;
+  }
+  {
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const int64_t one = 1;
+    hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_INT64, &one);
+    H5Aclose(a);
+    for (const char* name : {"compute_dtype", "implementation", "device"}) H5Adelete(f, name);
+    H5Ldelete(f, "len_128/sample_digest", H5P_DEFAULT);
+    H5Fclose(f);
+  }
+  const Profile p = profile_read(path);
+  EXPECT_EQ(p.meta.schema_version, 1);
+  EXPECT_EQ(p.meta.compute_dtype, "");
+  const LengthProfile& lp = p.lengths.at(128);
+  EXPECT_EQ(lp.sample_ids, (std::vector<int64_t>{4, 6}));
+  EXPECT_EQ(lp.sample_loss, (std::vector<double>{0.25, 0.75}));
+  EXPECT_TRUE(lp.sample_digests.empty());
+  EXPECT_EQ(lp.influence, influence);
+
+  // Written back (the Studio's profile export) it stays version 1: no digests made up.
+  const fs::path copy = temp_path("v1_copy.moaprof.h5");
+  profile_write(copy, p);
+  const Profile q = profile_read(copy);
+  EXPECT_EQ(q.meta.schema_version, 1);
+  EXPECT_EQ(q.lengths.at(128).sample_ids, lp.sample_ids);
+  EXPECT_EQ(q.lengths.at(128).influence, influence);
+
+  // Resuming it is refused, and the file is left as it was.
+  const std::string before = file_bytes(path);
+  const std::string msg = moa_test::error_of([&] { ProfileWriter w(path, m, {128}, 3, true); });
+  EXPECT_EQ(msg.rfind(path.string() + ": cannot resume: the file has profile schema_version 1", 0), 0u) << msg;
+  EXPECT_NE(msg.find("records no digest of each sample's input"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--overwrite"), std::string::npos) << msg;
+  EXPECT_EQ(file_bytes(path), before);
+
+  // Versions this build does not know are named as such.
+  hid_t f = H5Fopen(copy.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
+  const int64_t three = 3;
+  H5Awrite(a, H5T_NATIVE_INT64, &three);
+  H5Aclose(a);
+  H5Fclose(f);
+  EXPECT_EQ(moa_test::error_of([&] { profile_read(copy); }),
+            copy.string() + ": profile schema_version 3 is from another release (this build reads versions 1 to 2)");
+}
+
+TEST(ProfileStore, InputDigestIsFnv1aOfTheDocumentedBytes) {
+  // docs/formats.md: FNV-1a 64 over int64 LE count, answer_begin, answer_end, then int32 LE
+  // ids; this value was computed with the Python snippet there.
+  CalibSequence s;
+  s.input_ids = {256, 72, 105, 10, 32, 52, 50, 10};
+  s.answer_begin = 5;
+  s.answer_end = 8;
+  EXPECT_EQ(calib_sequence_digest(s), 0x3410e872f05e0edcull);
+  CalibSequence t = s;
+  t.input_ids[1] = 73;  // one token
+  EXPECT_NE(calib_sequence_digest(t), calib_sequence_digest(s));
+  t = s;
+  t.answer_begin = 4;  // the same tokens, another answer span
+  EXPECT_NE(calib_sequence_digest(t), calib_sequence_digest(s));
+}
+
 TEST(ProfileStore, Errors) {
   const ProfileMeta m = small_meta();
   const fs::path text = temp_path("not.h5");
@@ -171,7 +323,7 @@ TEST(ProfileStore, Errors) {
   const fs::path good = temp_path("good.moaprof.h5");
   {
     ProfileWriter w(good, m, {128}, 2, false);
-    w.add_sample(128, 0, 0.0, random_pooled(m, 128, 1));
+    w.add_sample(128, 0, 0, 0.0, random_pooled(m, 128, 1));
   }
   // Truncated: keep the signature, lose the rest.
   const fs::path cut = temp_path("cut.moaprof.h5");
@@ -206,6 +358,9 @@ TEST(ProfileStore, Errors) {
   EXPECT_NE(moa_test::error_of([&] { profile_read(patch("/", "model_hash", 0, true)); })
                 .find("missing attribute '/model_hash'"),
             std::string::npos);
+  EXPECT_NE(moa_test::error_of([&] { profile_read(patch("/", "compute_dtype", 0, true)); })
+                .find("missing attribute '/compute_dtype'"),
+            std::string::npos);
   EXPECT_NE(moa_test::error_of([&] { profile_read(patch("/", "num_heads", 2, false)); })
                 .find("but the attributes say [2,2,2,2]"),
             std::string::npos);
@@ -232,4 +387,15 @@ TEST(ProfileStore, Errors) {
   const std::string nan_msg = moa_test::error_of([&] { profile_read(nan_file); });
   EXPECT_NE(nan_msg.find(nan_file.string()), std::string::npos) << nan_msg;
   EXPECT_NE(nan_msg.find("'len_128/influence' has a non-finite value (nan) at [1, 3, 1, 0]"), std::string::npos) << nan_msg;
+
+  // Version 2 without its digests is damaged, not old.
+  const fs::path no_digest = temp_path("no_digest.h5");
+  fs::copy_file(good, no_digest, fs::copy_options::overwrite_existing);
+  {
+    hid_t f = H5Fopen(no_digest.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    H5Ldelete(f, "len_128/sample_digest", H5P_DEFAULT);
+    H5Fclose(f);
+  }
+  EXPECT_NE(moa_test::error_of([&] { profile_read(no_digest); }).find("missing dataset 'len_128/sample_digest'"),
+            std::string::npos);
 }
