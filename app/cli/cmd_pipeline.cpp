@@ -114,7 +114,7 @@ int run(const moa::cli::Args& args) {
     pr.out = profile_path;
     pr.threads = threads;
     pr.device = device;
-    fs::remove(profile_path);
+    pr.overwrite = true;  // the pipeline's own output, from this run's calibration set
     moa::profile_run(pr, bar("profile"));
   }
 

@@ -11,8 +11,8 @@
 namespace {
 
 int run(const moa::cli::Args& args) {
-  args.allow_only({"model", "calib", "lengths", "samples", "out", "resume", "device", "implementation", "dtype",
-                   "threads", "quiet"});
+  args.allow_only({"model", "calib", "lengths", "samples", "out", "resume", "overwrite", "device", "implementation",
+                   "dtype", "threads", "quiet"});
   moa::ProfileRequest req;
   req.model_dir = args.get("model");
   req.calib_file = args.get("calib");
@@ -23,6 +23,7 @@ int run(const moa::cli::Args& args) {
   req.samples = args.get_int("samples", req.samples);
   req.out = args.get("out");
   req.resume = args.has("resume");
+  req.overwrite = args.has("overwrite");
   req.device = args.get("device", "cpu");
   req.implementation = moa::profile_implementation_from_name(args.get("implementation", "auto"));
   if (args.has("dtype")) req.dtype = args.get("dtype");
@@ -37,8 +38,13 @@ int run(const moa::cli::Args& args) {
 
 moa::cli::Register reg({"profile", "profile attention influence per layer/head/length (writes *.moaprof.h5)",
                         "--model DIR --calib calib.jsonl [--lengths 2048,4096,8192] [--samples N] --out run.moaprof.h5 "
-                        "[--resume] [--device cpu|cuda] [--implementation auto|reference|fused] [--dtype float32|bfloat16] "
-                        "[--threads N] [--quiet]",
-                        run, {"resume", "quiet"}});
+                        "[--resume | --overwrite] [--device cpu|cuda] [--implementation auto|reference|fused] "
+                        "[--dtype float32|bfloat16] [--threads N] [--quiet]\n\n"
+                        "An existing --out is refused unless one of these says what to do with it:\n"
+                        "  --resume     continue it; its finished samples must come from the same model, calibration\n"
+                        "               input (record numbers and token digests), compute dtype (default: float32 on\n"
+                        "               cpu, the checkpoint's on cuda), implementation (auto = fused) and device\n"
+                        "  --overwrite  replace it (once the model has loaded)",
+                        run, {"resume", "overwrite", "quiet"}});
 
 }  // namespace

@@ -29,7 +29,10 @@ struct ProfileRequest {
   std::vector<int64_t> lengths = {2048, 4096, 8192};  // tokens per sample, multiples of 64
   int64_t samples = 8;                // samples per length
   std::filesystem::path out;          // *.moaprof.h5
-  bool resume = false;                // continue an existing file (same model, settings, input)
+  // An existing `out` is an error unless one of these says what to do with it (a finished
+  // profile can be hours of work). Without a file there, both start a new one.
+  bool resume = false;                // continue it: same model, settings and calibration input
+  bool overwrite = false;             // replace it once the model has loaded (a failed load keeps it)
   std::string device = "cpu";         // "cpu" | "cuda"
   ProfileImplementation implementation = ProfileImplementation::Auto;
   std::optional<std::string> dtype;   // "float32" | "bfloat16" | ...; default: checkpoint's
@@ -46,11 +49,12 @@ struct ProfileSummary {
 // the length, sample and layer; returning false from `progress` stops the run within about
 // a second (checked between layers and attention chunks) by throwing moa::Cancelled; the
 // file then holds every completed sample and resumes with request.resume = true.
-// Errors (moa::Error, naming the file): length not a multiple of 64 or beyond the model's
-// max_position_embeddings, a calibration record that is shorter than the length once
-// assembled, too few records; on resume, a profile file from another model (content hash),
-// schema version 1 (no digests), another compute dtype, implementation or device, or samples
-// from other calibration input (record number or input digest).
+// Errors (moa::Error, naming the file): `out` exists and neither resume nor overwrite is set
+// (or both are), length not a multiple of 64 or beyond the model's max_position_embeddings,
+// a calibration record that is shorter than the length once assembled, too few records; on
+// resume, a profile file from another model (content hash), schema version 1 (no digests),
+// another compute dtype, implementation or device, or samples from other calibration input
+// (record number or input digest).
 ProfileSummary profile_run(const ProfileRequest& request, const ProgressFn& progress);
 
 // Parses "auto" | "reference" | "fused".

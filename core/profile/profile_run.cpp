@@ -1,5 +1,6 @@
 // profile_run: calibration records -> influence per sample -> ProfileWriter, resumable.
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/compat/torch_compat.h"
@@ -9,6 +10,7 @@
 #include "core/profile/profile_inputs.h"
 #include "core/profile/profile_store.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 
 namespace moa {
 
@@ -20,6 +22,20 @@ ProfileImplementation profile_implementation_from_name(const std::string& name) 
 }
 
 namespace {
+
+// A finished profile can be hours of work: a file at `out` is continued or replaced only when
+// the request says so, and a place that cannot be written is named before the model loads.
+void check_out(const ProfileRequest& r) {
+  if (r.out.empty()) throw Error("profile: no output file");
+  if (r.resume && r.overwrite)
+    throw Error("profile: resume and overwrite exclude each other (continue the file or replace it)");
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(r.out, ec);
+  if (!(exists && r.resume)) check_writable(r.out);
+  if (exists && !r.resume && !r.overwrite)
+    fail_file(r.out.string(), "already exists; continue it with --resume, or replace it with --overwrite "
+                              "(its profile is then lost)");
+}
 
 void check_request(const ProfileRequest& r, const ModelConfig& c) {
   if (r.lengths.empty()) throw Error("profile: no lengths");
@@ -35,7 +51,6 @@ void check_request(const ProfileRequest& r, const ModelConfig& c) {
       if (r.lengths[j] == n) throw Error("profile: length " + std::to_string(n) + " is listed twice");
   }
   compat::parse_device(r.device, "profile");  // before any work
-  if (r.out.empty()) throw Error("profile: no output file");
 }
 
 struct Job {
@@ -70,6 +85,7 @@ double now() { return std::chrono::duration<double>(std::chrono::steady_clock::n
 
 ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress) {
   const double t_start = now();
+  check_out(req);
   auto ck = Checkpoint::open(req.model_dir);
   const ModelConfig& c = ck->config();
   check_request(req, c);
@@ -117,24 +133,30 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
   meta.implementation = reference ? "reference" : "fused";
   meta.device = device.is_cpu() ? "cpu" : "cuda";
 
-  const bool resume = req.resume && std::filesystem::exists(req.out);
-  ProfileWriter writer(req.out, meta, req.lengths, req.samples, resume, [&](const LengthProfile& state) {
-    for (const auto& per_length : jobs)
-      if (per_length.front().length == state.length) check_resumed(req.out.string(), state, per_length);
-  });
+  // A resume is checked before the model loads; a new file is created after it, so that a
+  // model that fails to load leaves the file at `out` (replaced only then) as it was.
+  std::optional<ProfileWriter> writer;
+  if (req.resume && std::filesystem::exists(req.out)) {
+    writer.emplace(req.out, meta, req.lengths, req.samples, true, [&](const LengthProfile& state) {
+      for (const auto& per_length : jobs)
+        if (per_length.front().length == state.length) check_resumed(req.out.string(), state, per_length);
+    });
+  }
   int64_t total = 0, done = 0;
   for (const auto& per_length : jobs) {
     total += static_cast<int64_t>(per_length.size());
-    done += std::min<int64_t>(writer.state(per_length.front().length).samples_done(),
-                              static_cast<int64_t>(per_length.size()));
+    if (writer)
+      done += std::min<int64_t>(writer->state(per_length.front().length).samples_done(),
+                                static_cast<int64_t>(per_length.size()));
   }
   report(progress, total ? static_cast<double>(done) / total : 1.0, "loading " + ck->name());
   LlamaModel model(ck, device, to_scalar_type(dtype));
+  if (!writer) writer.emplace(req.out, meta, req.lengths, req.samples, false);
 
   ProfileSummary summary;
   for (const auto& per_length : jobs) {
     const int64_t n = per_length.front().length;
-    for (size_t k = static_cast<size_t>(writer.state(n).samples_done()); k < per_length.size(); ++k) {
+    for (size_t k = static_cast<size_t>(writer->state(n).samples_done()); k < per_length.size(); ++k) {
       const Job& job = per_length[k];
       InfluenceInput in;
       in.ids.assign(job.seq.input_ids.begin(), job.seq.input_ids.end());
@@ -153,8 +175,8 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
       const InfluenceResult r = reference ? influence_reference(model, in, false, tick) : influence_fused(model, in, tick);
       report(progress, base + step, what + ": writing " + req.out.filename().string());
       const auto pooled = r.pooled.contiguous();
-      writer.add_sample(n, static_cast<int64_t>(job.record), job.digest, r.loss,
-                        std::vector<float>(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel()));
+      writer->add_sample(n, static_cast<int64_t>(job.record), job.digest, r.loss,
+                         std::vector<float>(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel()));
       ++done;
       ++summary.samples_done;
       report(progress, static_cast<double>(done) / total, what + " done, answer loss " + std::to_string(r.loss));

@@ -1,13 +1,16 @@
 // Kill and resume a real `moa profile` process (issue 5): SIGKILL after some samples, then
-// `--resume` must finish to exactly the file an uninterrupted run writes.
+// `--resume` must finish to exactly the file an uninterrupted run writes; repeating the
+// command without --resume or --overwrite must leave the finished file alone.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/model/checkpoint.h"
@@ -25,10 +28,20 @@ std::vector<std::string> profile_args(const fs::path& dir, const fs::path& out) 
           "--lengths", "1024", "--samples", "5", "--out", out.string(), "--threads", "2", "--quiet"};
 }
 
-int run_to_end(std::vector<std::string> args) {
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Exit status; `err` (if given) receives stderr.
+int run_to_end(std::vector<std::string> args, std::string* err = nullptr) {
   std::string cmd;
   for (const auto& a : args) cmd += "'" + a + "' ";
-  return std::system((cmd + "> /dev/null").c_str());
+  const fs::path log = fs::temp_directory_path() / ("moa_profile_kill_" + std::to_string(::getpid()) + ".err");
+  const int status = std::system((cmd + "> /dev/null 2> '" + log.string() + "'").c_str());
+  if (err) *err = file_bytes(log);
+  fs::remove(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 pid_t start(const std::vector<std::string>& args) {
@@ -95,4 +108,26 @@ TEST(ProfileKill, ResumeAfterSigkillEqualsAnUninterruptedRun) {
   EXPECT_EQ(b.sample_digests, a.sample_digests);
   EXPECT_EQ(resumed.meta.model_hash, full.meta.model_hash);
   EXPECT_EQ(resumed.meta.compute_dtype, "float32");
+
+  // The same command again, without --resume: refused, the finished profile untouched.
+  const std::string finished = file_bytes(part);
+  std::string err;
+  EXPECT_EQ(run_to_end(profile_args(dir, part), &err), 1);
+  EXPECT_NE(err.find(part.string() + ": already exists; continue it with --resume, or replace it with --overwrite"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(file_bytes(part), finished);
+  // --resume with another --dtype: refused, naming both.
+  resume.insert(resume.end(), {"--dtype", "bfloat16"});
+  EXPECT_EQ(run_to_end(resume, &err), 1);
+  EXPECT_NE(err.find("cannot resume: compute_dtype in the file is 'float32' but this run has 'bfloat16'"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(file_bytes(part), finished);
+  // --overwrite replaces it with a new run (here: 2 samples instead of 5).
+  auto again = profile_args(dir, part);
+  *(std::find(again.begin(), again.end(), "--samples") + 1) = "2";
+  again.push_back("--overwrite");
+  ASSERT_EQ(run_to_end(again, &err), 0) << err;
+  EXPECT_EQ(moa::profile_read(part).lengths.at(1024).samples_done(), 2);
 }

@@ -1,6 +1,6 @@
 // profile_run end to end on a tiny model (CPU): the file it writes, resume equals an
-// uninterrupted run, what a resume refuses (other input, other settings), cancellation
-// latency, and the errors users hit.
+// uninterrupted run, what a resume refuses (other input, other settings), an existing file
+// never replaced unasked, cancellation latency, and the errors users hit.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -163,6 +163,40 @@ TEST(ProfileRun, ResumeRefusesOtherComputeSettings) {
   auto explicit_f32 = r;
   explicit_f32.dtype = "float32";
   EXPECT_EQ(moa::profile_run(explicit_f32, {}).samples_done, 2);
+}
+
+TEST(ProfileRun, AnExistingFileIsReplacedOnlyWhenAsked) {
+  auto r = one_sample("exists.moaprof.h5");
+  r.resume = false;
+  const std::string before = file_bytes(r.out);
+  EXPECT_EQ(error_of(r), r.out.string() + ": already exists; continue it with --resume, or replace it with "
+                                          "--overwrite (its profile is then lost)");
+  EXPECT_EQ(file_bytes(r.out), before);
+  r.resume = r.overwrite = true;
+  EXPECT_NE(error_of(r).find("resume and overwrite exclude each other"), std::string::npos);
+
+  // Replacing waits for the model: one that fails to load (a NaN weight; same content hash)
+  // leaves the old file as it was.
+  r.resume = false;
+  const fs::path broken = scratch() / "nan_model";
+  fs::remove_all(broken);
+  fs::copy(r.model_dir, broken);
+  {
+    std::fstream f(broken / "model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-4, std::ios::end);
+    const uint32_t nan_bits = 0x7fc00000u;
+    f.write(reinterpret_cast<const char*>(&nan_bits), 4);
+  }
+  auto nan_model = r;
+  nan_model.model_dir = broken;
+  const std::string e = error_of(nan_model);
+  EXPECT_NE(e.find("nan"), std::string::npos) << e;
+  EXPECT_EQ(file_bytes(r.out), before);
+
+  EXPECT_EQ(moa::profile_run(r, {}).samples_done, 3);  // overwrite: a new run of 3 samples
+  const auto p = moa::profile_read(r.out);
+  EXPECT_EQ(p.lengths.at(1024).samples_done(), 3);
+  EXPECT_NE(file_bytes(r.out), before);
 }
 
 TEST(ProfileRun, CancelsWithinASecond) {
