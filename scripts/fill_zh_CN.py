@@ -189,6 +189,12 @@ ZH = {
     "Calibration file (jsonl)": "校准文件（jsonl）",
     "Browse…": "浏览…",
     "Resume a stopped run in this file": "在此文件中继续已停止的运行",
+    "Replace this file if it exists": "若此文件已存在则替换它",
+    "%1 already exists.": "%1 已存在。",
+    "Resume the run in it (same model, settings and calibration records), or replace it? Replacing loses the profile it holds.":
+        "继续其中的运行（相同的模型、设置和校准记录），还是替换它？替换将丢失其中的剖析数据。",
+    "Resume": "继续",
+    "Replace": "替换",
     "Lengths (tokens)": "长度（token）",
     "Samples per length": "每个长度的样本数",
     "Records": "记录",

@@ -761,22 +761,22 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="177" />
+        <location filename="../app/studio/plan_table_model.cpp" line="184" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="178" />
+        <location filename="../app/studio/plan_table_model.cpp" line="185" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="179" />
+        <location filename="../app/studio/plan_table_model.cpp" line="186" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="180" />
+        <location filename="../app/studio/plan_table_model.cpp" line="187" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>
@@ -784,42 +784,42 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanTableModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="91" />
+        <location filename="../app/studio/plan_table_model.cpp" line="98" />
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="92" />
+        <location filename="../app/studio/plan_table_model.cpp" line="99" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="92" />
+        <location filename="../app/studio/plan_table_model.cpp" line="99" />
         <source>Head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="93" />
+        <location filename="../app/studio/plan_table_model.cpp" line="100" />
         <source>Alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="94" />
+        <location filename="../app/studio/plan_table_model.cpp" line="101" />
         <source>Beta</source>
         <translation>Beta</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="97" />
+        <location filename="../app/studio/plan_table_model.cpp" line="104" />
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="100" />
+        <location filename="../app/studio/plan_table_model.cpp" line="107" />
         <source>Density @%1</source>
         <translation>密度 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="101" />
+        <location filename="../app/studio/plan_table_model.cpp" line="108" />
         <source>Loss @%1</source>
         <translation>损失 @%1</translation>
     </message>
@@ -827,70 +827,95 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::ProfileDialog</name>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="19" />
+        <location filename="../app/studio/profile_dialog.cpp" line="21" />
         <source>Profile model</source>
         <translation>剖析模型</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="26" />
+        <location filename="../app/studio/profile_dialog.cpp" line="28" />
         <source>Built-in demo records (byte vocabulary)</source>
         <translation>内置演示记录（字节词表）</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="27" />
+        <location filename="../app/studio/profile_dialog.cpp" line="29" />
         <source>Calibration file (jsonl)</source>
         <translation>校准文件（jsonl）</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="30" />
         <location filename="../app/studio/profile_dialog.cpp" line="32" />
+        <location filename="../app/studio/profile_dialog.cpp" line="34" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="33" />
+        <location filename="../app/studio/profile_dialog.cpp" line="35" />
         <source>Resume a stopped run in this file</source>
         <translation>在此文件中继续已停止的运行</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="42" />
+        <location filename="../app/studio/profile_dialog.cpp" line="36" />
+        <source>Replace this file if it exists</source>
+        <translation>若此文件已存在则替换它</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="45" />
         <source>Lengths (tokens)</source>
         <translation>长度（token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="43" />
+        <location filename="../app/studio/profile_dialog.cpp" line="46" />
         <source>Samples per length</source>
         <translation>每个长度的样本数</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="44" />
+        <location filename="../app/studio/profile_dialog.cpp" line="47" />
         <source>Records</source>
         <translation>记录</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="47" />
+        <location filename="../app/studio/profile_dialog.cpp" line="50" />
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="54" />
+        <location filename="../app/studio/profile_dialog.cpp" line="65" />
         <source>Calibration file</source>
         <translation>校准文件</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="54" />
+        <location filename="../app/studio/profile_dialog.cpp" line="65" />
         <source>JSON lines (*.jsonl)</source>
         <translation>JSON 行 (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="61" />
+        <location filename="../app/studio/profile_dialog.cpp" line="74" />
         <source>Profile output</source>
         <translation>剖析输出</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="61" />
+        <location filename="../app/studio/profile_dialog.cpp" line="74" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="104" />
+        <source>%1 already exists.</source>
+        <translation>%1 已存在。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="106" />
+        <source>Resume the run in it (same model, settings and calibration records), or replace it? Replacing loses the profile it holds.</source>
+        <translation>继续其中的运行（相同的模型、设置和校准记录），还是替换它？替换将丢失其中的剖析数据。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="108" />
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/profile_dialog.cpp" line="109" />
+        <source>Replace</source>
+        <translation>替换</translation>
     </message>
 </context>
 <context>
@@ -989,7 +1014,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>求解用时 %1 秒（%2）</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_profile.cpp" line="41" />
+        <location filename="../app/studio/workspace_profile.cpp" line="46" />
         <source>Profiling %1</source>
         <translation>正在剖析 %1</translation>
     </message>
@@ -1004,7 +1029,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在构建校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_calib.cpp" line="40" />
+        <location filename="../app/studio/workspace_calib.cpp" line="43" />
         <source>Calibration set: %1 records in %2</source>
         <translation>校准集：%1 条记录，位于 %2</translation>
     </message>

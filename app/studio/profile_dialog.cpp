@@ -3,9 +3,11 @@
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
@@ -31,6 +33,7 @@ ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString&
   out_ = new QLineEdit(out, this);
   auto* browse_out = new QPushButton(tr("Browse…"), this);
   resume_ = new QCheckBox(tr("Resume a stopped run in this file"), this);
+  overwrite_ = new QCheckBox(tr("Replace this file if it exists"), this);
 
   auto* calib_row = new QHBoxLayout;
   calib_row->addWidget(calib_, 1);
@@ -46,10 +49,18 @@ ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString&
   form->addRow(QString(), calib_row);
   form->addRow(tr("Output"), out_row);
   form->addRow(QString(), resume_);
+  form->addRow(QString(), overwrite_);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   form->addRow(buttons);
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  // One or the other: resuming a file and replacing it exclude each other.
+  connect(resume_, &QCheckBox::toggled, this, [this](bool on) {
+    if (on) overwrite_->setChecked(false);
+  });
+  connect(overwrite_, &QCheckBox::toggled, this, [this](bool on) {
+    if (on) resume_->setChecked(false);
+  });
   connect(browse_calib, &QPushButton::clicked, this, [this] {
     const QString f = QFileDialog::getOpenFileName(this, tr("Calibration file"), QString(), tr("JSON lines (*.jsonl)"));
     if (!f.isEmpty()) {
@@ -58,7 +69,10 @@ ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString&
     }
   });
   connect(browse_out, &QPushButton::clicked, this, [this] {
-    const QString f = QFileDialog::getSaveFileName(this, tr("Profile output"), out_->text(), tr("MoA profiles (*.moaprof.h5)"));
+    // Not the file dialog's yes/no about replacing: an existing profile may be resumed, which
+    // OK asks about.
+    const QString f = QFileDialog::getSaveFileName(this, tr("Profile output"), out_->text(), tr("MoA profiles (*.moaprof.h5)"),
+                                                   nullptr, QFileDialog::DontConfirmOverwrite);
     if (!f.isEmpty()) out_->setText(f);
   });
 }
@@ -79,7 +93,27 @@ ProfileOptions ProfileDialog::options() const {
   }
   o.out = out_->text();
   o.resume = resume_->isChecked();
+  o.overwrite = overwrite_->isChecked();
   return o;
+}
+
+void ProfileDialog::accept() {
+  // A finished profile can be hours of work: asked here, while the dialog is still open, so
+  // that choosing Cancel keeps every field as it was.
+  if (!resume_->isChecked() && !overwrite_->isChecked() && QFileInfo::exists(out_->text())) {
+    QMessageBox box(QMessageBox::Question, windowTitle(), tr("%1 already exists.").arg(out_->text()),
+                    QMessageBox::Cancel, this);
+    box.setInformativeText(tr("Resume the run in it (same model, settings and calibration records), or replace it? "
+                              "Replacing loses the profile it holds."));
+    QPushButton* resume = box.addButton(tr("Resume"), QMessageBox::AcceptRole);
+    QPushButton* replace = box.addButton(tr("Replace"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() == resume) resume_->setChecked(true);
+    else if (box.clickedButton() == replace) overwrite_->setChecked(true);
+    else return;
+  }
+  QDialog::accept();
 }
 
 }  // namespace moa::studio

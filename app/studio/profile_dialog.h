@@ -1,6 +1,7 @@
 #pragma once
 // Run ▸ Profile Model: lengths, samples per length, calibration records (built-in demo
-// records or a calibration jsonl), output file, resume.
+// records or a calibration jsonl), output file, resume or replace. An output file that exists
+// is never replaced silently: OK asks whether to resume or replace it unless a box says which.
 #include <QDialog>
 
 #include "app/studio/workspace.h"
@@ -19,6 +20,9 @@ class ProfileDialog : public QDialog {
   // Throws moa::Error when a field does not parse.
   ProfileOptions options() const;
 
+ public slots:
+  void accept() override;
+
  private:
   QLineEdit* lengths_;
   QSpinBox* samples_;
@@ -27,6 +31,7 @@ class ProfileDialog : public QDialog {
   QLineEdit* calib_;
   QLineEdit* out_;
   QCheckBox* resume_;
+  QCheckBox* overwrite_;
 };
 
 }  // namespace moa::studio

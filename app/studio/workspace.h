@@ -29,6 +29,7 @@ struct ProfileOptions {
   QString calib_file;            // calibration jsonl; empty: the built-in demo records
   QString out;                   // *.moaprof.h5
   bool resume = false;           // continue a stopped run in `out`
+  bool overwrite = false;        // replace `out` if it exists (else an existing file is an error)
 };
 
 struct CalibOptions {

@@ -1,6 +1,7 @@
 // Workspace::runProfile: the attention-influence profiler (core/profile) as a GUI job.
 // Progress and Stop come straight from profile_run's ProgressFn (stops within ~1 s, between
 // layers); the finished file is then opened in stages like any profile.
+#include <QFileInfo>
 #include <QThread>
 
 #include <algorithm>
@@ -27,12 +28,16 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
   if (!ck) throw Error("open a model before profiling");
   if (options.lengths.empty()) throw Error("no profile lengths given");
   if (options.out.isEmpty()) throw Error("no output file given");
+  // Said here, before the job starts, as for the other option errors (profile_run refuses too).
+  if (!options.resume && !options.overwrite && QFileInfo::exists(options.out))
+    throw Error(options.out.toStdString() + ": already exists; resume the run in it or replace it");
   ProfileRequest request;
   request.model_dir = ck->dir();
   request.lengths = options.lengths;
   request.samples = options.samples;
   request.out = options.out.toStdString();
   request.resume = options.resume;
+  request.overwrite = options.overwrite;
   // Leave one core to the GUI thread: the event loop must keep ticking during the run.
   request.threads = std::max(1, QThread::idealThreadCount() - 1);
   const bool demo_records = options.calib_file.isEmpty();

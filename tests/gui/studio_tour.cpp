@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
     options.lengths = lengths;
     options.samples = samples;
     options.out = QDir(work).filePath(QStringLiteral("tour.moaprof.h5"));
+    options.overwrite = true;  // the tour's own output: a second tour into the same --out replaces it
     QSignalSpy progress(ws->profileJobs(), &JobTracker::progressChanged);
     w.startProfile(options);
     while (progress.isEmpty() || progress.last().at(1).toInt() < 300) {

@@ -1,21 +1,53 @@
 // The profile job on the real profiler (core profile_run) with a random tiny checkpoint:
 // results arrive in the document; Stop ends the run within a second and leaves a resumable
-// file and an untouched document; the event loop keeps ticking while it runs.
+// file and an untouched document; the event loop keeps ticking while it runs; an existing
+// output file is replaced only when the user says so (workspace and dialog).
+#include <QApplication>
 #include <QElapsedTimer>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QTimer>
 #include <QtTest>
 
+#include <functional>
+
 #include "app/studio/main_window.h"
+#include "app/studio/profile_dialog.h"
 #include "core/model/config.h"
 #include "core/data/calib.h"
 #include "core/profile/profile_store.h"
+#include "core/util/error.h"
 #include "tests/gui/gui_test_util.h"
 
 using namespace moa;
 using namespace moa::studio;
 
 Q_DECLARE_METATYPE(moa::studio::JobOutcome)
+
+// While it lives, clicks `pick`'s button in the first message box that shows up (the box
+// runs its own event loop, so a timer does the clicking).
+class BoxAnswer {
+ public:
+  explicit BoxAnswer(std::function<QAbstractButton*(QMessageBox*)> pick) {
+    timer_.setInterval(10);
+    QObject::connect(&timer_, &QTimer::timeout, [this, pick] {
+      for (QWidget* w : QApplication::topLevelWidgets()) {
+        auto* box = qobject_cast<QMessageBox*>(w);
+        if (!box || !box->isVisible()) continue;
+        seen_ = true;
+        timer_.stop();
+        pick(box)->click();
+        return;
+      }
+    });
+    timer_.start();
+  }
+  bool seen() const { return seen_; }
+
+ private:
+  QTimer timer_;
+  bool seen_ = false;
+};
 
 class StudioProfileTest : public QObject {
   Q_OBJECT
@@ -26,6 +58,11 @@ class StudioProfileTest : public QObject {
     QSignalSpy done(ws.modelJobs(), &JobTracker::finished);
     ws.openModel(model_);
     return done.wait(20000) && ws.model()->checkpoint() != nullptr;
+  }
+
+  static QByteArray contents(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
   }
 
  private slots:
@@ -153,6 +190,87 @@ class StudioProfileTest : public QObject {
     QVERIFY(finished.wait(120000));
     QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Done);
     QCOMPARE(ws.profile()->data()->lengths.at(2048)->samples_done(), int64_t(3));
+  }
+
+  void anExistingFileIsReplacedOnlyWhenAsked() {
+    Workspace ws;
+    QVERIFY(openModel(ws));
+    const QString out = dir_.filePath(QStringLiteral("kept.moaprof.h5"));
+    {
+      QFile f(out);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("hours of work");
+    }
+    QSignalSpy finished(ws.profileJobs(), &JobTracker::finished);
+    ProfileOptions o;
+    o.lengths = {1024};
+    o.samples = 1;
+    o.out = out;
+    QString error;
+    try {
+      ws.runProfile(o);
+    } catch (const moa::Error& e) {
+      error = QString::fromStdString(e.what());
+    }
+    QCOMPARE(error, out + QStringLiteral(": already exists; resume the run in it or replace it"));
+    QCOMPARE(finished.count(), 0);  // refused before any job started
+    QCOMPARE(contents(out), QByteArray("hours of work"));
+    o.overwrite = true;
+    ws.runProfile(o);
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(finished.first().at(1).value<JobOutcome>() == JobOutcome::Done, qPrintable(finished.first().at(2).toString()));
+    QCOMPARE(profile_read(out.toStdString()).lengths.at(1024).samples_done(), int64_t(1));
+  }
+
+  void dialogAsksBeforeReplacingAFile() {
+    const QString out = dir_.filePath(QStringLiteral("asked.moaprof.h5"));
+    {
+      // No file yet: OK accepts without asking.
+      ProfileDialog d({1024}, out);
+      BoxAnswer asked([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
+      d.accept();
+      QCOMPARE(d.result(), int(QDialog::Accepted));
+      QVERIFY(!asked.seen());
+      QVERIFY(!d.options().resume && !d.options().overwrite);
+    }
+    {
+      QFile f(out);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("a finished profile");
+    }
+    auto button = [](const QString& text) {
+      return [text](QMessageBox* box) -> QAbstractButton* {
+        for (QAbstractButton* b : box->buttons())
+          if (b->text() == text) return b;
+        return box->button(QMessageBox::Cancel);
+      };
+    };
+    {
+      // Cancel: back in the dialog, nothing chosen.
+      ProfileDialog d({1024}, out);
+      BoxAnswer asked([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
+      d.accept();
+      QVERIFY(asked.seen());
+      QCOMPARE(d.result(), int(QDialog::Rejected));
+      QVERIFY(!d.options().resume && !d.options().overwrite);
+    }
+    {
+      ProfileDialog d({1024}, out);
+      BoxAnswer asked(button(QStringLiteral("Replace")));
+      d.accept();
+      QVERIFY(asked.seen());
+      QCOMPARE(d.result(), int(QDialog::Accepted));
+      QVERIFY(d.options().overwrite && !d.options().resume);
+    }
+    {
+      ProfileDialog d({1024}, out);
+      BoxAnswer asked(button(QStringLiteral("Resume")));
+      d.accept();
+      QVERIFY(asked.seen());
+      QCOMPARE(d.result(), int(QDialog::Accepted));
+      QVERIFY(d.options().resume && !d.options().overwrite);
+    }
+    QCOMPARE(contents(out), QByteArray("a finished profile"));  // the dialog only decides
   }
 
   void accuracyOfAPlanOnTheDemoModel() {
