@@ -36,7 +36,10 @@ class MappedFile {
   uint64_t size_ = 0;
 };
 
-// 64-bit FNV-1a, for content hashes that identify a model or a file.
+// 64-bit FNV-1a, for content hashes that identify a model or a file. The default seed is not
+// FNV's offset basis (14695981039346656037, one digit longer): an early slip, kept because the
+// model hashes in existing profiles and plans were made with it. Digests that are documented
+// as FNV-1a (the profile's sample_digest) pass the real basis.
 uint64_t fnv1a64(const void* data, size_t size, uint64_t seed = 1469598103934665603ull);
 std::string hex64(uint64_t value);
 
