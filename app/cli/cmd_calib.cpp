@@ -58,7 +58,7 @@ int run_build(const moa::cli::Args& args) {
 
 moa::cli::Register reg({"calib build",
                         "build a model-aligned calibration set (the model answers; contexts fit each length)",
-                        "(--model DIR --input docs.jsonl | --demo [--count N] [--seed S]) [--lengths 2048,4096,8192] "
+                        "(--model DIR --input docs.jsonl | --demo [--model DIR] [--count N] [--seed S]) [--lengths 2048,4096,8192] "
                         "--out calib.jsonl [--max-new-tokens 32] [--device cpu|cuda] [--quiet]",
                         run_build, {"demo", "quiet"}});
 

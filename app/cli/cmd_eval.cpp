@@ -78,23 +78,27 @@ int run_report(const moa::cli::Args& args) {
     all.push_back(j);
   }
   if (results.empty()) throw moa::Error("usage: moa report RESULT.json... [--out report.md] [--figures DIR]");
-  if (args.has("figures")) {
-    std::vector<std::filesystem::path> files(args.positional().begin(), args.positional().end());
-    if (!moa::cli::report_figures_via_studio(files, args.get("figures"))) throw moa::Error("the PNG figures could not be drawn");
-  }
+  // The table first: figures need moa-studio (built only with the app), and their failure must
+  // not cost the report.
   const std::string md = moa::eval_compare_markdown(results);
   if (args.has("out")) {
     moa::write_file_atomic(args.get("out"), md);
     moa::write_file_atomic(args.get("out") + ".json", all.dump(1) + "\n");
   }
   std::cout << md;
+  if (args.has("figures")) {
+    std::vector<std::filesystem::path> files(args.positional().begin(), args.positional().end());
+    if (!moa::cli::report_figures_via_studio(files, args.get("figures")))
+      throw moa::Error("the PNG figures could not be drawn" +
+                       std::string(args.has("out") ? " (" + args.get("out") + " was written)" : ""));
+  }
   return 0;
 }
 
 moa::cli::Register reg_eval({"eval", "retrieval accuracy and perplexity with dense, uniform or MoA attention",
                              "--model DIR [--plan plan.json | --uniform DENSITY | --dense] --data longeval.jsonl "
                              "[--ppl text.jsonl] [--out report.json] [--chat none|vicuna|llama3] [--limit N] "
-                             "[--max-new-tokens 8] [--device cpu|cuda] [--threads T] [--level-by tokens|lines]",
+                             "[--max-new-tokens 8] [--device cpu|cuda] [--threads T] [--level-by tokens|lines] [--quiet]",
                              run_eval, {"dense", "quiet"}});
 moa::cli::Register reg_report({"report", "compare eval results: Markdown table + combined JSON",
                                "RESULT.json... [--out report.md] [--figures DIR]", run_report, {}});

@@ -216,11 +216,11 @@ int run(const moa::cli::Args& args) {
     moa::write_file_atomic(out / "report.json", all.dump(1) + "\n");
     std::vector<fs::path> files;
     for (const auto& r : results) files.push_back(out / ("eval_" + r.label + ".json"));
-    moa::cli::report_figures_via_studio(files, out);  // accuracy heatmaps, accuracy vs density
+    const bool figures = moa::cli::report_figures_via_studio(files, out);  // accuracy heatmaps, accuracy vs density
     std::cout << "\n" << md;
+    std::printf("\nwrote %s/{calib.jsonl, run.moaprof.h5, plan_*.moaplan.json|reference.json|csv, eval_*.json, report.md, report.json%s}\n",
+                out.string().c_str(), figures ? ", *.png" : "");
   }
-  std::printf("\nwrote %s/{calib.jsonl, run.moaprof.h5, plan_*.moaplan.json|reference.json|csv, eval_*.json, report.md, report.json, *.png}\n",
-              out.string().c_str());
   std::printf("total %.1f s\n", now() - t_start);
   return 0;
 }

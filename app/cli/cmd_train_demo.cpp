@@ -55,7 +55,7 @@ int run(const moa::cli::Args& args) {
 
 moa::cli::Register reg({"train-demo", "train the bundled demo model (GPU) and write its checkpoint",
                         "--out DIR [--device cuda] [--seed S] [--steps N] [--minutes M] [--tokens-per-step T] "
-                        "[--max-len L] [--stage0 S0] [--stage1 S1] [--lr LR] [--eval-every K] [--eval-prompts P] "
+                        "[--max-len L] [--stage0 S0] [--stage1 S1] [--lr LR] [--eval-every K] [--eval-prompts P] [--eval-lengths 2048,...] "
                         "[--init DIR --start-step S] [--warmup W] [--full-row-fraction F] [--kv-heads K] [--head-lasso W] [--shard-mb M]",
                         run, {}});
 

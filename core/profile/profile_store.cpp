@@ -1,7 +1,8 @@
 // Profile store: the HDF5 file behind *.moaprof.h5 (schema in docs/formats.md).
 //
 // Crash safety: a profile run may be killed at any moment. Datasets are allocated up front
-// (no metadata changes while a sample is written) and each sample is committed in three
+// (but `pending_influence`, created with a length's first sample, and the sample datasets,
+// extended when a run asks for more samples than they hold), and each sample is committed in three
 // flushed steps: (1) the new mean goes to `pending_influence` plus the sample's id, input
 // digest and loss, then attribute `pending_done` = k+1; (2) the new mean overwrites
 // `influence`; (3) `samples_done` = k+1. A reader that finds pending_done == samples_done + 1
