@@ -9,6 +9,9 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "%1: failed": "%1：失败",
+    "Unsaved plan": "方案未保存",
+    "The plan has edits that are not saved. Save them?": "方案有尚未保存的修改。要保存吗？",
     "Build &Calibration Set…": "构建校准集(&C)…",
     "The open model answers long documents' questions itself (model-aligned calibration data)": "由当前模型自行回答长文档中的问题（与模型对齐的校准数据）",
     "Documents with questions (jsonl)": "带问题的文档（jsonl）",

@@ -206,277 +206,292 @@
         <translation>求解失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="166" />
+        <location filename="../app/studio/main_window.cpp" line="167" />
         <source>About MoA Studio</source>
         <translation>关于 MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="167" />
+        <location filename="../app/studio/main_window.cpp" line="168" />
         <source>MoA Studio %1
 Mixture of Sparse Attention: inspect attention heads, edit and solve compression plans.</source>
         <translation>MoA Studio %1
 混合稀疏注意力：查看注意力头，编辑并求解压缩方案。</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="198" />
+        <location filename="../app/studio/main_window.cpp" line="199" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="199" />
+        <location filename="../app/studio/main_window.cpp" line="200" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="200" />
+        <location filename="../app/studio/main_window.cpp" line="201" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="201" />
+        <location filename="../app/studio/main_window.cpp" line="202" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="202" />
+        <location filename="../app/studio/main_window.cpp" line="203" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="203" />
+        <location filename="../app/studio/main_window.cpp" line="204" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="204" />
+        <location filename="../app/studio/main_window.cpp" line="205" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="205" />
+        <location filename="../app/studio/main_window.cpp" line="206" />
         <source>Open &amp;Model…</source>
         <translation>打开模型(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="206" />
+        <location filename="../app/studio/main_window.cpp" line="207" />
         <source>Open &amp;Demo Model</source>
         <translation>打开演示模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="207" />
+        <location filename="../app/studio/main_window.cpp" line="208" />
         <source>Open &amp;Profile…</source>
         <translation>打开剖析(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="208" />
+        <location filename="../app/studio/main_window.cpp" line="209" />
         <source>Open P&amp;lan…</source>
         <translation>打开方案(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="209" />
+        <location filename="../app/studio/main_window.cpp" line="210" />
         <source>&amp;Save Plan</source>
         <translation>保存方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="210" />
+        <location filename="../app/studio/main_window.cpp" line="211" />
         <source>Save Plan &amp;As…</source>
         <translation>方案另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="211" />
+        <location filename="../app/studio/main_window.cpp" line="212" />
         <source>Plan in MoA Reference Format (JSON/CSV)…</source>
         <translation>MoA 参考格式方案（JSON/CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="212" />
+        <location filename="../app/studio/main_window.cpp" line="213" />
         <source>Current Figure (PNG/PDF)…</source>
         <translation>当前图表（PNG/PDF）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="213" />
+        <location filename="../app/studio/main_window.cpp" line="214" />
         <source>Head Grid Values (CSV)…</source>
         <translation>头网格数值（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="214" />
+        <location filename="../app/studio/main_window.cpp" line="215" />
         <source>Plan Table (CSV)…</source>
         <translation>方案表（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="215" />
+        <location filename="../app/studio/main_window.cpp" line="216" />
         <source>Profile (HDF5)…</source>
         <translation>剖析（HDF5）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="216" />
+        <location filename="../app/studio/main_window.cpp" line="217" />
         <source>Open Session…</source>
         <translation>打开会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="217" />
+        <location filename="../app/studio/main_window.cpp" line="218" />
         <source>Save Session…</source>
         <translation>保存会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="218" />
+        <location filename="../app/studio/main_window.cpp" line="219" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="219" />
+        <location filename="../app/studio/main_window.cpp" line="220" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="220" />
+        <location filename="../app/studio/main_window.cpp" line="221" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="221" />
+        <location filename="../app/studio/main_window.cpp" line="222" />
         <source>Lock Selected Heads</source>
         <translation>锁定所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="222" />
+        <location filename="../app/studio/main_window.cpp" line="223" />
         <source>Unlock Selected Heads</source>
         <translation>解锁所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="223" />
+        <location filename="../app/studio/main_window.cpp" line="224" />
         <source>&amp;Profile Model…</source>
         <translation>剖析模型(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="224" />
+        <location filename="../app/studio/main_window.cpp" line="225" />
         <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
         <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="225" />
+        <location filename="../app/studio/main_window.cpp" line="226" />
         <source>Build &amp;Calibration Set…</source>
         <translation>构建校准集(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="226" />
+        <location filename="../app/studio/main_window.cpp" line="227" />
         <source>The open model answers long documents' questions itself (model-aligned calibration data)</source>
         <translation>由当前模型自行回答长文档中的问题（与模型对齐的校准数据）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="227" />
+        <location filename="../app/studio/main_window.cpp" line="228" />
         <source>&amp;Solve Plan</source>
         <translation>求解方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="228" />
+        <location filename="../app/studio/main_window.cpp" line="229" />
         <source>S&amp;top Job</source>
         <translation>停止任务(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="233" />
+        <location filename="../app/studio/main_window.cpp" line="234" />
         <source>&amp;About MoA Studio</source>
         <translation>关于 MoA Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="234" />
+        <location filename="../app/studio/main_window.cpp" line="235" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="235" />
+        <location filename="../app/studio/main_window.cpp" line="236" />
         <source>Head detail</source>
         <translation>头详情</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="236" />
+        <location filename="../app/studio/main_window.cpp" line="237" />
         <source>Rule plot</source>
         <translation>规则曲线</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="237" />
+        <location filename="../app/studio/main_window.cpp" line="238" />
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="268" />
+        <location filename="../app/studio/main_window.cpp" line="269" />
         <source>%1: stopped</source>
         <translation>%1：已停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="269" />
+        <location filename="../app/studio/main_window.cpp" line="271" />
         <source>%1: failed: %2</source>
         <translation>%1：失败：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="271" />
+        <location filename="../app/studio/main_window.cpp" line="274" />
+        <source>%1: failed</source>
+        <translation>%1：失败</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="277" />
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="280" />
+        <location filename="../app/studio/main_window.cpp" line="286" />
         <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="285" />
+        <location filename="../app/studio/main_window.cpp" line="292" />
         <source>MoA Studio — %1</source>
         <translation>MoA Studio — %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="287" />
+        <location filename="../app/studio/main_window.cpp" line="294" />
         <source>&lt;b&gt;Model&lt;/b&gt; none</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="288" />
+        <location filename="../app/studio/main_window.cpp" line="295" />
         <source>MoA Studio</source>
         <translation>MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="292" />
+        <location filename="../app/studio/main_window.cpp" line="299" />
         <source>%1 (%2 samples)</source>
         <translation>%1（%2 个样本）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="293" />
+        <location filename="../app/studio/main_window.cpp" line="300" />
         <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="295" />
+        <location filename="../app/studio/main_window.cpp" line="302" />
         <source> — incomplete</source>
         <translation> — 不完整</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="297" />
+        <location filename="../app/studio/main_window.cpp" line="304" />
         <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="301" />
+        <location filename="../app/studio/main_window.cpp" line="308" />
         <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="302" />
+        <location filename="../app/studio/main_window.cpp" line="309" />
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="305" />
+        <location filename="../app/studio/main_window.cpp" line="312" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="324" />
+        <location filename="../app/studio/main_window.cpp" line="331" />
         <location filename="../app/studio/main_window_files.cpp" line="94" />
         <source>Cannot profile</source>
         <translation>无法剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="334" />
+        <location filename="../app/studio/main_window.cpp" line="341" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="356" />
+        <source>Unsaved plan</source>
+        <translation>方案未保存</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="356" />
+        <source>The plan has edits that are not saved. Save them?</source>
+        <translation>方案有尚未保存的修改。要保存吗？</translation>
     </message>
     <message>
         <location filename="../app/studio/main_window_files.cpp" line="37" />
@@ -898,22 +913,22 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="104" />
+        <location filename="../app/studio/profile_dialog.cpp" line="111" />
         <source>%1 already exists.</source>
         <translation>%1 已存在。</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="106" />
+        <location filename="../app/studio/profile_dialog.cpp" line="113" />
         <source>Resume the run in it (same model, settings and calibration records), or replace it? Replacing loses the profile it holds.</source>
         <translation>继续其中的运行（相同的模型、设置和校准记录），还是替换它？替换将丢失其中的剖析数据。</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="108" />
+        <location filename="../app/studio/profile_dialog.cpp" line="115" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="109" />
+        <location filename="../app/studio/profile_dialog.cpp" line="116" />
         <source>Replace</source>
         <translation>替换</translation>
     </message>
@@ -989,7 +1004,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在准备随机微型模型</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="159" />
+        <location filename="../app/studio/workspace.cpp" line="162" />
         <source>Opening profile %1</source>
         <translation>正在打开剖析 %1</translation>
     </message>
@@ -1014,7 +1029,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>求解用时 %1 秒（%2）</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_profile.cpp" line="46" />
+        <location filename="../app/studio/workspace_profile.cpp" line="77" />
         <source>Profiling %1</source>
         <translation>正在剖析 %1</translation>
     </message>

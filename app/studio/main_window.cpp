@@ -122,6 +122,7 @@ void MainWindow::createActions() {
   open_session_ = make();
   save_session_ = make();
   quit_ = make(QKeySequence::Quit);
+  connect(ws_->plan()->undoStack(), &QUndoStack::cleanChanged, this, [this](bool clean) { setWindowModified(!clean); });
   undo_ = ws_->plan()->undoStack()->createUndoAction(this);
   undo_->setShortcut(QKeySequence::Undo);
   redo_ = ws_->plan()->undoStack()->createRedoAction(this);
@@ -266,7 +267,12 @@ void MainWindow::watchJobs(JobTracker* jobs) {
       stop_->setEnabled(any);
     }
     if (outcome == JobOutcome::Stopped) job_message_->setText(tr("%1: stopped").arg(jobs->title()));
-    else if (outcome == JobOutcome::Failed) job_message_->setText(tr("%1: failed: %2").arg(jobs->title(), text));
+    else if (outcome == JobOutcome::Failed) {
+      job_message_->setText(tr("%1: failed: %2").arg(jobs->title(), text));
+      // A failed open or run is said in a box, as a failed action is (a status line is easy to
+      // miss); solve failures have their own (Workspace::solveFailed).
+      if (jobs != ws_->solveJobs()) showError(tr("%1: failed").arg(jobs->title()), text);
+    }
     else if (!ws_->model()->note().isEmpty() && jobs == ws_->modelJobs()) job_message_->setText(ws_->model()->note());
     else if (jobs != ws_->solveJobs()) job_message_->setText(tr("%1: done").arg(jobs->title()));
     updateActions();
@@ -282,10 +288,11 @@ void MainWindow::updateModelInfo() {
                  .arg(c.num_layers).arg(c.num_heads).arg(c.num_kv_heads).arg(c.head_dim)
                  .arg(static_cast<double>(c.parameter_count()) / 1e6, 0, 'f', 1);
     if (!ws_->model()->note().isEmpty()) lines << QStringLiteral("<i>%1</i>").arg(ws_->model()->note().toHtmlEscaped());
-    setWindowTitle(tr("MoA Studio — %1").arg(QString::fromStdString(ck->name())));
+    // [*]: the window-modified marker, shown while the plan has unsaved edits.
+    setWindowTitle(tr("MoA Studio — %1").arg(QString::fromStdString(ck->name())) + QStringLiteral("[*]"));
   } else {
     lines << tr("<b>Model</b> none");
-    setWindowTitle(tr("MoA Studio"));
+    setWindowTitle(tr("MoA Studio") + QStringLiteral("[*]"));
   }
   if (ProfileDataPtr p = ws_->profile()->data()) {
     QStringList lens;
@@ -342,6 +349,19 @@ void MainWindow::showError(const QString& what, const QString& detail) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  // Edits to a plan are work: not thrown away without asking (offscreen runs never ask).
+  QUndoStack* undo = ws_->plan()->undoStack();
+  if (ws_->plan()->hasPlan() && !undo->isClean() &&
+      QGuiApplication::platformName() != QStringLiteral("offscreen")) {
+    const auto answer = QMessageBox::question(this, tr("Unsaved plan"), tr("The plan has edits that are not saved. Save them?"),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                              QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) return event->ignore();
+    if (answer == QMessageBox::Save) {
+      savePlan(false);
+      if (!undo->isClean()) return event->ignore();  // the save was cancelled or failed
+    }
+  }
   const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
   QDir().mkpath(dir);
   try {

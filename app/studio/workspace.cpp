@@ -98,9 +98,10 @@ quint64 Workspace::openDemoModel() {
 }
 
 void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
-                           double from, bool partial) {
-  // partial: a snapshot of a file the profiler is still writing; no progress of its own,
-  // lengths without a finished sample skipped, and the document stays "incomplete".
+                           double from, LoadMode mode) {
+  // A snapshot has no progress of its own, skips lengths without a finished sample, and the
+  // document stays "incomplete".
+  const bool partial = mode != LoadMode::complete;
   if (!partial) job.progress(from, "reading " + file.filename().string());
   Profile p = profile_read(file);
   const ProfileMeta meta = p.meta;
@@ -126,7 +127,9 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
   const size_t count = p.lengths.size();
   for (auto& [n, lp] : p.lengths) {
     const double f = from + span * (0.3 + 0.7 * static_cast<double>(done++) / static_cast<double>(count));
-    if (partial ? job.stopRequested() : !job.progress(f, "summarising length " + std::to_string(n))) throw Cancelled();
+    const bool stop = mode == LoadMode::complete ? !job.progress(f, "summarising length " + std::to_string(n))
+                                                 : mode == LoadMode::snapshot && job.stopRequested();
+    if (stop) throw Cancelled();
     if (partial && lp.samples_done() == 0) continue;
     auto shared = std::make_shared<const LengthProfile>(std::move(lp));
     InfluenceSummary summary = influence_summarize(*shared, meta.num_layers, meta.num_heads);
@@ -157,7 +160,7 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
 quint64 Workspace::loadProfileInto(JobTracker* jobs, const QString& path, bool compare) {
   const std::filesystem::path file = path.toStdString();
   return jobs->start(tr("Opening profile %1").arg(QFileInfo(path).fileName()),
-                     [this, file, path, compare](JobContext& job) { loadStages(job, file, path, compare, 0.0, false); });
+                     [this, file, path, compare](JobContext& job) { loadStages(job, file, path, compare, 0.0); });
 }
 
 quint64 Workspace::openProfile(const QString& path) { return loadProfileInto(&profile_jobs_, path, false); }

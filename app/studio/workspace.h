@@ -125,8 +125,12 @@ class Workspace : public QObject {
  private:
   quint64 loadProfileInto(JobTracker* jobs, const QString& path, bool compare);
   // Worker side of a profile load: reads the file, then delivers meta, each length, finish.
+  // Snapshot: a file the profiler is writing (or, stopped, has left): lengths without a finished
+  // sample are skipped and the document stays incomplete. After Stop (snapshot_after_stop) the
+  // read is not itself stopped: the run's finished samples are what the user wants to see.
+  enum class LoadMode { complete, snapshot, snapshot_after_stop };
   void loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
-                  double from, bool partial);
+                  double from, LoadMode mode = LoadMode::complete);
   std::shared_ptr<const LossTable> cachedTable(ProfileDataPtr profile, Granularity g);
 
   ModelDocument model_;

@@ -23,6 +23,37 @@ std::vector<int64_t> Workspace::defaultProfileLengths() const {
   return lengths;
 }
 
+namespace {
+
+// The demo records are numbered over all lengths of a run, so another set of lengths or another
+// sample count gives other records under the same numbers: profile_run would refuse the resume,
+// but only after the model has answered every record (minutes). Said before any work instead.
+void check_demo_resume(const ProfileRequest& request) {
+  const Profile have = profile_read(request.out);
+  std::vector<int64_t> lengths;
+  int64_t samples = 0;
+  for (const auto& [n, lp] : have.lengths) {
+    lengths.push_back(n);
+    samples = std::max(samples, lp.samples_target);
+  }
+  std::vector<int64_t> asked = request.lengths;
+  std::sort(asked.begin(), asked.end());
+  if (lengths == asked && samples == request.samples) return;
+  auto list = [](const std::vector<int64_t>& v) {
+    std::string s;
+    for (int64_t n : v) {
+      if (!s.empty()) s += ',';
+      s += std::to_string(n);
+    }
+    return s;
+  };
+  fail_file(request.out.string(), "was profiled at lengths " + list(lengths) + " with " + std::to_string(samples) +
+                                      " samples each; resume it with those (this run asks for " + list(asked) +
+                                      " with " + std::to_string(request.samples) + ")");
+}
+
+}  // namespace
+
 quint64 Workspace::runProfile(const ProfileOptions& options) {
   auto ck = model_.checkpoint();
   if (!ck) throw Error("open a model before profiling");
@@ -45,6 +76,8 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
   const QString out = options.out;
   return profile_jobs_.start(tr("Profiling %1").arg(QString::fromStdString(ck->name())),
                              [this, request, demo_records, out](JobContext& job) mutable {
+    if (demo_records && request.resume && std::filesystem::exists(request.out))
+      check_demo_resume(request);
     if (demo_records) {
       // The demo task's records, tokenised with the byte vocabulary the demo model uses.
       // answered by the model itself (model alignment), before the profiling proper.
@@ -59,25 +92,41 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
     // after every sample, is read back so the views fill in while the run goes on.
     const ProgressFn inner = job.progressFn();
     const double pairs = static_cast<double>(request.lengths.size() * request.samples);
-    int64_t staged = 0;
+    int64_t staged = 0, previous = -1;
     auto last_stage = std::chrono::steady_clock::now();
-    profile_run(request, [&](double f, const std::string& m) {
-      const auto done = static_cast<int64_t>(std::floor(f * pairs + 1e-9));
-      const auto now = std::chrono::steady_clock::now();
-      if (done > staged && done < static_cast<int64_t>(pairs) && now - last_stage >= std::chrono::seconds(1)) {
-        staged = done;
-        last_stage = now;
+    try {
+      profile_run(request, [&](double f, const std::string& m) {
+        const auto done = static_cast<int64_t>(std::floor(f * pairs + 1e-9));
+        const auto now = std::chrono::steady_clock::now();
+        // The first report at a sample boundary comes before the sample is written ("writing"),
+        // so a snapshot is taken from the next report on.
+        if (done > staged && done == previous && done < static_cast<int64_t>(pairs) &&
+            now - last_stage >= std::chrono::seconds(1)) {
+          staged = done;
+          last_stage = now;
+          try {
+            loadStages(job, request.out, out, false, 0.0, LoadMode::snapshot);
+          } catch (const Cancelled&) {
+            return false;
+          } catch (const std::exception&) {
+            // A snapshot that cannot be read now is skipped; the final read reports errors.
+          }
+        }
+        previous = done;
+        return inner(0.95 * f, m);
+      });
+    } catch (const Cancelled&) {
+      // Stopped: every finished sample is in the file; show them (the last snapshot may be a
+      // second old or, before a second had passed, missing), then end as stopped.
+      if (staged > 0 || previous > 0) {
         try {
-          loadStages(job, request.out, out, false, 0.0, true);
-        } catch (const Cancelled&) {
-          return false;
+          loadStages(job, request.out, out, false, 0.0, LoadMode::snapshot_after_stop);
         } catch (const std::exception&) {
-          // A snapshot that cannot be read now is skipped; the final read reports errors.
         }
       }
-      return inner(0.95 * f, m);
-    });
-    loadStages(job, request.out, out, false, 0.95, false);
+      throw;
+    }
+    loadStages(job, request.out, out, false, 0.95);
   });
 }
 

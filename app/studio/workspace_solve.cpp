@@ -111,7 +111,7 @@ quint64 Workspace::solve(const SolveOptions& options) {
                      .arg(result.density.at(n), 0, 'f', 3);
       emit message(tr("Solved in %1 s (%2)").arg(result.wall_seconds, 0, 'f', 2).arg(parts.join(QStringLiteral("; "))));
     });
-    job.progress(1.0, "plan ready");
+    // No final progress text: it would arrive after, and hide, the "Solved in" summary.
   });
 }
 

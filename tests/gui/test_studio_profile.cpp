@@ -177,14 +177,30 @@ class StudioProfileTest : public QObject {
     QVERIFY(partial.lengths.at(1024).samples_done() >= 1);
     QVERIFY(partial.lengths.at(2048).samples_done() < 3);
     QVERIFY(!ws.profile()->isComplete());
-    if (ProfileDataPtr data = ws.profile()->data()) {
-      for (const auto& [n, lp] : data->lengths) {
-        QVERIFY(lp->samples_done() >= 1);
-        QVERIFY(lp->samples_done() <= partial.lengths.at(n).samples_done());
-        QVERIFY(data->summaries.count(n));
-      }
+    // The document shows every sample the stopped run finished (read after the stop).
+    ProfileDataPtr data = ws.profile()->data();
+    QVERIFY(data);
+    for (const auto& [n, lp] : partial.lengths) {
+      if (lp.samples_done() == 0) continue;
+      QVERIFY2(data->lengths.count(n), qPrintable(QString::number(n)));
+      QCOMPARE(data->lengths.at(n)->samples_done(), lp.samples_done());
+      QVERIFY(data->summaries.count(n));
     }
+    // Resuming the demo records with other lengths is refused before any work (they would
+    // be other records under the same numbers), naming what the file holds.
     o.resume = true;
+    ProfileOptions other = o;
+    other.lengths = {1024};
+    finished.clear();
+    QElapsedTimer refused;
+    refused.start();
+    ws.runProfile(other);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(1).value<JobOutcome>(), JobOutcome::Failed);
+    QVERIFY2(finished.first().at(2).toString().contains(QStringLiteral("was profiled at lengths 1024,2048 with 3 samples "
+                                                                       "each; resume it with those (this run asks for 1024 with 3)")),
+             qPrintable(finished.first().at(2).toString()));
+    QVERIFY2(refused.elapsed() < 5000, qPrintable(QString::number(refused.elapsed())));
     finished.clear();
     ws.runProfile(o);
     QVERIFY(finished.wait(120000));
