@@ -468,6 +468,16 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>未保存</translation>
     </message>
     <message>
+        <location filename="../app/studio/main_window.cpp" line="310" />
+        <source>KV head</source>
+        <translation>KV 头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="310" />
+        <source>head</source>
+        <translation>头</translation>
+    </message>
+    <message>
         <location filename="../app/studio/main_window.cpp" line="312" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
@@ -497,7 +507,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <location filename="../app/studio/main_window_files.cpp" line="37" />
         <location filename="../app/studio/main_window_files.cpp" line="43" />
         <location filename="../app/studio/main_window_files.cpp" line="81" />
-        <location filename="../app/studio/main_window_files.cpp" line="229" />
+        <location filename="../app/studio/main_window_files.cpp" line="234" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
@@ -595,78 +605,83 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
     <message>
         <location filename="../app/studio/main_window_files.cpp" line="130" />
-        <location filename="../app/studio/main_window_files.cpp" line="249" />
+        <location filename="../app/studio/main_window_files.cpp" line="254" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
         <location filename="../app/studio/main_window_files.cpp" line="135" />
+        <source>MoA reference JSON (*.json)</source>
+        <translation>MoA 参考 JSON (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="135" />
+        <source>MoA reference CSV (*.csv)</source>
+        <translation>MoA 参考 CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window_files.cpp" line="137" />
         <source>Export plan</source>
         <translation>导出方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="136" />
-        <source>MoA reference JSON (*.json);;MoA reference CSV (*.csv)</source>
-        <translation>MoA 参考 JSON (*.json);;MoA 参考 CSV (*.csv)</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window_files.cpp" line="142" />
-        <location filename="../app/studio/main_window_files.cpp" line="158" />
-        <location filename="../app/studio/main_window_files.cpp" line="168" />
-        <location filename="../app/studio/main_window_files.cpp" line="178" />
-        <location filename="../app/studio/main_window_files.cpp" line="189" />
+        <location filename="../app/studio/main_window_files.cpp" line="147" />
+        <location filename="../app/studio/main_window_files.cpp" line="163" />
+        <location filename="../app/studio/main_window_files.cpp" line="173" />
+        <location filename="../app/studio/main_window_files.cpp" line="183" />
+        <location filename="../app/studio/main_window_files.cpp" line="194" />
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="152" />
+        <location filename="../app/studio/main_window_files.cpp" line="157" />
         <source>Export figure</source>
         <translation>导出图表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="153" />
+        <location filename="../app/studio/main_window_files.cpp" line="158" />
         <source>PNG image (*.png);;PDF document (*.pdf)</source>
         <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="163" />
+        <location filename="../app/studio/main_window_files.cpp" line="168" />
         <source>Export head grid values</source>
         <translation>导出头网格数值</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="163" />
-        <location filename="../app/studio/main_window_files.cpp" line="173" />
+        <location filename="../app/studio/main_window_files.cpp" line="168" />
+        <location filename="../app/studio/main_window_files.cpp" line="178" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="173" />
+        <location filename="../app/studio/main_window_files.cpp" line="178" />
         <source>Export plan table</source>
         <translation>导出方案表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="183" />
+        <location filename="../app/studio/main_window_files.cpp" line="188" />
         <source>Export profile</source>
         <translation>导出剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="184" />
+        <location filename="../app/studio/main_window_files.cpp" line="189" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="242" />
+        <location filename="../app/studio/main_window_files.cpp" line="247" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="242" />
-        <location filename="../app/studio/main_window_files.cpp" line="254" />
+        <location filename="../app/studio/main_window_files.cpp" line="247" />
+        <location filename="../app/studio/main_window_files.cpp" line="259" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="254" />
+        <location filename="../app/studio/main_window_files.cpp" line="259" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -776,22 +791,22 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="184" />
+        <location filename="../app/studio/plan_table_model.cpp" line="199" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="185" />
+        <location filename="../app/studio/plan_table_model.cpp" line="200" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="186" />
+        <location filename="../app/studio/plan_table_model.cpp" line="201" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="187" />
+        <location filename="../app/studio/plan_table_model.cpp" line="202" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>
@@ -799,42 +814,42 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanTableModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="98" />
+        <location filename="../app/studio/plan_table_model.cpp" line="113" />
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="99" />
+        <location filename="../app/studio/plan_table_model.cpp" line="114" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="99" />
+        <location filename="../app/studio/plan_table_model.cpp" line="114" />
         <source>Head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="100" />
+        <location filename="../app/studio/plan_table_model.cpp" line="115" />
         <source>Alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="101" />
+        <location filename="../app/studio/plan_table_model.cpp" line="116" />
         <source>Beta</source>
         <translation>Beta</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="104" />
+        <location filename="../app/studio/plan_table_model.cpp" line="119" />
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="107" />
+        <location filename="../app/studio/plan_table_model.cpp" line="122" />
         <source>Density @%1</source>
         <translation>密度 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="108" />
+        <location filename="../app/studio/plan_table_model.cpp" line="123" />
         <source>Loss @%1</source>
         <translation>损失 @%1</translation>
     </message>

@@ -39,7 +39,11 @@ void export_model_csv(const QAbstractItemModel& model, const QString& path) {
   std::ostringstream out;
   const int cols = model.columnCount();
   for (int c = 0; c < cols; ++c)
-    out << (c ? "," : "") << csv_field(model.headerData(c, Qt::Horizontal).toString());
+  {
+    // Column names that do not change with the UI language where the model has them.
+    const QVariant key = model.headerData(c, Qt::Horizontal, kCsvHeaderRole);
+    out << (c ? "," : "") << csv_field((key.isValid() ? key : model.headerData(c, Qt::Horizontal)).toString());
+  }
   out << "\n";
   for (int r = 0; r < model.rowCount(); ++r) {
     for (int c = 0; c < cols; ++c) {

@@ -14,6 +14,9 @@ namespace moa::studio {
 // layer,head,<metric>: one row per head. Throws moa::Error on I/O failure.
 void export_grid_csv(const GridValues& values, const QString& metric_key, const QString& path);
 // Header row then every row of the model, display text, CSV-quoted where needed.
+// Header role a model may answer with a language-independent column name for CSV files
+// (the display header is translated; scripts reading the CSV must not depend on the UI language).
+inline constexpr int kCsvHeaderRole = Qt::UserRole + 0x4d4f;
 void export_model_csv(const QAbstractItemModel& model, const QString& path);
 // The loaded profile (all lengths that arrived) as a *.moaprof.h5 file.
 void export_profile_hdf5(const ProfileData& profile, const QString& path);

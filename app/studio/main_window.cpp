@@ -307,7 +307,7 @@ void MainWindow::updateModelInfo() {
     const Plan& plan = ws_->plan()->plan();
     lines << tr("<b>Plan</b> %1: %2 granularity")
                  .arg(ws_->plan()->path().isEmpty() ? tr("unsaved") : QFileInfo(ws_->plan()->path()).fileName().toHtmlEscaped(),
-                      QString::fromLatin1(granularity_name(plan.granularity)));
+                      plan.granularity == Granularity::kv_head ? tr("KV head") : tr("head"));
   } else {
     lines << tr("<b>Plan</b> none (Run ▸ Solve Plan, or File ▸ Open Plan)");
   }

@@ -132,9 +132,14 @@ void MainWindow::savePlan(bool ask) {
 }
 
 void MainWindow::exportPlanAs() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export plan"), dialogDir(),
-                                                    tr("MoA reference JSON (*.json);;MoA reference CSV (*.csv)"));
+  const QString json_filter = tr("MoA reference JSON (*.json)"), csv_filter = tr("MoA reference CSV (*.csv)");
+  QString filter;
+  QString path = QFileDialog::getSaveFileName(this, tr("Export plan"), dialogDir(), json_filter + QStringLiteral(";;") + csv_filter,
+                                              &filter);
   if (path.isEmpty()) return;
+  // A name without an extension gets the chosen format's (the format follows the extension).
+  if (!path.endsWith(QStringLiteral(".json")) && !path.endsWith(QStringLiteral(".csv")))
+    path += filter == csv_filter ? QStringLiteral(".csv") : QStringLiteral(".json");
   try {
     plan_write(path.toStdString(), ws_->plan()->plan(),
                path.endsWith(QStringLiteral(".csv")) ? PlanFormat::reference_csv : PlanFormat::reference_json);

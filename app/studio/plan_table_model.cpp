@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "app/studio/data_export.h"
+
 namespace moa::studio {
 
 namespace {
@@ -91,9 +93,22 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (role != Qt::DisplayRole || orientation != Qt::Horizontal) return {};
+  if ((role != Qt::DisplayRole && role != kCsvHeaderRole) || orientation != Qt::Horizontal) return {};
   if (section < 0 || section >= columnCount()) return {};
   const bool kv = doc_->hasPlan() && doc_->plan().granularity == Granularity::kv_head;
+  if (role == kCsvHeaderRole) {  // the same in every language: scripts read these
+    switch (section) {
+      case LayerColumn: return QStringLiteral("layer");
+      case UnitColumn: return kv ? QStringLiteral("kv_head") : QStringLiteral("head");
+      case AlphaColumn: return QStringLiteral("alpha");
+      case BetaColumn: return QStringLiteral("beta");
+      default: break;
+    }
+    if (section == lockedColumn()) return QStringLiteral("locked");
+    const size_t nlen = lengthCount(), n = static_cast<size_t>(section - FirstLengthColumn);
+    return n < nlen ? QStringLiteral("density_at_%1").arg(doc_->preview().lengths()[n])
+                    : QStringLiteral("loss_at_%1").arg(doc_->preview().lengths()[n - nlen]);
+  }
   switch (section) {
     case LayerColumn: return tr("Layer");
     case UnitColumn: return kv ? tr("KV head") : tr("Head");

@@ -104,6 +104,9 @@ class StudioExportTest : public QObject {
     QVERIFY(t.open(QIODevice::ReadOnly));
     const QList<QByteArray> rows = t.readAll().trimmed().split('\n');
     QCOMPARE(rows.size(), 1 + table.rowCount());
+    // Column names are the same in every UI language (scripts read them).
+    QVERIFY2(rows[0].startsWith("layer,head,alpha,beta,") || rows[0].startsWith("layer,kv_head,alpha,beta,"), rows[0].constData());
+    QVERIFY2(rows[0].contains(",density_at_") && rows[0].contains(",loss_at_"), rows[0].constData());
     const QList<QByteArray> row3 = rows[4].split(',');
     QCOMPARE(row3[PlanTableModel::AlphaColumn].toDouble(), ws.plan()->plan().rules[1][1].alpha);
     QCOMPARE(row3[PlanTableModel::BetaColumn].toDouble(), ws.plan()->plan().rules[1][1].beta);
