@@ -9,6 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Above the budget: re-solve": "超出预算：请重新求解",
     "%1: failed": "%1：失败",
     "Unsaved plan": "方案未保存",
     "The plan has edits that are not saved. Save them?": "方案有尚未保存的修改。要保存吗？",

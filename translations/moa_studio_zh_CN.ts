@@ -791,22 +791,27 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="199" />
+        <location filename="../app/studio/plan_table_model.cpp" line="189" />
+        <source>Above the budget: re-solve</source>
+        <translation>超出预算：请重新求解</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="208" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="200" />
+        <location filename="../app/studio/plan_table_model.cpp" line="209" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="201" />
+        <location filename="../app/studio/plan_table_model.cpp" line="210" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="202" />
+        <location filename="../app/studio/plan_table_model.cpp" line="211" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>
@@ -814,42 +819,42 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanTableModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="113" />
+        <location filename="../app/studio/plan_table_model.cpp" line="115" />
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="114" />
+        <location filename="../app/studio/plan_table_model.cpp" line="116" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="114" />
+        <location filename="../app/studio/plan_table_model.cpp" line="116" />
         <source>Head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="115" />
+        <location filename="../app/studio/plan_table_model.cpp" line="117" />
         <source>Alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="116" />
+        <location filename="../app/studio/plan_table_model.cpp" line="118" />
         <source>Beta</source>
         <translation>Beta</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="119" />
+        <location filename="../app/studio/plan_table_model.cpp" line="121" />
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="122" />
+        <location filename="../app/studio/plan_table_model.cpp" line="124" />
         <source>Density @%1</source>
         <translation>密度 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="123" />
+        <location filename="../app/studio/plan_table_model.cpp" line="125" />
         <source>Loss @%1</source>
         <translation>损失 @%1</translation>
     </message>

@@ -1,5 +1,7 @@
 #include "app/studio/plan_table_model.h"
 
+#include <QColor>
+
 #include <cmath>
 
 #include "app/studio/data_export.h"
@@ -176,10 +178,17 @@ int PlanSummaryModel::columnCount(const QModelIndex& parent) const { return pare
 
 QVariant PlanSummaryModel::data(const QModelIndex& index, int role) const {
   if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
-  if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
   const PlanPreview& preview = doc_->preview();
   const size_t n = static_cast<size_t>(index.row());
   const int64_t length = preview.lengths()[n];
+  if (index.column() == DensityColumn && (role == Qt::ForegroundRole || role == Qt::ToolTipRole)) {
+    // An edit (a budget lowered, a rule widened) can leave the plan above its budget until
+    // the next solve: said where the density is shown.
+    auto it = doc_->plan().budgets.find(length);
+    if (it == doc_->plan().budgets.end() || preview.meanDensity(n) <= it->second + 1e-9) return {};
+    return role == Qt::ForegroundRole ? QVariant(QColor(200, 0, 0)) : QVariant(tr("Above the budget: re-solve"));
+  }
+  if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
   switch (index.column()) {
     case LengthColumn: return static_cast<qlonglong>(length);
     case BudgetColumn: {

@@ -45,6 +45,11 @@ class StudioModelsTest : public QObject {
     QVERIFY(table.setData(table.index(2, table.lockedColumn()), Qt::Checked, Qt::CheckStateRole));
     QCOMPARE(table.data(table.index(2, table.lockedColumn()), Qt::CheckStateRole).toInt(), int(Qt::Checked));
     QVERIFY(summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 0.6));
+    // A budget below the plan's density is flagged on the density until the next solve.
+    QVERIFY(!summary.data(summary.index(0, PlanSummaryModel::DensityColumn), Qt::ForegroundRole).isValid());
+    QVERIFY(summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 0.05));
+    QVERIFY(summary.data(summary.index(0, PlanSummaryModel::DensityColumn), Qt::ForegroundRole).isValid());
+    QVERIFY(!summary.data(summary.index(0, PlanSummaryModel::DensityColumn), Qt::ToolTipRole).toString().isEmpty());
     QVERIFY(!summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 1.6));
     while (ws.plan()->undoStack()->canUndo()) ws.plan()->undoStack()->undo();
     QVERIFY(test::solve_and_wait(ws));
