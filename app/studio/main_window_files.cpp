@@ -28,16 +28,30 @@ QString MainWindow::dialogDir() const {
 
 void MainWindow::openPath(const QString& path) {
   try {
+    // Models and profiles open in the background: they join Open Recent once they opened.
+    auto when_done = [this, path](JobTracker* jobs, quint64 id) {
+      auto* once = new QObject(this);
+      connect(jobs, &JobTracker::finished, once, [this, path, id, once](quint64 done, JobOutcome outcome, const QString&) {
+        if (done != id) return;
+        if (outcome == JobOutcome::Done) recent_files_add(path);  // the menu is rebuilt when shown
+        once->deleteLater();
+      });
+    };
     switch (document_kind(path)) {
-      case DocumentKind::Model: ws_->openModel(path); break;
-      case DocumentKind::Profile: ws_->openProfile(path); break;
-      case DocumentKind::Plan: ws_->openPlan(path); break;
-      case DocumentKind::Session: restoreSession(session_load(path)); break;
+      case DocumentKind::Model: when_done(ws_->modelJobs(), ws_->openModel(path)); break;
+      case DocumentKind::Profile: when_done(ws_->profileJobs(), ws_->openProfile(path)); break;
+      case DocumentKind::Plan:
+        ws_->openPlan(path);
+        recent_files_add(path);
+        break;
+      case DocumentKind::Session:
+        restoreSession(session_load(path));
+        recent_files_add(path);
+        break;
       case DocumentKind::Unknown:
         showError(tr("Cannot open"), tr("%1: not a model directory, profile (.h5), plan (.json/.csv) or session").arg(path));
         return;
     }
-    recent_files_add(path);
     QSettings().setValue(QStringLiteral("last_dir"), QFileInfo(path).absolutePath());
   } catch (const std::exception& e) {
     showError(tr("Cannot open"), QString::fromStdString(e.what()));

@@ -1,11 +1,16 @@
 // Jobs: Stop takes effect within a second and leaves consistent documents; results of
 // superseded jobs are dropped (both for a test harness work function and for real solves).
 #include <QElapsedTimer>
+#include <QFile>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QtTest>
 
 #include <atomic>
 #include <thread>
 
+#include "app/studio/main_window.h"
+#include "app/studio/session.h"
 #include "tests/gui/gui_test_util.h"
 
 using namespace moa;
@@ -150,6 +155,32 @@ class StudioJobsTest : public QObject {
     QVERIFY(finished.first().at(2).toString().contains(QStringLiteral("missing.moaprof.h5")));
     QCOMPARE(ws.profile()->data(), before);
     QVERIFY(ws.profile()->isComplete());
+  }
+
+  // Open Recent lists a profile once it opened, never one whose open failed.
+  void recentFilesOnlyAfterASuccessfulOpen() {
+    QStandardPaths::setTestModeEnabled(true);  // QSettings of a test profile, not the user's
+    QSettings().remove(QStringLiteral("recent_files"));
+    const QString good = dir_.filePath(QStringLiteral("recent_ok.moaprof.h5"));
+    const QString bad = dir_.filePath(QStringLiteral("recent_bad.moaprof.h5"));
+    test::fixture_profile_write(good.toStdString(), 2, 4, 2, {512});
+    {
+      QFile f(bad);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("not HDF5");
+    }
+    MainWindow w;
+    QSignalSpy finished(w.workspace()->profileJobs(), &JobTracker::finished);
+    w.openPath(bad);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(finished.last().at(1).value<JobOutcome>(), JobOutcome::Failed);
+    QVERIFY(!recent_files().contains(QFileInfo(bad).absoluteFilePath()));
+    finished.clear();
+    w.openPath(good);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(finished.last().at(1).value<JobOutcome>(), JobOutcome::Done);
+    QTRY_VERIFY(recent_files().contains(QFileInfo(good).absoluteFilePath()));
+    QVERIFY(!recent_files().contains(QFileInfo(bad).absoluteFilePath()));
   }
 };
 
