@@ -5,6 +5,7 @@
 namespace moa::h5 {
 
 void quiet_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void clear_errors() { H5Eclear2(H5E_DEFAULT); }
 
 bool has_attr(hid_t obj, const std::string& name) {
   return H5Aexists(obj, name.c_str()) > 0;

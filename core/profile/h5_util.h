@@ -43,6 +43,10 @@ class Handle {
 // Silences HDF5's default error printing for the lifetime of the process: our callers get
 // exceptions that name the file instead of a stack dump on stderr.
 void quiet_errors();
+// Empties the error stack a failed call left. A failed call on a thread other than the one
+// that started the library (Studio reads profiles on worker threads) otherwise leaves entries
+// that make the library print "infinite loop closing library" at exit (HDF5 1.10, measured).
+void clear_errors();
 
 bool has_attr(hid_t obj, const std::string& name);
 void write_attr_i64(hid_t obj, const std::string& name, int64_t value);

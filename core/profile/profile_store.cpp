@@ -50,7 +50,10 @@ Handle open_file(const std::filesystem::path& path, bool writable) {
   if (!std::filesystem::exists(path, ec)) fail_file(file, "no such file");
   if (H5Fis_hdf5(file.c_str()) <= 0) fail_file(file, "not an HDF5 file");
   Handle f(H5Fopen(file.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!f.valid()) fail_file(file, "cannot open as HDF5 (truncated or corrupt file?)");
+  if (!f.valid()) {
+    h5::clear_errors();
+    fail_file(file, "cannot open as HDF5 (truncated or corrupt file?)");
+  }
   return f;
 }
 
@@ -363,6 +366,7 @@ void write_all(hid_t f, const Profile& profile) {
 
 // Errors from deep helpers do not know the file name; add it once here.
 [[noreturn]] void rethrow_with_file(const std::string& file, const Error& e) {
+  h5::clear_errors();  // whatever HDF5 call failed on the way
   const std::string what = e.what();
   if (what.rfind(file + ":", 0) == 0) throw e;
   fail_file(file, what);
