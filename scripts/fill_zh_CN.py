@@ -9,6 +9,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Not a number: %1": "不是数字：%1",
+    "Beta is a fraction of the length, from 0 to 1 (got %1)": "Beta 是长度的比例，取值 0 到 1（输入为 %1）",
     "Above the budget: re-solve": "超出预算：请重新求解",
     "%1: failed": "%1：失败",
     "Unsaved plan": "方案未保存",

@@ -206,482 +206,482 @@
         <translation>求解失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="167" />
+        <location filename="../app/studio/main_window.cpp" line="168" />
         <source>About MoA Studio</source>
         <translation>关于 MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="168" />
+        <location filename="../app/studio/main_window.cpp" line="169" />
         <source>MoA Studio %1
 Mixture of Sparse Attention: inspect attention heads, edit and solve compression plans.</source>
         <translation>MoA Studio %1
 混合稀疏注意力：查看注意力头，编辑并求解压缩方案。</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="199" />
+        <location filename="../app/studio/main_window.cpp" line="200" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="200" />
+        <location filename="../app/studio/main_window.cpp" line="201" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="201" />
+        <location filename="../app/studio/main_window.cpp" line="202" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="202" />
+        <location filename="../app/studio/main_window.cpp" line="203" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="203" />
+        <location filename="../app/studio/main_window.cpp" line="204" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="204" />
+        <location filename="../app/studio/main_window.cpp" line="205" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="205" />
+        <location filename="../app/studio/main_window.cpp" line="206" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="206" />
+        <location filename="../app/studio/main_window.cpp" line="207" />
         <source>Open &amp;Model…</source>
         <translation>打开模型(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="207" />
+        <location filename="../app/studio/main_window.cpp" line="208" />
         <source>Open &amp;Demo Model</source>
         <translation>打开演示模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="208" />
+        <location filename="../app/studio/main_window.cpp" line="209" />
         <source>Open &amp;Profile…</source>
         <translation>打开剖析(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="209" />
+        <location filename="../app/studio/main_window.cpp" line="210" />
         <source>Open P&amp;lan…</source>
         <translation>打开方案(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="210" />
+        <location filename="../app/studio/main_window.cpp" line="211" />
         <source>&amp;Save Plan</source>
         <translation>保存方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="211" />
+        <location filename="../app/studio/main_window.cpp" line="212" />
         <source>Save Plan &amp;As…</source>
         <translation>方案另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="212" />
+        <location filename="../app/studio/main_window.cpp" line="213" />
         <source>Plan in MoA Reference Format (JSON/CSV)…</source>
         <translation>MoA 参考格式方案（JSON/CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="213" />
+        <location filename="../app/studio/main_window.cpp" line="214" />
         <source>Current Figure (PNG/PDF)…</source>
         <translation>当前图表（PNG/PDF）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="214" />
+        <location filename="../app/studio/main_window.cpp" line="215" />
         <source>Head Grid Values (CSV)…</source>
         <translation>头网格数值（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="215" />
+        <location filename="../app/studio/main_window.cpp" line="216" />
         <source>Plan Table (CSV)…</source>
         <translation>方案表（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="216" />
+        <location filename="../app/studio/main_window.cpp" line="217" />
         <source>Profile (HDF5)…</source>
         <translation>剖析（HDF5）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="217" />
+        <location filename="../app/studio/main_window.cpp" line="218" />
         <source>Open Session…</source>
         <translation>打开会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="218" />
+        <location filename="../app/studio/main_window.cpp" line="219" />
         <source>Save Session…</source>
         <translation>保存会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="219" />
+        <location filename="../app/studio/main_window.cpp" line="220" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="220" />
+        <location filename="../app/studio/main_window.cpp" line="221" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="221" />
+        <location filename="../app/studio/main_window.cpp" line="222" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="222" />
+        <location filename="../app/studio/main_window.cpp" line="223" />
         <source>Lock Selected Heads</source>
         <translation>锁定所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="223" />
+        <location filename="../app/studio/main_window.cpp" line="224" />
         <source>Unlock Selected Heads</source>
         <translation>解锁所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="224" />
+        <location filename="../app/studio/main_window.cpp" line="225" />
         <source>&amp;Profile Model…</source>
         <translation>剖析模型(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="225" />
+        <location filename="../app/studio/main_window.cpp" line="226" />
         <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
         <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="226" />
+        <location filename="../app/studio/main_window.cpp" line="227" />
         <source>Build &amp;Calibration Set…</source>
         <translation>构建校准集(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="227" />
+        <location filename="../app/studio/main_window.cpp" line="228" />
         <source>The open model answers long documents' questions itself (model-aligned calibration data)</source>
         <translation>由当前模型自行回答长文档中的问题（与模型对齐的校准数据）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="228" />
+        <location filename="../app/studio/main_window.cpp" line="229" />
         <source>&amp;Solve Plan</source>
         <translation>求解方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="229" />
+        <location filename="../app/studio/main_window.cpp" line="230" />
         <source>S&amp;top Job</source>
         <translation>停止任务(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="234" />
+        <location filename="../app/studio/main_window.cpp" line="235" />
         <source>&amp;About MoA Studio</source>
         <translation>关于 MoA Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="235" />
+        <location filename="../app/studio/main_window.cpp" line="236" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="236" />
+        <location filename="../app/studio/main_window.cpp" line="237" />
         <source>Head detail</source>
         <translation>头详情</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="237" />
+        <location filename="../app/studio/main_window.cpp" line="238" />
         <source>Rule plot</source>
         <translation>规则曲线</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="238" />
+        <location filename="../app/studio/main_window.cpp" line="239" />
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="269" />
+        <location filename="../app/studio/main_window.cpp" line="270" />
         <source>%1: stopped</source>
         <translation>%1：已停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="271" />
+        <location filename="../app/studio/main_window.cpp" line="272" />
         <source>%1: failed: %2</source>
         <translation>%1：失败：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="274" />
+        <location filename="../app/studio/main_window.cpp" line="275" />
         <source>%1: failed</source>
         <translation>%1：失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="277" />
+        <location filename="../app/studio/main_window.cpp" line="278" />
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="286" />
+        <location filename="../app/studio/main_window.cpp" line="287" />
         <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="292" />
+        <location filename="../app/studio/main_window.cpp" line="293" />
         <source>MoA Studio — %1</source>
         <translation>MoA Studio — %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="294" />
+        <location filename="../app/studio/main_window.cpp" line="295" />
         <source>&lt;b&gt;Model&lt;/b&gt; none</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="295" />
+        <location filename="../app/studio/main_window.cpp" line="296" />
         <source>MoA Studio</source>
         <translation>MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="299" />
+        <location filename="../app/studio/main_window.cpp" line="300" />
         <source>%1 (%2 samples)</source>
         <translation>%1（%2 个样本）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="300" />
+        <location filename="../app/studio/main_window.cpp" line="301" />
         <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="302" />
+        <location filename="../app/studio/main_window.cpp" line="303" />
         <source> — incomplete</source>
         <translation> — 不完整</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="304" />
+        <location filename="../app/studio/main_window.cpp" line="305" />
         <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="308" />
+        <location filename="../app/studio/main_window.cpp" line="309" />
         <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="309" />
+        <location filename="../app/studio/main_window.cpp" line="310" />
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="310" />
+        <location filename="../app/studio/main_window.cpp" line="311" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="310" />
+        <location filename="../app/studio/main_window.cpp" line="311" />
         <source>head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="312" />
+        <location filename="../app/studio/main_window.cpp" line="313" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="331" />
-        <location filename="../app/studio/main_window_files.cpp" line="94" />
+        <location filename="../app/studio/main_window.cpp" line="332" />
+        <location filename="../app/studio/main_window_files.cpp" line="108" />
         <source>Cannot profile</source>
         <translation>无法剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="341" />
+        <location filename="../app/studio/main_window.cpp" line="342" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="356" />
+        <location filename="../app/studio/main_window.cpp" line="357" />
         <source>Unsaved plan</source>
         <translation>方案未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="356" />
+        <location filename="../app/studio/main_window.cpp" line="357" />
         <source>The plan has edits that are not saved. Save them?</source>
         <translation>方案有尚未保存的修改。要保存吗？</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="37" />
-        <location filename="../app/studio/main_window_files.cpp" line="43" />
-        <location filename="../app/studio/main_window_files.cpp" line="81" />
-        <location filename="../app/studio/main_window_files.cpp" line="234" />
+        <location filename="../app/studio/main_window_files.cpp" line="52" />
+        <location filename="../app/studio/main_window_files.cpp" line="57" />
+        <location filename="../app/studio/main_window_files.cpp" line="95" />
+        <location filename="../app/studio/main_window_files.cpp" line="248" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="37" />
+        <location filename="../app/studio/main_window_files.cpp" line="52" />
         <source>%1: not a model directory, profile (.h5), plan (.json/.csv) or session</source>
         <translation>%1：不是模型目录、剖析文件（.h5）、方案文件（.json/.csv）或会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="50" />
+        <location filename="../app/studio/main_window_files.cpp" line="64" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="56" />
+        <location filename="../app/studio/main_window_files.cpp" line="70" />
         <source>Open checkpoint directory</source>
         <translation>打开检查点目录</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="61" />
+        <location filename="../app/studio/main_window_files.cpp" line="75" />
         <source>Open profile</source>
         <translation>打开剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="62" />
-        <location filename="../app/studio/main_window_files.cpp" line="75" />
+        <location filename="../app/studio/main_window_files.cpp" line="76" />
+        <location filename="../app/studio/main_window_files.cpp" line="89" />
         <source>MoA profiles (*.moaprof.h5 *.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5 *.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="72" />
+        <location filename="../app/studio/main_window_files.cpp" line="86" />
         <source>Open plan B</source>
         <translation>打开方案 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="67" />
+        <location filename="../app/studio/main_window_files.cpp" line="81" />
         <source>Open plan</source>
         <translation>打开方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="67" />
-        <location filename="../app/studio/main_window_files.cpp" line="73" />
+        <location filename="../app/studio/main_window_files.cpp" line="81" />
+        <location filename="../app/studio/main_window_files.cpp" line="87" />
         <source>Plans (*.moaplan.json *.json *.csv)</source>
         <translation>方案文件 (*.moaplan.json *.json *.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="74" />
+        <location filename="../app/studio/main_window_files.cpp" line="88" />
         <source>Open profile B</source>
         <translation>打开剖析 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="101" />
+        <location filename="../app/studio/main_window_files.cpp" line="115" />
         <source>Documents with questions (jsonl)</source>
         <translation>带问题的文档（jsonl）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="102" />
+        <location filename="../app/studio/main_window_files.cpp" line="116" />
         <source>JSON lines (*.jsonl);;All files (*)</source>
         <translation>JSON 行文件 (*.jsonl);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="104" />
+        <location filename="../app/studio/main_window_files.cpp" line="118" />
         <source>Calibration set</source>
         <translation>校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="105" />
+        <location filename="../app/studio/main_window_files.cpp" line="119" />
         <source>No documents chosen. Build the demo task's calibration set instead?</source>
         <translation>未选择文档。改为构建演示任务的校准集吗？</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="108" />
+        <location filename="../app/studio/main_window_files.cpp" line="122" />
         <source>Save calibration set</source>
         <translation>保存校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="110" />
+        <location filename="../app/studio/main_window_files.cpp" line="124" />
         <source>JSON lines (*.jsonl)</source>
         <translation>JSON 行 (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="115" />
+        <location filename="../app/studio/main_window_files.cpp" line="129" />
         <source>Cannot build the calibration set</source>
         <translation>无法构建校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="122" />
+        <location filename="../app/studio/main_window_files.cpp" line="136" />
         <source>Save plan</source>
         <translation>保存方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="122" />
+        <location filename="../app/studio/main_window_files.cpp" line="136" />
         <source>MoA plans (*.moaplan.json)</source>
         <translation>MoA 方案文件 (*.moaplan.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="130" />
-        <location filename="../app/studio/main_window_files.cpp" line="254" />
+        <location filename="../app/studio/main_window_files.cpp" line="144" />
+        <location filename="../app/studio/main_window_files.cpp" line="268" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="135" />
+        <location filename="../app/studio/main_window_files.cpp" line="149" />
         <source>MoA reference JSON (*.json)</source>
         <translation>MoA 参考 JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="135" />
+        <location filename="../app/studio/main_window_files.cpp" line="149" />
         <source>MoA reference CSV (*.csv)</source>
         <translation>MoA 参考 CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="137" />
+        <location filename="../app/studio/main_window_files.cpp" line="151" />
         <source>Export plan</source>
         <translation>导出方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="147" />
-        <location filename="../app/studio/main_window_files.cpp" line="163" />
-        <location filename="../app/studio/main_window_files.cpp" line="173" />
-        <location filename="../app/studio/main_window_files.cpp" line="183" />
-        <location filename="../app/studio/main_window_files.cpp" line="194" />
+        <location filename="../app/studio/main_window_files.cpp" line="161" />
+        <location filename="../app/studio/main_window_files.cpp" line="177" />
+        <location filename="../app/studio/main_window_files.cpp" line="187" />
+        <location filename="../app/studio/main_window_files.cpp" line="197" />
+        <location filename="../app/studio/main_window_files.cpp" line="208" />
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="157" />
+        <location filename="../app/studio/main_window_files.cpp" line="171" />
         <source>Export figure</source>
         <translation>导出图表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="158" />
+        <location filename="../app/studio/main_window_files.cpp" line="172" />
         <source>PNG image (*.png);;PDF document (*.pdf)</source>
         <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="168" />
+        <location filename="../app/studio/main_window_files.cpp" line="182" />
         <source>Export head grid values</source>
         <translation>导出头网格数值</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="168" />
-        <location filename="../app/studio/main_window_files.cpp" line="178" />
+        <location filename="../app/studio/main_window_files.cpp" line="182" />
+        <location filename="../app/studio/main_window_files.cpp" line="192" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="178" />
+        <location filename="../app/studio/main_window_files.cpp" line="192" />
         <source>Export plan table</source>
         <translation>导出方案表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="188" />
+        <location filename="../app/studio/main_window_files.cpp" line="202" />
         <source>Export profile</source>
         <translation>导出剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="189" />
+        <location filename="../app/studio/main_window_files.cpp" line="203" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="247" />
+        <location filename="../app/studio/main_window_files.cpp" line="261" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="247" />
-        <location filename="../app/studio/main_window_files.cpp" line="259" />
+        <location filename="../app/studio/main_window_files.cpp" line="261" />
+        <location filename="../app/studio/main_window_files.cpp" line="273" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="259" />
+        <location filename="../app/studio/main_window_files.cpp" line="273" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -712,78 +712,78 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="121" />
+        <location filename="../app/studio/plan_editor.cpp" line="122" />
         <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
         <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="103" />
-        <location filename="../app/studio/plan_editor.cpp" line="131" />
+        <location filename="../app/studio/plan_editor.cpp" line="104" />
+        <location filename="../app/studio/plan_editor.cpp" line="132" />
         <source>Accuracy not measured: %1</source>
         <translation>未测量准确率：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="114" />
+        <location filename="../app/studio/plan_editor.cpp" line="115" />
         <source>Measuring retrieval accuracy…</source>
         <translation>正在测量检索准确率…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="115" />
+        <location filename="../app/studio/plan_editor.cpp" line="116" />
         <source>refreshing…</source>
         <translation>正在刷新…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="136" />
+        <location filename="../app/studio/plan_editor.cpp" line="137" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="137" />
+        <location filename="../app/studio/plan_editor.cpp" line="138" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="138" />
+        <location filename="../app/studio/plan_editor.cpp" line="139" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="139" />
+        <location filename="../app/studio/plan_editor.cpp" line="140" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="140" />
+        <location filename="../app/studio/plan_editor.cpp" line="141" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="141" />
+        <location filename="../app/studio/plan_editor.cpp" line="142" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="142" />
+        <location filename="../app/studio/plan_editor.cpp" line="143" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="143" />
+        <location filename="../app/studio/plan_editor.cpp" line="144" />
         <source>Measure accuracy in the background</source>
         <translation>在后台测量准确率</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="144" />
+        <location filename="../app/studio/plan_editor.cpp" line="145" />
         <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
         <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="162" />
+        <location filename="../app/studio/plan_editor.cpp" line="163" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="162" />
+        <location filename="../app/studio/plan_editor.cpp" line="163" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -791,27 +791,27 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="189" />
+        <location filename="../app/studio/plan_table_model.cpp" line="195" />
         <source>Above the budget: re-solve</source>
         <translation>超出预算：请重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="208" />
+        <location filename="../app/studio/plan_table_model.cpp" line="214" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="209" />
+        <location filename="../app/studio/plan_table_model.cpp" line="215" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="210" />
+        <location filename="../app/studio/plan_table_model.cpp" line="216" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="211" />
+        <location filename="../app/studio/plan_table_model.cpp" line="217" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>
@@ -857,6 +857,16 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <location filename="../app/studio/plan_table_model.cpp" line="125" />
         <source>Loss @%1</source>
         <translation>损失 @%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="146" />
+        <source>Not a number: %1</source>
+        <translation>不是数字：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="153" />
+        <source>Beta is a fraction of the length, from 0 to 1 (got %1)</source>
+        <translation>Beta 是长度的比例，取值 0 到 1（输入为 %1）</translation>
     </message>
 </context>
 <context>

@@ -93,6 +93,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
     pending_ = Session{};
   });
   connect(editor_, &PlanEditor::resolveRequested, this, &MainWindow::startSolve);
+  connect(editor_, &PlanEditor::editRefused, this, [this](const QString& why) { job_message_->setText(why); });
   connect(compare_, &CompareView::openPlanBRequested, this, [this] { openCompareDialog(true); });
   connect(compare_, &CompareView::openProfileBRequested, this, [this] { openCompareDialog(false); });
   retranslate();

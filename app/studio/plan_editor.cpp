@@ -22,6 +22,7 @@ namespace moa::studio {
 
 PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws) {
   table_model_ = new PlanTableModel(ws_->plan(), this);
+  connect(table_model_, &PlanTableModel::editRefused, this, &PlanEditor::editRefused);
   summary_model_ = new PlanSummaryModel(ws_->plan(), this);
   proxy_ = new QSortFilterProxyModel(this);
   proxy_->setSourceModel(table_model_);

@@ -30,6 +30,8 @@ class PlanEditor : public QWidget {
 
  signals:
   void resolveRequested();
+  // A refused cell edit, and why: for the status bar.
+  void editRefused(const QString& why);
 
  protected:
   void changeEvent(QEvent* event) override;

@@ -142,11 +142,17 @@ bool PlanTableModel::setData(const QModelIndex& index, const QVariant& value, in
   if (role != Qt::EditRole) return false;
   bool ok = false;
   const double v = value.toDouble(&ok);
-  if (!ok || !std::isfinite(v)) return false;
+  if (!ok || !std::isfinite(v)) {
+    emit editRefused(tr("Not a number: %1").arg(value.toString()));
+    return false;
+  }
   Rule rule = doc_->plan().rules[layer][unit];
   if (index.column() == AlphaColumn) rule.alpha = v;
   else if (index.column() == BetaColumn) {
-    if (v < 0.0 || v > 1.0) return false;  // beta is a fraction of N
+    if (v < 0.0 || v > 1.0) {  // beta is a fraction of N
+      emit editRefused(tr("Beta is a fraction of the length, from 0 to 1 (got %1)").arg(v));
+      return false;
+    }
     rule.beta = v;
   } else {
     return false;

@@ -30,6 +30,10 @@ class PlanTableModel : public QAbstractTableModel {
   // Header texts follow the UI language.
   void retranslate();
 
+ signals:
+  // An edit that setData refused, and why (a view drops a refused edit without a word).
+  void editRefused(const QString& why);
+
  private:
   size_t lengthCount() const;
   PlanDocument* doc_;

@@ -41,7 +41,10 @@ class StudioModelsTest : public QObject {
     // Edit alpha in place, toggle a lock, edit a budget, undo all, re-solve.
     QVERIFY(table.setData(table.index(3, PlanTableModel::AlphaColumn), 256.0));
     QCOMPARE(table.data(table.index(3, PlanTableModel::AlphaColumn), Qt::EditRole).toDouble(), 256.0);
+    QSignalSpy refused(&table, &PlanTableModel::editRefused);
     QVERIFY(!table.setData(table.index(3, PlanTableModel::BetaColumn), 1.5));  // beta outside [0, 1]
+    QCOMPARE(refused.count(), 1);  // and says why
+    QVERIFY(refused.first().at(0).toString().contains(QStringLiteral("1.5")));
     QVERIFY(table.setData(table.index(2, table.lockedColumn()), Qt::Checked, Qt::CheckStateRole));
     QCOMPARE(table.data(table.index(2, table.lockedColumn()), Qt::CheckStateRole).toInt(), int(Qt::Checked));
     QVERIFY(summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 0.6));
