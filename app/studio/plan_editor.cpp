@@ -66,7 +66,8 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   table_->sortByColumn(PlanTableModel::LayerColumn, Qt::AscendingOrder);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->verticalHeader()->hide();
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  // Columns share the pane's width (as the summary's do); the user can still resize them.
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -90,6 +91,13 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   });
   connect(ws_, &Workspace::currentHeadChanged, this, &PlanEditor::syncSelectionFromHead);
   connect(ws_->plan(), &PlanDocument::planReset, this, &PlanEditor::syncSelectionFromHead);
+  // Lock, Unlock and Re-solve act on a plan: off without one.
+  auto enable = [this] {
+    const bool plan = ws_->plan()->hasPlan();
+    for (QPushButton* b : {lock_, unlock_, resolve_}) b->setEnabled(plan);
+  };
+  connect(ws_->plan(), &PlanDocument::planReset, this, enable);
+  enable();
   for (auto signal : {&PlanDocument::planReset, &PlanDocument::rulesChanged})
     connect(ws_->plan(), signal, this, &PlanEditor::scheduleAccuracy);
   connect(ws_->plan(), &PlanDocument::unitChanged, this, &PlanEditor::scheduleAccuracy);

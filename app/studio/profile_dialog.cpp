@@ -19,6 +19,7 @@ namespace moa::studio {
 ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString& out, QWidget* parent)
     : QDialog(parent) {
   setWindowTitle(tr("Profile model"));
+  setMinimumWidth(560);  // room for an output path
   QStringList text;
   for (int64_t n : lengths) text << QString::number(n);
   lengths_ = new QLineEdit(text.join(QStringLiteral(",")), this);
