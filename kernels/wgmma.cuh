@@ -11,20 +11,13 @@ namespace moa::kernels::detail {
 
 // Descriptor of a 128B-swizzled operand tile in shared memory (PTX ISA "matrix descriptor"):
 // start address, leading- and stride-dimension byte offsets (all >> 4), swizzle mode 1 = 128B.
-// Swizzle atoms must start on 1024-byte boundaries (base offset 0).
-__device__ __forceinline__ uint64_t wgmma_desc(uint32_t smem_addr, uint32_t lbo_bytes, uint32_t sbo_bytes) {
-  uint64_t d = (smem_addr & 0x3FFFFu) >> 4;
-  d |= static_cast<uint64_t>((lbo_bytes & 0x3FFFFu) >> 4) << 16;
-  d |= static_cast<uint64_t>((sbo_bytes & 0x3FFFFu) >> 4) << 32;
-  d |= static_cast<uint64_t>(1) << 62;
-  return d;
-}
-
-// The same descriptor, split for stepping through one operand tile: the low word (start address
-// >> 4, leading offset) takes a k-step's byte offset with one 32-bit add, the high word (stride
-// offset, swizzle) is a constant. wgmma_desc inside a k-loop makes ptxas redo its masks and shifts
-// for every k-step (5-6 uniform instructions per wgmma between the wgmmas of a burst). Valid while
-// the stepped address stays below 256 KB (the 14-bit start field cannot carry): shared memory.
+// Swizzle atoms must start on 1024-byte boundaries (base offset 0). Built as two 32-bit words
+// for stepping through one operand tile: the low word (start address >> 4, leading offset)
+// takes a k-step's byte offset with one 32-bit add, the high word (stride offset, swizzle) is a
+// constant. Rebuilding the whole descriptor inside a k-loop makes ptxas redo its masks and
+// shifts for every k-step (5-6 uniform instructions per wgmma between the wgmmas of a burst).
+// Stepping is valid while the address stays below 256 KB (the 14-bit start field cannot
+// carry): shared memory.
 struct WgmmaDescIter {
   uint32_t lo, hi;
   __device__ __forceinline__ WgmmaDescIter(uint32_t smem_addr, uint32_t lbo_bytes, uint32_t sbo_bytes)
@@ -34,6 +27,10 @@ struct WgmmaDescIter {
     return (static_cast<uint64_t>(hi) << 32) | (lo + (byte_offset >> 4));
   }
 };
+// One descriptor, where no k-loop steps it.
+__device__ __forceinline__ uint64_t wgmma_desc(uint32_t smem_addr, uint32_t lbo_bytes, uint32_t sbo_bytes) {
+  return WgmmaDescIter(smem_addr, lbo_bytes, sbo_bytes).at(0);
+}
 
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }

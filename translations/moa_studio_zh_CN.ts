@@ -712,78 +712,78 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="122" />
+        <location filename="../app/studio/plan_editor.cpp" line="130" />
         <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
         <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="104" />
-        <location filename="../app/studio/plan_editor.cpp" line="132" />
+        <location filename="../app/studio/plan_editor.cpp" line="112" />
+        <location filename="../app/studio/plan_editor.cpp" line="140" />
         <source>Accuracy not measured: %1</source>
         <translation>未测量准确率：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="115" />
+        <location filename="../app/studio/plan_editor.cpp" line="123" />
         <source>Measuring retrieval accuracy…</source>
         <translation>正在测量检索准确率…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="116" />
+        <location filename="../app/studio/plan_editor.cpp" line="124" />
         <source>refreshing…</source>
         <translation>正在刷新…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="137" />
+        <location filename="../app/studio/plan_editor.cpp" line="145" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="138" />
+        <location filename="../app/studio/plan_editor.cpp" line="146" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="139" />
+        <location filename="../app/studio/plan_editor.cpp" line="147" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="140" />
+        <location filename="../app/studio/plan_editor.cpp" line="148" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="141" />
+        <location filename="../app/studio/plan_editor.cpp" line="149" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="142" />
+        <location filename="../app/studio/plan_editor.cpp" line="150" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="143" />
+        <location filename="../app/studio/plan_editor.cpp" line="151" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="144" />
+        <location filename="../app/studio/plan_editor.cpp" line="152" />
         <source>Measure accuracy in the background</source>
         <translation>在后台测量准确率</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="145" />
+        <location filename="../app/studio/plan_editor.cpp" line="153" />
         <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
         <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="163" />
+        <location filename="../app/studio/plan_editor.cpp" line="171" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="163" />
+        <location filename="../app/studio/plan_editor.cpp" line="171" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -791,27 +791,27 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="195" />
+        <location filename="../app/studio/plan_table_model.cpp" line="184" />
         <source>Above the budget: re-solve</source>
         <translation>超出预算：请重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="214" />
+        <location filename="../app/studio/plan_table_model.cpp" line="203" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="215" />
+        <location filename="../app/studio/plan_table_model.cpp" line="204" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="216" />
+        <location filename="../app/studio/plan_table_model.cpp" line="205" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="217" />
+        <location filename="../app/studio/plan_table_model.cpp" line="206" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>
@@ -819,52 +819,52 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanTableModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="115" />
+        <location filename="../app/studio/plan_table_model.cpp" line="104" />
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="116" />
+        <location filename="../app/studio/plan_table_model.cpp" line="105" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="116" />
+        <location filename="../app/studio/plan_table_model.cpp" line="105" />
         <source>Head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="117" />
+        <location filename="../app/studio/plan_table_model.cpp" line="106" />
         <source>Alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="118" />
+        <location filename="../app/studio/plan_table_model.cpp" line="107" />
         <source>Beta</source>
         <translation>Beta</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="121" />
+        <location filename="../app/studio/plan_table_model.cpp" line="110" />
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="124" />
+        <location filename="../app/studio/plan_table_model.cpp" line="113" />
         <source>Density @%1</source>
         <translation>密度 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="125" />
+        <location filename="../app/studio/plan_table_model.cpp" line="114" />
         <source>Loss @%1</source>
         <translation>损失 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="146" />
+        <location filename="../app/studio/plan_table_model.cpp" line="135" />
         <source>Not a number: %1</source>
         <translation>不是数字：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="153" />
+        <location filename="../app/studio/plan_table_model.cpp" line="142" />
         <source>Beta is a fraction of the length, from 0 to 1 (got %1)</source>
         <translation>Beta 是长度的比例，取值 0 到 1（输入为 %1）</translation>
     </message>
@@ -877,88 +877,88 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>剖析模型</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="28" />
+        <location filename="../app/studio/profile_dialog.cpp" line="29" />
         <source>Built-in demo records (byte vocabulary)</source>
         <translation>内置演示记录（字节词表）</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="29" />
+        <location filename="../app/studio/profile_dialog.cpp" line="30" />
         <source>Calibration file (jsonl)</source>
         <translation>校准文件（jsonl）</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="32" />
-        <location filename="../app/studio/profile_dialog.cpp" line="34" />
+        <location filename="../app/studio/profile_dialog.cpp" line="33" />
+        <location filename="../app/studio/profile_dialog.cpp" line="35" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="35" />
+        <location filename="../app/studio/profile_dialog.cpp" line="36" />
         <source>Resume a stopped run in this file</source>
         <translation>在此文件中继续已停止的运行</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="36" />
+        <location filename="../app/studio/profile_dialog.cpp" line="37" />
         <source>Replace this file if it exists</source>
         <translation>若此文件已存在则替换它</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="45" />
+        <location filename="../app/studio/profile_dialog.cpp" line="46" />
         <source>Lengths (tokens)</source>
         <translation>长度（token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="46" />
+        <location filename="../app/studio/profile_dialog.cpp" line="47" />
         <source>Samples per length</source>
         <translation>每个长度的样本数</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="47" />
+        <location filename="../app/studio/profile_dialog.cpp" line="48" />
         <source>Records</source>
         <translation>记录</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="50" />
+        <location filename="../app/studio/profile_dialog.cpp" line="51" />
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="65" />
+        <location filename="../app/studio/profile_dialog.cpp" line="66" />
         <source>Calibration file</source>
         <translation>校准文件</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="65" />
+        <location filename="../app/studio/profile_dialog.cpp" line="66" />
         <source>JSON lines (*.jsonl)</source>
         <translation>JSON 行 (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="74" />
+        <location filename="../app/studio/profile_dialog.cpp" line="75" />
         <source>Profile output</source>
         <translation>剖析输出</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="74" />
+        <location filename="../app/studio/profile_dialog.cpp" line="75" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="111" />
+        <location filename="../app/studio/profile_dialog.cpp" line="112" />
         <source>%1 already exists.</source>
         <translation>%1 已存在。</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="113" />
+        <location filename="../app/studio/profile_dialog.cpp" line="114" />
         <source>Resume the run in it (same model, settings and calibration records), or replace it? Replacing loses the profile it holds.</source>
         <translation>继续其中的运行（相同的模型、设置和校准记录），还是替换它？替换将丢失其中的剖析数据。</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="115" />
+        <location filename="../app/studio/profile_dialog.cpp" line="116" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../app/studio/profile_dialog.cpp" line="116" />
+        <location filename="../app/studio/profile_dialog.cpp" line="117" />
         <source>Replace</source>
         <translation>替换</translation>
     </message>

@@ -98,31 +98,20 @@ QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, in
   if ((role != Qt::DisplayRole && role != kCsvHeaderRole) || orientation != Qt::Horizontal) return {};
   if (section < 0 || section >= columnCount()) return {};
   const bool kv = doc_->hasPlan() && doc_->plan().granularity == Granularity::kv_head;
-  if (role == kCsvHeaderRole) {  // the same in every language: scripts read these
-    switch (section) {
-      case LayerColumn: return QStringLiteral("layer");
-      case UnitColumn: return kv ? QStringLiteral("kv_head") : QStringLiteral("head");
-      case AlphaColumn: return QStringLiteral("alpha");
-      case BetaColumn: return QStringLiteral("beta");
-      default: break;
-    }
-    if (section == lockedColumn()) return QStringLiteral("locked");
-    const size_t nlen = lengthCount(), n = static_cast<size_t>(section - FirstLengthColumn);
-    return n < nlen ? QStringLiteral("density_at_%1").arg(doc_->preview().lengths()[n])
-                    : QStringLiteral("loss_at_%1").arg(doc_->preview().lengths()[n - nlen]);
-  }
+  // CSV names are the same in every language (scripts read them); display texts are translated.
+  const bool csv = role == kCsvHeaderRole;
   switch (section) {
-    case LayerColumn: return tr("Layer");
-    case UnitColumn: return kv ? tr("KV head") : tr("Head");
-    case AlphaColumn: return tr("Alpha");
-    case BetaColumn: return tr("Beta");
+    case LayerColumn: return csv ? QStringLiteral("layer") : tr("Layer");
+    case UnitColumn: return csv ? (kv ? QStringLiteral("kv_head") : QStringLiteral("head")) : (kv ? tr("KV head") : tr("Head"));
+    case AlphaColumn: return csv ? QStringLiteral("alpha") : tr("Alpha");
+    case BetaColumn: return csv ? QStringLiteral("beta") : tr("Beta");
     default: break;
   }
-  if (section == lockedColumn()) return tr("Locked");
+  if (section == lockedColumn()) return csv ? QStringLiteral("locked") : tr("Locked");
   const size_t nlen = lengthCount();
   const size_t n = static_cast<size_t>(section - FirstLengthColumn);
-  if (n < nlen) return tr("Density @%1").arg(doc_->preview().lengths()[n]);
-  return tr("Loss @%1").arg(doc_->preview().lengths()[n - nlen]);
+  if (n < nlen) return (csv ? QStringLiteral("density_at_%1") : tr("Density @%1")).arg(doc_->preview().lengths()[n]);
+  return (csv ? QStringLiteral("loss_at_%1") : tr("Loss @%1")).arg(doc_->preview().lengths()[n - nlen]);
 }
 
 Qt::ItemFlags PlanTableModel::flags(const QModelIndex& index) const {
