@@ -167,6 +167,8 @@ int run(const moa::cli::Args& args) {
       moa::plan_write(out / (std::string(name) + ".csv"), plan, moa::PlanFormat::reference_csv);
       std::printf("      budget %.2f: density", b);
       for (auto& [n, d] : plan.density) std::printf(" %lld:%.3f", static_cast<long long>(n), d);
+      std::printf("  prefill work");  // kept causal pairs: what the prefill kernel's time follows
+      for (auto& [n, d] : plan.density) std::printf(" %lld:%.3f", static_cast<long long>(n), moa::plan_work_fraction(plan, n));
       std::printf("  predicted loss");
       for (auto& [n, l] : plan.predicted_loss) std::printf(" %lld:%.4g", static_cast<long long>(n), l);
       std::printf("  (%s, %.2f s)\n", how.c_str(), now() - t_solve);

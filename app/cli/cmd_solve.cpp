@@ -106,6 +106,7 @@ void print_lengths_header(const moa::LossTable& t) {
   std::printf("%-6s", "plan");
   for (int64_t n : t.lengths) std::printf("  loss@%-7lld", static_cast<long long>(n));
   for (int64_t n : t.lengths) std::printf("  dens@%-6lld", static_cast<long long>(n));
+  for (int64_t n : t.lengths) std::printf("  work@%-6lld", static_cast<long long>(n));
   std::printf("\n");
 }
 
@@ -113,6 +114,7 @@ void print_plan_row(const std::string& name, const moa::Plan& p, const moa::Loss
   std::printf("%-6s", name.c_str());
   for (int64_t n : t.lengths) std::printf("  %-12.6g", p.predicted_loss.at(n));
   for (int64_t n : t.lengths) std::printf("  %-11.4f", p.density.at(n));
+  for (int64_t n : t.lengths) std::printf("  %-11.4f", moa::plan_work_fraction(p, n));
   std::printf("\n");
 }
 

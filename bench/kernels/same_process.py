@@ -52,6 +52,24 @@ class Ours:
             raise RuntimeError(self.lib.moa_capi_last_error().decode())
 
 
+def checked_runner(ours, sets, ref, out, lse, band, what):
+    """A runner of our build on the two input sets, after its output was checked against Flex's
+    (`ref`), so a wrong argument cannot pass as a fast kernel; returns (runner, max rel diff)."""
+    out.fill_(float("nan"))  # a build that writes nothing (or part) fails the check
+    ours(*sets[0], out, lse, band)
+    torch.cuda.synchronize()
+    err = ((out.float() - ref).abs().max() / ref.abs().max()).item()
+    if not err < 2e-2:
+        raise SystemExit(f"{what}: output differs from Flex's (max rel {err:.3g})")
+    i = [0]
+
+    def run():
+        q, k, v = sets[i[0] & 1]
+        i[0] += 1
+        ours(q, k, v, out, lse, band)
+    return run, err
+
+
 def sdpa_runner(backend_name, sets):
     name, layout = backend_name.split("+")
     gqa = layout == "gqa"
@@ -106,20 +124,7 @@ def main():
         contenders = {"sdpa": sdpa_runner(sdpa_choice[n], sets), "flex": flex_run}
         check = {}
         for label, ours in libs.items():
-            out.fill_(float("nan"))  # a build that writes nothing (or part) fails the check below
-            ours(*sets[0], out, lse, band)
-            torch.cuda.synchronize()
-            err = ((out.float() - ref).abs().max() / ref.abs().max()).item()
-            check[label] = err
-            if not err < 2e-2:
-                raise SystemExit(f"{label} N={n} {c['plan']}: output differs from Flex's (max rel {err:.3g})")
-            i = [0]
-
-            def run(ours=ours, i=i):
-                q, k, v = sets[i[0] & 1]
-                i[0] += 1
-                ours(q, k, v, out, lse, band)
-            contenders[label] = run
+            contenders[label], check[label] = checked_runner(ours, sets, ref, out, lse, band, f"{label} N={n} {c['plan']}")
         names = list(contenders)
         times = {name: [] for name in names}
         for r in range(rounds):

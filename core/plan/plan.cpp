@@ -98,12 +98,20 @@ std::vector<std::vector<int64_t>> plan_band_blocks(const Plan& plan, int64_t len
   return out;
 }
 
-double plan_density(const Plan& plan, int64_t length) {
+namespace {
+double mean_over_heads(const Plan& plan, int64_t length, double (*per_rule)(const Rule&, int64_t)) {
   plan_check_shape(plan, "plan");
   double sum = 0.0;
   for (int l = 0; l < plan.num_layers; ++l)
-    for (int h = 0; h < plan.num_heads; ++h) sum += rule_density(plan.head_rule(l, h), length);
+    for (int h = 0; h < plan.num_heads; ++h) sum += per_rule(plan.head_rule(l, h), length);
   return sum / (static_cast<double>(plan.num_layers) * plan.num_heads);
+}
+}  // namespace
+
+double plan_density(const Plan& plan, int64_t length) { return mean_over_heads(plan, length, rule_density); }
+
+double plan_work_fraction(const Plan& plan, int64_t length) {
+  return mean_over_heads(plan, length, rule_work_fraction);
 }
 
 }  // namespace moa

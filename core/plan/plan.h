@@ -50,6 +50,8 @@ std::vector<std::vector<int64_t>> plan_band_blocks(const Plan& plan, int64_t len
 
 // Plan density at N: mean over query heads of the rule densities.
 double plan_density(const Plan& plan, int64_t length);
+// Plan prefill work at N: mean over query heads of rule_work_fraction (kept causal pairs).
+double plan_work_fraction(const Plan& plan, int64_t length);
 
 // Checks the plan against a model shape; errors name `file` and the mismatch.
 void plan_validate(const Plan& plan, int num_layers, int num_heads, int num_kv_heads,

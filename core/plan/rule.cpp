@@ -51,6 +51,18 @@ double rule_density(const Rule& rule, int64_t length) {
          static_cast<double>(nb);
 }
 
+double rule_work_fraction(const Rule& rule, int64_t length) {
+  const int64_t nb = length_blocks(length), k = rule_band_blocks(rule, length);
+  // Per query block: the diagonal block keeps 64 * 65 / 2 pairs (causal inside it), every other
+  // attended block all 64 * 64.
+  double kept = 0.0;
+  for (int64_t qb = 0; qb < nb; ++qb)
+    kept += static_cast<double>(band_attended_blocks(k, qb) - 1) * kBlockSize * kBlockSize +
+            kBlockSize * (kBlockSize + 1) / 2.0;
+  const double n = static_cast<double>(length);
+  return kept / (n * (n + 1) / 2.0);
+}
+
 RuleGridSpec default_grid_spec(const std::vector<int64_t>& lengths) {
   if (lengths.empty()) throw Error("rule grid: no lengths given");
   RuleGridSpec spec;

@@ -37,6 +37,12 @@ int64_t band_attended_blocks(int64_t band_blocks, int64_t qb);
 // Density at N: key blocks attended by the last query block / (N/64), sink included.
 double rule_density(const Rule& rule, int64_t length);
 
+// Prefill work at N: (query, key) pairs the layout keeps / causal pairs N (N + 1) / 2, exact per
+// token. Density is the KV fraction of the LAST query block (memory, decode time); the early query
+// blocks of any band are dense, so a head keeping a fraction f of the keys computes about 2f - f^2
+// of the causal pairs: this is what predicts the prefill kernel's time.
+double rule_work_fraction(const Rule& rule, int64_t length);
+
 // Candidate grid: alpha from alpha_min to alpha_max in steps of alpha_step, beta from the
 // list; kept when the span is positive at the shortest length and <= N at every length.
 struct RuleGridSpec {

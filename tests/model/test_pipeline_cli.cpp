@@ -2,6 +2,7 @@
 // model-aligned calibration, profile, plans selected by validation, evaluation, report.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "core/data/calib.h"
+#include "core/plan/plan.h"
 #include "core/plan/plan_io.h"
 
 namespace fs = std::filesystem;
@@ -63,6 +65,9 @@ TEST(PipelineCli, MainJobWithValidationSelectedPlans) {
   ASSERT_EQ(plan.density.size(), 2u);
   for (const auto& [n, d] : plan.density) EXPECT_LE(d, 0.5 + 1e-9) << n;
 
+  // The pipeline reports each plan's prefill work (kept causal pairs) next to its density.
+  EXPECT_NE(slurp(log).find("prefill work"), std::string::npos);
+
   const std::string report = slurp(out / "report.md");
   for (const char* row : {"| dense |", "| uniform@0.50 |", "| moa@0.50 |"}) EXPECT_NE(report.find(row), std::string::npos) << row;
   fs::remove_all(out);
@@ -81,6 +86,43 @@ TEST(PipelineCli, RejectsBadOptionsBeforeAnyWork) {
   EXPECT_NE(slurp(log).find("--validate-length 512"), std::string::npos) << slurp(log);
   EXPECT_FALSE(fs::exists("/tmp/moa_pipeline_never"));
   fs::remove(log);
+}
+
+// `moa plan info`: density and prefill work per length of a plan file, in both formats, and what
+// it refuses.
+TEST(PlanInfoCli, DensityAndWorkOfAPlanFile) {
+  moa::Plan p;
+  p.num_layers = 2;
+  p.num_heads = 4;
+  p.num_kv_heads = 2;
+  p.granularity = moa::Granularity::kv_head;
+  p.rules = {{{0, 1}, {1024, 0}}, {{0, 0.25}, {-64, 0.5}}};
+  p.budgets = {{2048, 0.5}, {4096, 0.5}};
+  const fs::path dir = fs::temp_directory_path() / ("moa_plan_info_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path ours = dir / "p.moaplan.json", ref = dir / "p.reference.json", log = dir / "log.txt";
+  moa::plan_write(ours, p, moa::PlanFormat::moa);
+  moa::plan_write(ref, p, moa::PlanFormat::reference_json);
+  for (const fs::path& file : {ours, ref}) {
+    ASSERT_EQ(run("plan info '" + file.string() + "' --lengths 2048,4096 --per-layer", log), 0) << slurp(log);
+    const std::string text = slurp(log);
+    for (const int64_t n : {2048, 4096}) {
+      char row[64];
+      std::snprintf(row, sizeof row, "%-8lld %-8.4f %-8.4f", static_cast<long long>(n), moa::plan_density(p, n),
+                    moa::plan_work_fraction(p, n));
+      EXPECT_NE(text.find(row), std::string::npos) << row << "\n" << text;
+    }
+    EXPECT_NE(text.find("per layer at 4096"), std::string::npos) << text;
+  }
+  // Without --lengths a plan of ours reports its budget lengths.
+  ASSERT_EQ(run("plan info '" + ours.string() + "'", log), 0) << slurp(log);
+  EXPECT_NE(slurp(log).find("\n4096 "), std::string::npos) << slurp(log);
+  EXPECT_NE(run("plan info '" + ours.string() + "' --lengths 1000", log), 0);
+  EXPECT_NE(slurp(log).find("1000 is not a positive multiple of 64"), std::string::npos) << slurp(log);
+  std::ofstream(dir / "bad.json") << "{\"alphas\": [[0, ";
+  EXPECT_NE(run("plan info '" + (dir / "bad.json").string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("bad.json"), std::string::npos) << slurp(log);
+  fs::remove_all(dir);
 }
 
 }  // namespace

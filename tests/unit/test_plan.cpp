@@ -92,6 +92,23 @@ TEST(Rule, Density) {
   EXPECT_DOUBLE_EQ(rule_density({1024, 0}, 2048), 17.0 / 32);
 }
 
+// Work fraction against a count of every (query, key) pair the layout keeps.
+TEST(Rule, WorkFractionCountsKeptCausalPairs) {
+  for (const int64_t n : {64, 192, 640, 1024})
+    for (const Rule r : {Rule{0, 0}, Rule{64, 0}, Rule{0, 0.25}, Rule{-256, 0.5}, Rule{0, 1}, Rule{320, 0.125}}) {
+      const int64_t k = rule_band_blocks(r, n);
+      double kept = 0;
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j <= i; ++j) kept += band_attends(k, i / 64, j / 64) ? 1 : 0;
+      EXPECT_NEAR(rule_work_fraction(r, n), kept / (n * (n + 1) / 2.0), 1e-12) << n << " " << rule_text(r);
+    }
+  EXPECT_DOUBLE_EQ(rule_work_fraction({0, 1}, 4096), 1.0);
+  // A long band keeping a fraction f of the keys computes about 2f - f^2 of the pairs, more than f.
+  const double f = rule_density({-64, 0.25}, 32768);
+  EXPECT_NEAR(f, 0.25, 1e-9);
+  EXPECT_NEAR(rule_work_fraction({-64, 0.25}, 32768), 2 * f - f * f, 2e-3);
+}
+
 TEST(Rule, DefaultGrid) {
   const std::vector<int64_t> lengths = {2048, 4096, 8192};
   const auto grid = default_rule_grid(lengths);

@@ -1,0 +1,67 @@
+// moa plan info PLAN: what a plan keeps at each length, without a model or a profile. Reads every
+// plan format `moa solve` writes or imports (ours, the MoA reference JSON and CSV).
+#include <algorithm>
+#include <cstdio>
+
+#include "app/cli/command.h"
+#include "core/plan/plan.h"
+#include "core/plan/plan_io.h"
+#include "core/util/error.h"
+
+namespace {
+
+constexpr const char* kUsage = "PLAN [--lengths 4096,8192,...] [--per-layer]";
+
+int run(const moa::cli::Args& args) {
+  args.allow_only({"lengths", "per-layer"});
+  if (args.positional().size() != 1) throw moa::Error(std::string("usage: moa plan info ") + kUsage);
+  const std::string file = args.positional()[0];
+  const moa::Plan plan = moa::plan_read(file);
+  std::vector<int64_t> lengths;
+  if (args.has("lengths")) {
+    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) lengths.push_back(n);
+  } else {
+    for (const auto& [n, d] : plan.budgets) lengths.push_back(n);
+    if (lengths.empty()) lengths = {4096, 8192, 16384, 32768};  // reference files carry no lengths
+  }
+  for (int64_t n : lengths)
+    if (n <= 0 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
+
+  std::printf("plan            %s\n", file.c_str());
+  std::printf("shape           %d layers x %d %s (%s)\n", plan.num_layers, plan.units_per_layer(),
+              plan.granularity == moa::Granularity::head ? "query heads" : "KV heads", moa::granularity_name(plan.granularity));
+  if (!plan.model_name.empty()) std::printf("model           %s\n", plan.model_name.c_str());
+  // density: KV fraction (memory, decode time); work: kept causal pairs (prefill time), docs/formats.md.
+  std::printf("\n%-8s %-8s %-8s %-11s %-12s %-12s\n", "length", "density", "work", "work/dens", "heads>=0.9", "heads<=0.15");
+  const double heads = static_cast<double>(plan.num_layers) * plan.num_heads;
+  for (int64_t n : lengths) {
+    int wide = 0, narrow = 0;
+    for (int l = 0; l < plan.num_layers; ++l)
+      for (int h = 0; h < plan.num_heads; ++h) {
+        const double d = moa::rule_density(plan.head_rule(l, h), n);
+        wide += d >= 0.9;
+        narrow += d <= 0.15;
+      }
+    const double dens = moa::plan_density(plan, n), work = moa::plan_work_fraction(plan, n);
+    std::printf("%-8lld %-8.4f %-8.4f %-11.3f %-12.3f %-12.3f\n", static_cast<long long>(n), dens, work, work / dens,
+                wide / heads, narrow / heads);
+  }
+  if (args.has("per-layer")) {
+    const int64_t n = *std::max_element(lengths.begin(), lengths.end());
+    std::printf("\nper layer at %lld: density / work\n", static_cast<long long>(n));
+    for (int l = 0; l < plan.num_layers; ++l) {
+      double dens = 0, work = 0;
+      for (int h = 0; h < plan.num_heads; ++h) {
+        dens += moa::rule_density(plan.head_rule(l, h), n);
+        work += moa::rule_work_fraction(plan.head_rule(l, h), n);
+      }
+      std::printf("  layer %-3d %.4f / %.4f\n", l, dens / plan.num_heads, work / plan.num_heads);
+    }
+  }
+  return 0;
+}
+
+moa::cli::Register reg({"plan info", "density (KV fraction) and prefill work of a plan file at each length", kUsage,
+                        run, {"per-layer"}});
+
+}  // namespace
