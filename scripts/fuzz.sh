@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and fuzzes each for SECONDS
 # (default 600), growing tests/fuzz/corpus/<target>/ (committed; replayed by ctest).
-#   scripts/fuzz.sh [safetensors|config|all] [SECONDS]
+#   scripts/fuzz.sh [safetensors|config|plan|data|all] [SECONDS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 which=${1:-all}; secs=${2:-600}
 out="$root/build-fuzz"; mkdir -p "$out"
-src=("$root/core/model/safetensors.cpp" "$root/core/model/config.cpp" "$root/core/model/dtype.cpp" "$root/core/util/files.cpp")
-for t in safetensors config; do
+model_src=("$root/core/model/safetensors.cpp" "$root/core/model/config.cpp" "$root/core/model/dtype.cpp" "$root/core/util/files.cpp")
+plan_src=("$root/core/plan/plan_io.cpp" "$root/core/plan/plan.cpp" "$root/core/plan/rule.cpp" "$root/core/util/files.cpp")
+data_src=("$root/core/data/calib.cpp" "$root/core/data/longeval.cpp" "$root/core/data/words.cpp" "$root/core/util/files.cpp")
+for t in safetensors config plan data; do
+  case $t in plan) src=("${plan_src[@]}") ;; data) src=("${data_src[@]}") ;; *) src=("${model_src[@]}") ;; esac
   [ "$which" = all ] || [ "$which" = "$t" ] || continue
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root" \
     "$root/tests/fuzz/fuzz_$t.cpp" "${src[@]}" -o "$out/fuzz_$t"

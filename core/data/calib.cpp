@@ -42,7 +42,7 @@ CalibRecord calib_parse_line(std::string_view json_line, const std::string& file
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_line);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     fail_at(file, line_no, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) fail_at(file, line_no, "expected a JSON object");

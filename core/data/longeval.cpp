@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -202,24 +203,30 @@ LongEvalSample longeval_parse_line(std::string_view json_line, const std::string
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_line);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     fail_field(file, line_no, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) fail_field(file, line_no, "expected a JSON object");
   LongEvalSample s;
   s.prompt = as_string(require(j, "prompt", file, line_no), "prompt", file, line_no);
   s.expected_number = as_integer(require(j, "expected_number", file, line_no), "expected_number", file, line_no);
-  s.num_lines = static_cast<int>(as_integer(require(j, "num_lines", file, line_no), "num_lines", file, line_no));
+  // Counts are checked as 64-bit numbers before they become ints: 2^32 + 1 lines must be refused,
+  // not read as 1.
+  const long long num_lines = as_integer(require(j, "num_lines", file, line_no), "num_lines", file, line_no);
+  if (num_lines <= 0 || num_lines > std::numeric_limits<int>::max())
+    fail_field(file, line_no, "field 'num_lines' must be a positive count of lines, got " + std::to_string(num_lines));
+  s.num_lines = static_cast<int>(num_lines);
   s.correct_line = as_string(require(j, "correct_line", file, line_no), "correct_line", file, line_no);
   const auto& idx = require(j, "random_idx", file, line_no);
   if (!idx.is_array() || idx.size() != 2)
     fail_field(file, line_no, "field 'random_idx' must be [line key, line index]");
   // LongChat's numbered-lines variant stores the key as an integer: keep its text.
   s.key = idx[0].is_string() ? idx[0].get<std::string>() : idx[0].dump();
-  s.line_index = static_cast<int>(as_integer(idx[1], "random_idx", file, line_no));
-  if (s.num_lines <= 0 || s.line_index < 0 || s.line_index >= s.num_lines)
-    fail_field(file, line_no, "random_idx line index " + std::to_string(s.line_index) + " is outside 0.." +
+  const long long line_index = as_integer(idx[1], "random_idx", file, line_no);
+  if (line_index < 0 || line_index >= s.num_lines)
+    fail_field(file, line_no, "random_idx line index " + std::to_string(line_index) + " is outside 0.." +
                                   std::to_string(s.num_lines - 1) + " (num_lines)");
+  s.line_index = static_cast<int>(line_index);
   if (auto it = j.find("target_tokens"); it != j.end() && it->is_number_unsigned()) s.target_tokens = it->get<size_t>();
   if (auto it = j.find("num_tokens"); it != j.end() && it->is_number_unsigned()) s.num_tokens = it->get<size_t>();
   return s;

@@ -137,7 +137,7 @@ std::vector<std::string> longeval_read_answers(const std::filesystem::path& path
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
       fail_file(path.string(), where + "not valid JSON: " + e.what());
     }
     const nlohmann::json* answer = nullptr;

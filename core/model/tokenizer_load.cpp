@@ -305,7 +305,7 @@ Tokenizer Tokenizer::from_json(std::string_view json_text, const std::string& or
   json root;
   try {
     root = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     fail_file(origin, std::string("not valid JSON: ") + e.what());
   }
   try {

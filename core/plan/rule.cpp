@@ -30,8 +30,10 @@ int64_t rule_band_blocks(const Rule& rule, int64_t length) {
   // A tiny tolerance so that spans that are exact multiples of 64 in real arithmetic
   // (e.g. beta = 0.3, N = 640) are not floored one block short by binary rounding.
   const double blocks = rule_span(rule, length) / kBlockSize;
-  const auto k = static_cast<int64_t>(std::floor(blocks + 1e-9));
-  return std::clamp<int64_t>(k, 1, nb);
+  // Clamped before the conversion: a finite but huge alpha or beta (a hand-edited plan) would
+  // overflow int64 (undefined behaviour; found by tests/fuzz/fuzz_plan.cpp).
+  const double k = std::clamp(std::floor(blocks + 1e-9), 1.0, static_cast<double>(nb));
+  return static_cast<int64_t>(k);
 }
 
 bool band_attends(int64_t band_blocks, int64_t qb, int64_t kb) {

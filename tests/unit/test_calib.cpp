@@ -116,7 +116,15 @@ TEST(CalibJsonl, ErrorsNameFileLineAndField) {
   EXPECT_THROW(calib_read_jsonl(bad_ids), Error);
   const auto not_json = temp_file("notjson.jsonl", "{\"context\": \n");
   EXPECT_THROW(calib_read_jsonl(not_json), Error);
-  for (const auto& p : {no_answer, bad_span, bad_ids, not_json}) std::filesystem::remove(p);
+  // A number no double holds (found by tests/fuzz/fuzz_data.cpp): an error naming the line, not a crash.
+  const auto overflow = temp_file("overflow.jsonl", "{\"context\": \"c\", \"question\": \"q\", \"answer\": \"a\", \"length\": 47E49999}\n");
+  try {
+    calib_read_jsonl(overflow);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 1"), std::string::npos) << e.what();
+  }
+  for (const auto& p : {no_answer, bad_span, bad_ids, not_json, overflow}) std::filesystem::remove(p);
 }
 
 }  // namespace

@@ -228,6 +228,16 @@ TEST(LongEvalJsonl, WriteThenReadGivesTheSamples) {
   std::filesystem::remove(path);
 }
 
+// The message longeval_read_jsonl refuses `path` with ("" when it reads it).
+std::string read_error(const std::filesystem::path& path) {
+  try {
+    longeval_read_jsonl(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST(LongEvalJsonl, MissingFieldNamesFileLineAndField) {
   const auto path = temp_file("missing.jsonl",
                               R"({"random_idx": ["a-b", 0], "expected_number": 1, "num_lines": 1, "correct_line": "x", "prompt": "p"})"
@@ -246,6 +256,16 @@ TEST(LongEvalJsonl, MissingFieldNamesFileLineAndField) {
   const auto bad_idx = temp_file("badidx.jsonl",
                                  R"({"random_idx": ["a-b", 5], "expected_number": 1, "num_lines": 2, "correct_line": "x", "prompt": "p"})");
   EXPECT_THROW(longeval_read_jsonl(bad_idx), Error);
+  // 2^32 + 1 lines and index 2^32 are refused, not wrapped to 1 and 0.
+  const auto wrap = temp_file("wrap.jsonl",
+                              R"({"random_idx": ["a-b", 4294967296], "expected_number": 1, "num_lines": 4294967297, "correct_line": "x", "prompt": "p"})");
+  EXPECT_NE(read_error(wrap).find("num_lines"), std::string::npos) << read_error(wrap);
+  std::filesystem::remove(wrap);
+  // A number no double holds (found by tests/fuzz/fuzz_data.cpp): an error naming the line, not a crash.
+  const auto overflow = temp_file("overflow.jsonl",
+                                  R"({"random_idx": ["a-b", 0], "expected_number": 47E49999, "num_lines": 1, "correct_line": "x", "prompt": "p"})");
+  EXPECT_NE(read_error(overflow).find("not valid JSON"), std::string::npos) << read_error(overflow);
+  std::filesystem::remove(overflow);
   std::filesystem::remove(path);
   std::filesystem::remove(bad_idx);
 }
@@ -303,6 +323,9 @@ TEST(RetrievalScore, AnswersFileByIndexOrOrder) {
   const auto indexed = temp_file("answers_idx.jsonl", "{\"index\": 1, \"answer\": \"b\"}\n{\"index\": 0, \"answer\": \"a\"}\n");
   EXPECT_EQ(longeval_read_answers(indexed, 2), (std::vector<std::string>{"a", "b"}));
   EXPECT_THROW(longeval_read_answers(indexed, 3), Error);  // sample 2 unanswered
+  const auto overflow = temp_file("answers_overflow.jsonl", "{\"index\": 1E99999, \"answer\": \"b\"}\n");
+  EXPECT_THROW(longeval_read_answers(overflow, 1), Error);  // an error, not an escaping json exception
+  std::filesystem::remove(overflow);
   std::filesystem::remove(ordered);
   std::filesystem::remove(indexed);
 }

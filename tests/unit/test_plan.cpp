@@ -82,6 +82,10 @@ TEST(Rule, BandBlocksAndLayout) {
   EXPECT_EQ(band_attended_blocks(2, 1), 2);
   EXPECT_EQ(band_attended_blocks(1, 0), 1);
   EXPECT_THROW(rule_band_blocks({0, 1}, 100), Error);
+  // Huge finite spans clamp to [1, N/64] instead of overflowing the integer conversion.
+  EXPECT_EQ(rule_band_blocks({5.5e34, 0}, 4096), 64);
+  EXPECT_EQ(rule_band_blocks({-5.5e34, 0}, 4096), 1);
+  EXPECT_EQ(rule_band_blocks({0, 1e300}, 4096), 64);
 }
 
 TEST(Rule, Density) {

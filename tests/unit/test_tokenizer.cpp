@@ -239,6 +239,12 @@ TEST(TokenizerErrors, FileProblemsNameTheFile) {
   } catch (const moa::Error& e) {
     EXPECT_NE(std::string(e.what()).find("truncated.json: not valid JSON"), std::string::npos) << e.what();
   }
+  try {  // JSON's grammar allows numbers no double holds: nlohmann throws out_of_range, not parse_error
+    moa::Tokenizer::from_json("{\"model\": 47E49999}", "overflow.json");
+    FAIL() << "no error";
+  } catch (const moa::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("overflow.json: not valid JSON"), std::string::npos) << e.what();
+  }
 }
 
 TEST(TokenizerErrors, MalformedOrUnsupportedFilesAreRefusedByName) {
