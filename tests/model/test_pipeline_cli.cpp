@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/data/calib.h"
 #include "core/plan/plan_io.h"
 
@@ -80,6 +82,28 @@ TEST(PipelineCli, RejectsBadOptionsBeforeAnyWork) {
                 "--validate-records 1 --validate-length 512", log), 0);
   EXPECT_NE(slurp(log).find("--validate-length 512"), std::string::npos) << slurp(log);
   EXPECT_FALSE(fs::exists("/tmp/moa_pipeline_never"));
+  fs::remove(log);
+}
+
+// Studio's accuracy preview, headless: `moa eval --demo-length N --prompts P` measures the
+// same demo-task prompts (Studio's default seed) at the length and count asked for.
+TEST(EvalCli, DemoTaskAtAChosenLengthAndPromptCount) {
+  const fs::path base = fs::temp_directory_path() / ("moa_eval_demo_" + std::to_string(::getpid()));
+  const fs::path out = base.string() + ".json", log = base.string() + ".log";
+  ASSERT_EQ(run("eval --model '" + kDemo.string() + "' --dense --demo-length 1024 --prompts 2 --threads 2 --quiet --out '" +
+                    out.string() + "'",
+                log),
+            0)
+      << slurp(log);
+  const auto j = nlohmann::json::parse(slurp(out));
+  EXPECT_EQ(j.at("retrieval").at("overall").at("total").get<long long>(), 2);
+  ASSERT_EQ(j.at("retrieval").at("by_level").size(), 1u);  // one length: the one asked for
+  EXPECT_EQ(j.at("retrieval").at("by_level")[0].at("level").get<long long>(), 1024);
+  EXPECT_NE(run("eval --model '" + kDemo.string() + "' --dense --demo-length 1024 --prompts 0", log), 0);
+  EXPECT_NE(slurp(log).find("--prompts"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("eval --model '" + kDemo.string() + "' --dense --prompts 3", log), 0);  // no data to count
+  EXPECT_NE(slurp(log).find("--demo-length"), std::string::npos) << slurp(log);
+  fs::remove(out);
   fs::remove(log);
 }
 
