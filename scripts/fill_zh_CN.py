@@ -51,7 +51,6 @@ ZH = {
     "Reset zoom": "重置缩放",
     "key block (64 tokens)": "键块（64 个 token）",
     "query block": "查询块",
-    "pooled influence |E|": "池化影响 |E|",
     "No influence for layer %1 head %2 at this length": "第 %1 层第 %2 头在此长度下没有影响数据",
     "Click a head in the grid to see its influence map": "在网格中点击一个头以查看其影响图",
     "Layer %1, head %2 at %3 tokens (%4 x %4 blocks)": "第 %1 层，第 %2 头，长度 %3 token（%4 × %4 块）",
@@ -219,6 +218,28 @@ ZH = {
     "Measure accuracy in the background": "在后台测量准确率",
     "Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit":
         "在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量",
+    "at": "长度",
+    "Prompt length in tokens (a profiled length within the model's context)": "提示长度（token；模型上下文以内的已剖析长度）",
+    "prompts": "提示数",
+    "Number of prompts, answers spread evenly through the context (same as moa eval --demo-length N --prompts P)":
+        "提示数量，答案均匀分布在上下文中（与 moa eval --demo-length N --prompts P 相同）",
+    "Rule %1 spans %2 tokens at %3: alpha + beta × N must be above 0 at the shortest length":
+        "规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在最短长度处必须大于 0",
+    "Rule %1 spans %2 tokens at %3: alpha + beta × N must be at most N at every length":
+        "规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在每个长度处都不得超过 N",
+    "Colours": "配色",
+    "shared by all heads": "所有头共用",
+    "per head": "每个头单独",
+    "Shared: one colour range for every head of the profile at this length, so colours compare across heads. Per head: each head's own maximum, to read a weak head's structure.":
+        "共用：该长度下剖析中的所有头使用同一颜色范围，颜色可在头之间比较。每个头单独：按各头自身的最大值着色，便于看清弱头的结构。",
+    "pooled influence |E|": "池化影响 |E|",
+    "%1 – %2, all heads": "%1 – %2，所有头",
+    "%1 – %2, this head": "%1 – %2，当前头",
+    "Open a profile to see a head's influence map": "打开剖析以查看头的影响图",
+    "Open a profile to see the heads\n(%1)": "打开剖析以查看各头\n（%1）",
+    "Solve or open a plan to see the heads\n(%1)": "求解或打开方案以查看各头\n（%1）",
+    "Nothing to show at this length\n(%1)": "此长度下没有可显示的内容\n（%1）",
+    "Open a profile or a plan to see the rules' spans": "打开剖析或方案以查看规则跨度",
 }
 
 

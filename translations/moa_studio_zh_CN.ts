@@ -120,42 +120,77 @@
 <context>
     <name>moa::studio::HeadDetailView</name>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="72" />
+        <location filename="../app/studio/head_detail_view.cpp" line="93" />
         <source>Reset zoom</source>
         <translation>重置缩放</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="73" />
+        <location filename="../app/studio/head_detail_view.cpp" line="94" />
+        <source>Colours</source>
+        <translation>配色</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="98" />
+        <source>shared by all heads</source>
+        <translation>所有头共用</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="99" />
+        <source>per head</source>
+        <translation>每个头单独</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="101" />
+        <source>Shared: one colour range for every head of the profile at this length, so colours compare across heads. Per head: each head's own maximum, to read a weak head's structure.</source>
+        <translation>共用：该长度下剖析中的所有头使用同一颜色范围，颜色可在头之间比较。每个头单独：按各头自身的最大值着色，便于看清弱头的结构。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="103" />
         <source>key block (64 tokens)</source>
         <translation>键块（64 个 token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="74" />
+        <location filename="../app/studio/head_detail_view.cpp" line="104" />
         <source>query block</source>
         <translation>查询块</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="75" />
-        <source>pooled influence |E|</source>
-        <translation>池化影响 |E|</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="100" />
+        <location filename="../app/studio/head_detail_view.cpp" line="176" />
         <source>No influence for layer %1 head %2 at this length</source>
         <translation>第 %1 层第 %2 头在此长度下没有影响数据</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="101" />
+        <location filename="../app/studio/head_detail_view.cpp" line="207" />
+        <source>%1 – %2, all heads</source>
+        <translation>%1 – %2，所有头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="207" />
+        <source>%1 – %2, this head</source>
+        <translation>%1 – %2，当前头</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="208" />
+        <source>pooled influence |E|</source>
+        <translation>池化影响 |E|</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="175" />
         <source>Click a head in the grid to see its influence map</source>
         <translation>在网格中点击一个头以查看其影响图</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="137" />
+        <location filename="../app/studio/head_detail_view.cpp" line="174" />
+        <source>Open a profile to see a head's influence map</source>
+        <translation>打开剖析以查看头的影响图</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_detail_view.cpp" line="212" />
         <source>Layer %1, head %2 at %3 tokens (%4 x %4 blocks)</source>
         <translation>第 %1 层，第 %2 头，长度 %3 token（%4 × %4 块）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="141" />
+        <location filename="../app/studio/head_detail_view.cpp" line="216" />
         <source>rule %1: sink + band of %2 blocks, density %3</source>
         <translation>规则 %1：汇聚块 + %2 块带宽，密度 %3</translation>
     </message>
@@ -163,37 +198,58 @@
 <context>
     <name>moa::studio::HeadGridView</name>
     <message>
-        <location filename="../app/studio/head_grid_view.cpp" line="64" />
+        <location filename="../app/studio/head_grid_view.cpp" line="65" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_grid_view.cpp" line="65" />
+        <location filename="../app/studio/head_grid_view.cpp" line="66" />
         <source>at length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_grid_view.cpp" line="70" />
+        <location filename="../app/studio/head_grid_view.cpp" line="71" />
         <source>head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_grid_view.cpp" line="71" />
+        <location filename="../app/studio/head_grid_view.cpp" line="72" />
         <source>layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_grid_view.cpp" line="128" />
+        <location filename="../app/studio/head_grid_view.cpp" line="110" />
+        <source>Open a profile to see the heads
+(%1)</source>
+        <translation>打开剖析以查看各头
+（%1）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="112" />
+        <source>Solve or open a plan to see the heads
+(%1)</source>
+        <translation>求解或打开方案以查看各头
+（%1）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="114" />
+        <source>Nothing to show at this length
+(%1)</source>
+        <translation>此长度下没有可显示的内容
+（%1）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/head_grid_view.cpp" line="142" />
         <source>layer %1, head %2</source>
         <translation>第 %1 层，第 %2 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_grid_view.cpp" line="130" />
+        <location filename="../app/studio/head_grid_view.cpp" line="144" />
         <source> (KV head %1)</source>
         <translation>（KV 头 %1）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_grid_view.cpp" line="133" />
+        <location filename="../app/studio/head_grid_view.cpp" line="147" />
         <source>rule %1</source>
         <translation>规则 %1</translation>
     </message>
@@ -201,305 +257,305 @@
 <context>
     <name>moa::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="82" />
+        <location filename="../app/studio/main_window.cpp" line="86" />
         <source>Solve failed</source>
         <translation>求解失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="168" />
+        <location filename="../app/studio/main_window.cpp" line="176" />
         <source>About MoA Studio</source>
         <translation>关于 MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="169" />
+        <location filename="../app/studio/main_window.cpp" line="177" />
         <source>MoA Studio %1
 Mixture of Sparse Attention: inspect attention heads, edit and solve compression plans.</source>
         <translation>MoA Studio %1
 混合稀疏注意力：查看注意力头，编辑并求解压缩方案。</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="200" />
+        <location filename="../app/studio/main_window.cpp" line="208" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="201" />
+        <location filename="../app/studio/main_window.cpp" line="209" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="202" />
+        <location filename="../app/studio/main_window.cpp" line="210" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="203" />
+        <location filename="../app/studio/main_window.cpp" line="211" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="204" />
+        <location filename="../app/studio/main_window.cpp" line="212" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="205" />
+        <location filename="../app/studio/main_window.cpp" line="213" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="206" />
+        <location filename="../app/studio/main_window.cpp" line="214" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="207" />
+        <location filename="../app/studio/main_window.cpp" line="215" />
         <source>Open &amp;Model…</source>
         <translation>打开模型(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="208" />
+        <location filename="../app/studio/main_window.cpp" line="216" />
         <source>Open &amp;Demo Model</source>
         <translation>打开演示模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="209" />
+        <location filename="../app/studio/main_window.cpp" line="217" />
         <source>Open &amp;Profile…</source>
         <translation>打开剖析(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="210" />
+        <location filename="../app/studio/main_window.cpp" line="218" />
         <source>Open P&amp;lan…</source>
         <translation>打开方案(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="211" />
+        <location filename="../app/studio/main_window.cpp" line="219" />
         <source>&amp;Save Plan</source>
         <translation>保存方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="212" />
+        <location filename="../app/studio/main_window.cpp" line="220" />
         <source>Save Plan &amp;As…</source>
         <translation>方案另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="213" />
+        <location filename="../app/studio/main_window.cpp" line="221" />
         <source>Plan in MoA Reference Format (JSON/CSV)…</source>
         <translation>MoA 参考格式方案（JSON/CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="214" />
+        <location filename="../app/studio/main_window.cpp" line="222" />
         <source>Current Figure (PNG/PDF)…</source>
         <translation>当前图表（PNG/PDF）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="215" />
+        <location filename="../app/studio/main_window.cpp" line="223" />
         <source>Head Grid Values (CSV)…</source>
         <translation>头网格数值（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="216" />
+        <location filename="../app/studio/main_window.cpp" line="224" />
         <source>Plan Table (CSV)…</source>
         <translation>方案表（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="217" />
+        <location filename="../app/studio/main_window.cpp" line="225" />
         <source>Profile (HDF5)…</source>
         <translation>剖析（HDF5）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="218" />
+        <location filename="../app/studio/main_window.cpp" line="226" />
         <source>Open Session…</source>
         <translation>打开会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="219" />
+        <location filename="../app/studio/main_window.cpp" line="227" />
         <source>Save Session…</source>
         <translation>保存会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="220" />
+        <location filename="../app/studio/main_window.cpp" line="228" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="221" />
+        <location filename="../app/studio/main_window.cpp" line="229" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="222" />
+        <location filename="../app/studio/main_window.cpp" line="230" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="223" />
+        <location filename="../app/studio/main_window.cpp" line="231" />
         <source>Lock Selected Heads</source>
         <translation>锁定所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="224" />
+        <location filename="../app/studio/main_window.cpp" line="232" />
         <source>Unlock Selected Heads</source>
         <translation>解锁所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="225" />
+        <location filename="../app/studio/main_window.cpp" line="233" />
         <source>&amp;Profile Model…</source>
         <translation>剖析模型(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="226" />
+        <location filename="../app/studio/main_window.cpp" line="234" />
         <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
         <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="227" />
+        <location filename="../app/studio/main_window.cpp" line="235" />
         <source>Build &amp;Calibration Set…</source>
         <translation>构建校准集(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="228" />
+        <location filename="../app/studio/main_window.cpp" line="236" />
         <source>The open model answers long documents' questions itself (model-aligned calibration data)</source>
         <translation>由当前模型自行回答长文档中的问题（与模型对齐的校准数据）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="229" />
+        <location filename="../app/studio/main_window.cpp" line="237" />
         <source>&amp;Solve Plan</source>
         <translation>求解方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="230" />
+        <location filename="../app/studio/main_window.cpp" line="238" />
         <source>S&amp;top Job</source>
         <translation>停止任务(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="235" />
+        <location filename="../app/studio/main_window.cpp" line="243" />
         <source>&amp;About MoA Studio</source>
         <translation>关于 MoA Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="236" />
+        <location filename="../app/studio/main_window.cpp" line="244" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="237" />
+        <location filename="../app/studio/main_window.cpp" line="245" />
         <source>Head detail</source>
         <translation>头详情</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="238" />
+        <location filename="../app/studio/main_window.cpp" line="246" />
         <source>Rule plot</source>
         <translation>规则曲线</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="239" />
+        <location filename="../app/studio/main_window.cpp" line="247" />
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="270" />
+        <location filename="../app/studio/main_window.cpp" line="278" />
         <source>%1: stopped</source>
         <translation>%1：已停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="272" />
+        <location filename="../app/studio/main_window.cpp" line="280" />
         <source>%1: failed: %2</source>
         <translation>%1：失败：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="275" />
+        <location filename="../app/studio/main_window.cpp" line="283" />
         <source>%1: failed</source>
         <translation>%1：失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="278" />
+        <location filename="../app/studio/main_window.cpp" line="286" />
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="287" />
+        <location filename="../app/studio/main_window.cpp" line="295" />
         <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="293" />
+        <location filename="../app/studio/main_window.cpp" line="301" />
         <source>MoA Studio — %1</source>
         <translation>MoA Studio — %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="295" />
+        <location filename="../app/studio/main_window.cpp" line="303" />
         <source>&lt;b&gt;Model&lt;/b&gt; none</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="296" />
+        <location filename="../app/studio/main_window.cpp" line="304" />
         <source>MoA Studio</source>
         <translation>MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="300" />
+        <location filename="../app/studio/main_window.cpp" line="308" />
         <source>%1 (%2 samples)</source>
         <translation>%1（%2 个样本）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="301" />
+        <location filename="../app/studio/main_window.cpp" line="309" />
         <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="303" />
+        <location filename="../app/studio/main_window.cpp" line="311" />
         <source> — incomplete</source>
         <translation> — 不完整</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="305" />
+        <location filename="../app/studio/main_window.cpp" line="313" />
         <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="309" />
+        <location filename="../app/studio/main_window.cpp" line="317" />
         <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="310" />
+        <location filename="../app/studio/main_window.cpp" line="318" />
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="311" />
+        <location filename="../app/studio/main_window.cpp" line="319" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="311" />
+        <location filename="../app/studio/main_window.cpp" line="319" />
         <source>head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="313" />
+        <location filename="../app/studio/main_window.cpp" line="321" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="332" />
+        <location filename="../app/studio/main_window.cpp" line="340" />
         <location filename="../app/studio/main_window_files.cpp" line="108" />
         <source>Cannot profile</source>
         <translation>无法剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="342" />
+        <location filename="../app/studio/main_window.cpp" line="350" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="357" />
+        <location filename="../app/studio/main_window.cpp" line="370" />
         <source>Unsaved plan</source>
         <translation>方案未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="357" />
+        <location filename="../app/studio/main_window.cpp" line="370" />
         <source>The plan has edits that are not saved. Save them?</source>
         <translation>方案有尚未保存的修改。要保存吗？</translation>
     </message>
@@ -507,7 +563,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <location filename="../app/studio/main_window_files.cpp" line="52" />
         <location filename="../app/studio/main_window_files.cpp" line="57" />
         <location filename="../app/studio/main_window_files.cpp" line="95" />
-        <location filename="../app/studio/main_window_files.cpp" line="248" />
+        <location filename="../app/studio/main_window_files.cpp" line="253" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
@@ -605,7 +661,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
     <message>
         <location filename="../app/studio/main_window_files.cpp" line="144" />
-        <location filename="../app/studio/main_window_files.cpp" line="268" />
+        <location filename="../app/studio/main_window_files.cpp" line="273" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
@@ -670,18 +726,18 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="261" />
+        <location filename="../app/studio/main_window_files.cpp" line="266" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="261" />
-        <location filename="../app/studio/main_window_files.cpp" line="273" />
+        <location filename="../app/studio/main_window_files.cpp" line="266" />
+        <location filename="../app/studio/main_window_files.cpp" line="278" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="273" />
+        <location filename="../app/studio/main_window_files.cpp" line="278" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -712,78 +768,98 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="130" />
+        <location filename="../app/studio/plan_editor.cpp" line="155" />
         <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
         <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="112" />
-        <location filename="../app/studio/plan_editor.cpp" line="140" />
+        <location filename="../app/studio/plan_editor.cpp" line="137" />
+        <location filename="../app/studio/plan_editor.cpp" line="196" />
         <source>Accuracy not measured: %1</source>
         <translation>未测量准确率：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="123" />
+        <location filename="../app/studio/plan_editor.cpp" line="148" />
         <source>Measuring retrieval accuracy…</source>
         <translation>正在测量检索准确率…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="124" />
+        <location filename="../app/studio/plan_editor.cpp" line="149" />
         <source>refreshing…</source>
         <translation>正在刷新…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="145" />
+        <location filename="../app/studio/plan_editor.cpp" line="201" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="146" />
+        <location filename="../app/studio/plan_editor.cpp" line="202" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="147" />
+        <location filename="../app/studio/plan_editor.cpp" line="203" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="148" />
+        <location filename="../app/studio/plan_editor.cpp" line="204" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="149" />
+        <location filename="../app/studio/plan_editor.cpp" line="205" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="150" />
+        <location filename="../app/studio/plan_editor.cpp" line="206" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="151" />
+        <location filename="../app/studio/plan_editor.cpp" line="207" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="152" />
+        <location filename="../app/studio/plan_editor.cpp" line="208" />
         <source>Measure accuracy in the background</source>
         <translation>在后台测量准确率</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="153" />
+        <location filename="../app/studio/plan_editor.cpp" line="209" />
         <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
         <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="171" />
+        <location filename="../app/studio/plan_editor.cpp" line="210" />
+        <source>at</source>
+        <translation>长度</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="211" />
+        <source>Prompt length in tokens (a profiled length within the model's context)</source>
+        <translation>提示长度（token；模型上下文以内的已剖析长度）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="212" />
+        <source>prompts</source>
+        <translation>提示数</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="213" />
+        <source>Number of prompts, answers spread evenly through the context (same as moa eval --demo-length N --prompts P)</source>
+        <translation>提示数量，答案均匀分布在上下文中（与 moa eval --demo-length N --prompts P 相同）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="231" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="171" />
+        <location filename="../app/studio/plan_editor.cpp" line="231" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -791,27 +867,27 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="184" />
+        <location filename="../app/studio/plan_table_model.cpp" line="202" />
         <source>Above the budget: re-solve</source>
         <translation>超出预算：请重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="203" />
+        <location filename="../app/studio/plan_table_model.cpp" line="221" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="204" />
+        <location filename="../app/studio/plan_table_model.cpp" line="222" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="205" />
+        <location filename="../app/studio/plan_table_model.cpp" line="223" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="206" />
+        <location filename="../app/studio/plan_table_model.cpp" line="224" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>
@@ -860,13 +936,24 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
     <message>
         <location filename="../app/studio/plan_table_model.cpp" line="135" />
+        <location filename="../app/studio/plan_table_model.cpp" line="167" />
         <source>Not a number: %1</source>
         <translation>不是数字：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="142" />
+        <location filename="../app/studio/plan_table_model.cpp" line="157" />
         <source>Beta is a fraction of the length, from 0 to 1 (got %1)</source>
         <translation>Beta 是长度的比例，取值 0 到 1（输入为 %1）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="159" />
+        <source>Rule %1 spans %2 tokens at %3: alpha + beta × N must be above 0 at the shortest length</source>
+        <translation>规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在最短长度处必须大于 0</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="162" />
+        <source>Rule %1 spans %2 tokens at %3: alpha + beta × N must be at most N at every length</source>
+        <translation>规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在每个长度处都不得超过 N</translation>
     </message>
 </context>
 <context>
@@ -966,37 +1053,42 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::RulePlotView</name>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="43" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="51" />
         <source>Span of the selected heads' rules (Ctrl+click heads in the grid to add)</source>
         <translation>所选头规则的跨度（在网格中按住 Ctrl 点击以添加头）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="44" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="52" />
         <source>input length N (tokens)</source>
         <translation>输入长度 N（token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="45" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="53" />
         <source>span S(N) (tokens)</source>
         <translation>跨度 S(N)（token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="62" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="65" />
+        <source>Open a profile or a plan to see the rules' spans</source>
+        <translation>打开剖析或方案以查看规则跨度</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_plot_view.cpp" line="77" />
         <source>dense (S = N)</source>
         <translation>稠密（S = N）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="68" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="83" />
         <source>budget x N</source>
         <translation>预算 × N</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="89" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="104" />
         <source>L%1 H%2 %3</source>
         <translation>L%1 H%2 %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="110" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="126" />
         <source>profiled %1</source>
         <translation>已剖析 %1</translation>
     </message>
@@ -1064,7 +1156,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在剖析 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_accuracy.cpp" line="33" />
+        <location filename="../app/studio/workspace_accuracy.cpp" line="31" />
         <source>Measuring retrieval accuracy</source>
         <translation>正在测量检索准确率</translation>
     </message>

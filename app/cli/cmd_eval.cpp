@@ -6,6 +6,7 @@
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
 #include "app/cli/report_figures_cli.h"
+#include "core/data/demo_data.h"
 #include "core/eval/eval.h"
 #include "core/plan/plan_io.h"
 #include "core/util/error.h"
@@ -30,13 +31,27 @@ moa::EvalAttention attention_from(const moa::cli::Args& args) {
 }
 
 int run_eval(const moa::cli::Args& args) {
-  args.allow_only({"model", "plan", "uniform", "dense", "data", "ppl", "out", "chat", "max-new-tokens", "device",
-                   "threads", "limit", "level-by", "quiet"});
+  args.allow_only({"model", "plan", "uniform", "dense", "data", "demo-length", "prompts", "seed", "ppl", "out", "chat",
+                   "max-new-tokens", "device", "threads", "limit", "level-by", "quiet"});
   moa::EvalRequest r;
   r.model = args.get("model");
   r.attention = attention_from(args);
-  if (!args.has("data") && !args.has("ppl")) throw moa::Error("give --data longeval.jsonl and/or --ppl text.jsonl");
+  if (!args.has("data") && !args.has("demo-length") && !args.has("ppl"))
+    throw moa::Error("give --data longeval.jsonl, --demo-length N and/or --ppl text.jsonl");
+  if (args.has("data") && args.has("demo-length")) throw moa::Error("choose one of --data, --demo-length");
+  if (!args.has("demo-length") && (args.has("prompts") || args.has("seed")))
+    throw moa::Error("--prompts and --seed go with --demo-length");
   if (args.has("data")) r.samples = moa::longeval_read_jsonl(args.get("data"));
+  if (args.has("demo-length")) {
+    // Studio's live accuracy preview, headless: the same fresh demo-task prompts (length,
+    // count, answer depths spread evenly, seed) give the same number.
+    const long long length = args.get_int("demo-length", 0);
+    const long long prompts = args.get_int("prompts", 4);
+    if (length <= static_cast<long long>(moa::kDemoAnswerRoom)) throw moa::Error("--demo-length: too short");
+    if (prompts < 1) throw moa::Error("--prompts must be at least 1");
+    r.samples = moa::demo_eval_set({static_cast<size_t>(length)}, moa::demo_eval_depths(static_cast<int>(prompts)), 1,
+                                   static_cast<uint64_t>(args.get_int("seed", static_cast<long long>(moa::kDemoPreviewSeed))));
+  }
   if (args.has("ppl")) r.ppl = moa::ppl_read_jsonl(args.get("ppl"));
   const long long limit = args.get_int("limit", 0);
   if (limit > 0 && static_cast<long long>(r.samples.size()) > limit) r.samples.resize(limit);
@@ -96,8 +111,8 @@ int run_report(const moa::cli::Args& args) {
 }
 
 moa::cli::Register reg_eval({"eval", "retrieval accuracy and perplexity with dense, uniform or MoA attention",
-                             "--model DIR [--plan plan.json | --uniform DENSITY | --dense] --data longeval.jsonl "
-                             "[--ppl text.jsonl] [--out report.json] [--chat none|vicuna|llama3] [--limit N] "
+                             "--model DIR [--plan plan.json | --uniform DENSITY | --dense] "
+                             "[--data longeval.jsonl | --demo-length N [--prompts 4] [--seed 7]] [--ppl text.jsonl] [--out report.json] [--chat none|vicuna|llama3] [--limit N] "
                              "[--max-new-tokens 8] [--device cpu|cuda] [--threads T] [--level-by tokens|lines] [--quiet]",
                              run_eval, {"dense", "quiet"}});
 moa::cli::Register reg_report({"report", "compare eval results: Markdown table + combined JSON",

@@ -180,11 +180,9 @@ int run(const moa::cli::Args& args) {
   {
     Stage s(4, stages, "evaluate dense / uniform / MoA on fresh LongEval prompts");
     std::vector<size_t> eval_lengths(eval_ll.begin(), eval_ll.end());
-    std::vector<double> depths;
-    for (int i = 0; i < prompts; ++i) depths.push_back(prompts == 1 ? 0.5 : static_cast<double>(i) / (prompts - 1));
     moa::EvalRequest base;
     base.model = model;
-    base.samples = moa::demo_eval_set(eval_lengths, depths, 1, seed + 7);
+    base.samples = moa::demo_eval_set(eval_lengths, moa::demo_eval_depths(prompts), 1, seed + 7);
     moa::longeval_write_jsonl(out / "longeval.jsonl", base.samples);
     base.ppl = moa::demo_validation_records(static_cast<int64_t>(eval_lengths.front()),
                                             static_cast<int>(args.get_int("ppl-records", 1)), seed + 11);

@@ -1,9 +1,11 @@
 #include "app/studio/head_detail_view.h"
 
+#include <QComboBox>
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -18,16 +20,29 @@
 
 namespace moa::studio {
 
+const char* detail_scale_key(DetailScale s) { return s == DetailScale::Shared ? "shared" : "per_head"; }
+
+std::optional<DetailScale> detail_scale_from_key(const QString& key) {
+  for (DetailScale s : {DetailScale::Shared, DetailScale::PerHead})
+    if (key == QLatin1String(detail_scale_key(s))) return s;
+  return std::nullopt;
+}
+
 HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws) {
   title_ = new QLabel(this);
   title_->setWordWrap(true);
+  scale_label_ = new QLabel(this);
+  scale_box_ = new QComboBox(this);
   reset_zoom_ = new QPushButton(this);
   auto* bar = new QHBoxLayout;
   bar->addWidget(title_, 1);
+  bar->addWidget(scale_label_);
+  bar->addWidget(scale_box_);
   bar->addWidget(reset_zoom_);
   plot_ = new QCustomPlot(this);
   plot_->setMinimumSize(320, 240);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot_->installEventFilter(this);
   map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
   map_->setInterpolate(false);
   QCPColorGradient gradient = sequential_gradient();
@@ -52,6 +67,7 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
   band_left_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
   band_right_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
   for (QCPCurve* c : {band_left_, band_right_}) c->setPen(layout_pen);
+  empty_ = empty_note_create(plot_);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -60,9 +76,14 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
   retranslate();
 
   connect(reset_zoom_, &QPushButton::clicked, this, &HeadDetailView::resetZoom);
+  connect(scale_box_, &QComboBox::activated, this, [this](int i) { setColourScale(static_cast<DetailScale>(i)); });
+  // Zoom and pan change how many cells are visible: labels are re-thinned for them.
+  for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis})
+    connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { updateTicks(); });
   connect(ws_, &Workspace::currentHeadChanged, this, &HeadDetailView::refresh);
   connect(ws_, &Workspace::currentLengthChanged, this, &HeadDetailView::refresh);
   connect(ws_->profile(), &ProfileDocument::reset, this, &HeadDetailView::refresh);
+  connect(ws_->profile(), &ProfileDocument::finished, this, &HeadDetailView::refresh);
   for (auto signal : {&PlanDocument::planReset, &PlanDocument::rulesChanged})
     connect(ws_->plan(), signal, this, &HeadDetailView::refresh);
   connect(ws_->plan(), &PlanDocument::unitChanged, this, &HeadDetailView::refresh);
@@ -70,9 +91,17 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
 
 void HeadDetailView::retranslate() {
   reset_zoom_->setText(tr("Reset zoom"));
+  scale_label_->setText(tr("Colours"));
+  const QSignalBlocker block(scale_box_);
+  scale_box_->clear();
+  // In DetailScale order.
+  scale_box_->addItem(tr("shared by all heads"));
+  scale_box_->addItem(tr("per head"));
+  scale_box_->setCurrentIndex(static_cast<int>(scale_kind_));
+  scale_box_->setToolTip(tr("Shared: one colour range for every head of the profile at this length, so colours compare "
+                            "across heads. Per head: each head's own maximum, to read a weak head's structure."));
   plot_->xAxis->setLabel(tr("key block (64 tokens)"));
   plot_->yAxis->setLabel(tr("query block"));
-  scale_->axis()->setLabel(tr("pooled influence |E|"));
   refresh();
 }
 
@@ -81,10 +110,52 @@ void HeadDetailView::changeEvent(QEvent* event) {
   QWidget::changeEvent(event);
 }
 
+bool HeadDetailView::eventFilter(QObject* watched, QEvent* event) {
+  // Before QCustomPlot lays itself out for the new size: thin for the size to come.
+  if (watched == plot_ && event->type() == QEvent::Resize) updateTicks(static_cast<QResizeEvent*>(event)->size());
+  return QWidget::eventFilter(watched, event);
+}
+
+void HeadDetailView::setColourScale(DetailScale s) {
+  scale_kind_ = s;
+  scale_box_->setCurrentIndex(static_cast<int>(s));
+  refresh();
+}
+
+QString HeadDetailView::emptyText() const { return empty_note_shown(empty_) ? empty_->text() : QString(); }
+
 void HeadDetailView::resetZoom() {
   plot_->xAxis->setRange(-0.5, std::max<long long>(nb_, 1) - 0.5);
   plot_->yAxis->setRange(-0.5, std::max<long long>(nb_, 1) - 0.5);
   plot_->replot();
+}
+
+void HeadDetailView::updateTicks(QSize size) {
+  if (nb_ <= 0) return;
+  if (!size.isValid()) size = plot_->size();
+  // The axis rect is the plot less its margins (axis labels, colour bar) as last laid out;
+  // before the first layout, a guess at them.
+  const QRect area = plot_->axisRect()->rect();
+  const bool laid_out = area.width() > 50 && area.height() > 50;
+  const int w = size.width() - (laid_out ? plot_->viewport().width() - area.width() : 160);
+  const int h = size.height() - (laid_out ? plot_->viewport().height() - area.height() : 60);
+  const int nb = static_cast<int>(nb_);
+  plot_->xAxis->setTicker(cell_ticker(nb, false, std::max(100, w), plot_->xAxis->range().size()));
+  plot_->yAxis->setTicker(cell_ticker(nb, true, std::max(100, h), plot_->yAxis->range().size()));
+}
+
+QCPRange HeadDetailView::colourRange(const InfluenceSummary& summary, int layer, int head) const {
+  double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
+  auto take = [&](size_t i) {
+    hi = std::max<double>(hi, summary.block_max[i]);
+    if (summary.block_min[i] > 0.0f) lo = std::min<double>(lo, summary.block_min[i]);
+  };
+  if (scale_kind_ == DetailScale::PerHead) take(static_cast<size_t>(layer) * summary.num_heads + head);
+  else
+    for (size_t i = 0; i < summary.block_max.size(); ++i) take(i);
+  if (!std::isfinite(lo) || hi <= 0.0) lo = 1e-9, hi = 1.0;
+  lo = std::max(lo, hi * 1e-6);  // six decades are plenty to read structure
+  return QCPRange(lo, hi > lo ? hi : lo * 10);
 }
 
 void HeadDetailView::refresh() {
@@ -92,13 +163,18 @@ void HeadDetailView::refresh() {
   ProfileDataPtr profile = ws_->profile()->data();
   const int64_t length = ws_->currentLength();
   const LengthProfile* lp = nullptr;
+  const InfluenceSummary* summary = nullptr;
   if (profile && head.valid() && head.layer < profile->meta.num_layers && head.head < profile->meta.num_heads) {
     auto it = profile->lengths.find(length);
-    if (it != profile->lengths.end()) lp = it->second.get();
+    auto sit = profile->summaries.find(length);
+    if (it != profile->lengths.end() && sit != profile->summaries.end()) lp = it->second.get(), summary = &sit->second;
   }
   if (!lp) {
-    title_->setText(head.valid() ? tr("No influence for layer %1 head %2 at this length").arg(head.layer).arg(head.head)
-                                 : tr("Click a head in the grid to see its influence map"));
+    // Nothing to draw: say what would fill the view rather than show axes for no data.
+    empty_note_set(empty_, !profile ? tr("Open a profile to see a head's influence map")
+                           : !head.valid() ? tr("Click a head in the grid to see its influence map")
+                                           : tr("No influence for layer %1 head %2 at this length").arg(head.layer).arg(head.head));
+    title_->clear();
     map_->data()->clear();
     map_->setVisible(false);
     sink_->setVisible(false);
@@ -109,6 +185,7 @@ void HeadDetailView::refresh() {
     plot_->replot();
     return;
   }
+  empty_note_set(empty_, QString());
   const long long nb = lp->blocks();
   const bool new_shape = nb != nb_;
   nb_ = nb;
@@ -116,22 +193,20 @@ void HeadDetailView::refresh() {
   data->setSize(static_cast<int>(nb), static_cast<int>(nb));
   data->setRange(QCPRange(0, std::max<long long>(nb - 1, 1)), QCPRange(0, std::max<long long>(nb - 1, 1)));
   const float* m = lp->influence.data() + lp->at(head.layer, head.head, 0, 0, profile->meta.num_heads);
-  double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (long long qb = 0; qb < nb; ++qb)
     for (long long kb = 0; kb < nb; ++kb) {
       // Upper triangle (future keys) and exact zeros have no place on a log scale.
       const double v = kb <= qb ? m[qb * nb + kb] : nan;
-      const bool positive = v > 0.0;
-      data->setCell(static_cast<int>(kb), static_cast<int>(nb - 1 - qb), positive ? v : nan);
-      if (positive) {
-        lo = std::min(lo, v);
-        hi = std::max(hi, v);
-      }
+      data->setCell(static_cast<int>(kb), static_cast<int>(nb - 1 - qb), v > 0.0 ? v : nan);
     }
-  if (!std::isfinite(lo)) lo = 1e-9, hi = 1.0;
-  lo = std::max(lo, hi * 1e-6);  // six decades are plenty to read structure
-  map_->setDataRange(QCPRange(lo, hi > lo ? hi : lo * 10));
+  const QCPRange range = colourRange(*summary, head.layer, head.head);
+  map_->setDataRange(range);
+  // The bar's decade ticks may not reach its ends: the label states the range in numbers,
+  // on a second line short enough for a small pane.
+  const QString ends = scale_kind_ == DetailScale::Shared ? tr("%1 – %2, all heads") : tr("%1 – %2, this head");
+  scale_->axis()->setLabel(tr("pooled influence |E|") + QStringLiteral("\n") +
+                           ends.arg(range.lower, 0, 'g', 2).arg(range.upper, 0, 'g', 2));
   map_->setVisible(true);
   drawLayout(nb);
   QString title = tr("Layer %1, head %2 at %3 tokens (%4 x %4 blocks)")
@@ -144,10 +219,11 @@ void HeadDetailView::refresh() {
                                         .arg(rule_density(rule, length), 0, 'f', 3);
   }
   title_->setText(title);
-  plot_->xAxis->setTicker(cell_ticker(static_cast<int>(nb), false, std::max(200, plot_->width() - 160)));
-  plot_->yAxis->setTicker(cell_ticker(static_cast<int>(nb), true, std::max(200, plot_->height() - 60)));
-  if (new_shape) resetZoom();
-  else plot_->replot();
+  if (new_shape) resetZoom();  // the range change re-thins the ticks
+  else {
+    updateTicks();
+    plot_->replot();
+  }
 }
 
 void HeadDetailView::drawLayout(long long nb) {

@@ -4,17 +4,30 @@
 // sink column and the band of k(N) blocks. Wheel zooms, drag pans.
 #include <QWidget>
 
+#include <optional>
+
+class QComboBox;
 class QCustomPlot;
 class QCPColorMap;
 class QCPColorScale;
 class QCPCurve;
 class QCPItemRect;
+class QCPItemText;
+class QCPRange;
 class QLabel;
 class QPushButton;
 
 namespace moa::studio {
 
+struct InfluenceSummary;
 class Workspace;
+
+// Colour range of the map. Shared: one range for every head of the profile at that length,
+// so a colour means the same influence on every head (the default: a weak head looks weak).
+// PerHead: each head's own maximum, to read the structure of a weak head.
+enum class DetailScale { Shared, PerHead };
+const char* detail_scale_key(DetailScale s);  // stable, for sessions
+std::optional<DetailScale> detail_scale_from_key(const QString& key);
 
 class HeadDetailView : public QWidget {
   Q_OBJECT
@@ -24,17 +37,31 @@ class HeadDetailView : public QWidget {
   void refresh();
   // Band blocks drawn now (0 when no rule is shown): for tests.
   long long bandBlocks() const { return band_blocks_; }
+  DetailScale colourScale() const { return scale_kind_; }
+  void setColourScale(DetailScale s);
+  QComboBox* colourScaleBox() const { return scale_box_; }
+  // The centred note shown instead of axes while there is nothing to draw ("" when drawing).
+  QString emptyText() const;
 
  protected:
   void changeEvent(QEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   void retranslate();
   void drawLayout(long long nb);
   void resetZoom();
+  // Tick labels thinned for the plot's size and the visible (zoomed) range; called on every
+  // resize and range change, not only when the map is drawn.
+  // `size`: the plot's size (its coming size during a resize); invalid: the current one.
+  void updateTicks(QSize size = QSize());
+  // The colour range for the current head at `length` ([lo, hi], lo > 0, at most six decades).
+  QCPRange colourRange(const InfluenceSummary& summary, int layer, int head) const;
 
   Workspace* ws_;
   QLabel* title_;
+  QLabel* scale_label_;
+  QComboBox* scale_box_;
   QPushButton* reset_zoom_;
   QCustomPlot* plot_;
   QCPColorMap* map_;
@@ -42,6 +69,8 @@ class HeadDetailView : public QWidget {
   QCPItemRect* sink_;
   QCPCurve* band_left_;
   QCPCurve* band_right_;
+  QCPItemText* empty_;
+  DetailScale scale_kind_ = DetailScale::Shared;
   long long nb_ = 0;
   long long band_blocks_ = 0;
 };

@@ -29,6 +29,7 @@ HeadGridView::HeadGridView(Workspace* ws, QWidget* parent) : QWidget(parent), ws
   plot_->installEventFilter(this);
   plot_->setMinimumSize(320, 240);
   mosaic_ = mosaic_create(plot_, sequential_gradient());
+  empty_ = empty_note_create(plot_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(bar);
@@ -102,10 +103,23 @@ void HeadGridView::refresh() {
   const Plan* plan = ws_->plan()->hasPlan() ? &ws_->plan()->plan() : nullptr;
   values_ = grid_values(metric_, profile.get(), plan, ws_->currentLength());
   mosaic_fill(mosaic_, values_, grid_metric_name(metric_));
+  // No values: say what is missing for this metric rather than draw axes for no data.
+  QString note;
+  if (values_.empty()) {
+    if (grid_metric_needs_profile(metric_) && !profile)
+      note = tr("Open a profile to see the heads\n(%1)").arg(grid_metric_name(metric_));
+    else if (grid_metric_needs_plan(metric_) && !plan)
+      note = tr("Solve or open a plan to see the heads\n(%1)").arg(grid_metric_name(metric_));
+    else
+      note = tr("Nothing to show at this length\n(%1)").arg(grid_metric_name(metric_));
+  }
+  empty_note_set(empty_, note);
   const HeadRef h = ws_->currentHead();
   mosaic_mark(mosaic_, h.layer, h.head);
   plot_->replot();
 }
+
+QString HeadGridView::emptyText() const { return empty_note_shown(empty_) ? empty_->text() : QString(); }
 
 bool HeadGridView::eventFilter(QObject* watched, QEvent* event) {
   if (watched == plot_) {

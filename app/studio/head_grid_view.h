@@ -10,6 +10,7 @@
 class QComboBox;
 class QLabel;
 class QCustomPlot;
+class QCPItemText;
 
 namespace moa::studio {
 
@@ -26,6 +27,8 @@ class HeadGridView : public QWidget {
   const GridValues& values() const { return values_; }
   // Redraws from the documents (also called on every document signal).
   void refresh();
+  // The centred note shown instead of axes while there is nothing to draw ("" when drawing).
+  QString emptyText() const;
 
  protected:
   void changeEvent(QEvent* event) override;
@@ -44,6 +47,7 @@ class HeadGridView : public QWidget {
   QLabel* length_label_;
   QCustomPlot* plot_;
   Mosaic mosaic_;
+  QCPItemText* empty_;
   GridMetric metric_ = GridMetric::FarInfluence;
   GridValues values_;
 };

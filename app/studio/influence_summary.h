@@ -18,6 +18,10 @@ struct InfluenceSummary {
   std::vector<float> far_fraction;
   // [layer][head]: total pooled influence (how much the loss depends on this head at all).
   std::vector<float> total;
+  // [layer][head]: largest and smallest positive 64x64-block value (lower triangle; smallest
+  // is 0 when none is positive): the head detail's colour range, per head or shared.
+  std::vector<float> block_max;
+  std::vector<float> block_min;
   // [layer][head][k], k = 0..nb: influence a band of k blocks (plus the sink) drops, i.e.
   // the head's predicted loss under any rule with k band blocks at this length. Computed once
   // here, in the worker, so the plan preview prices an edit in O(1) per head.

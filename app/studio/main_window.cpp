@@ -12,6 +12,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -62,6 +63,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   setCentralWidget(main);
 
   job_message_ = new QLabel(this);
+  // A long message (a path, an error) must not widen the window past the screen: the label
+  // takes the width it is given and the whole text stays in its tooltip.
+  job_message_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 1000);
   progress_->setMaximumWidth(220);
@@ -78,7 +82,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   createActions();
   createMenus();
   for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs(), ws_->calibJobs()}) watchJobs(jobs);
-  connect(ws_, &Workspace::message, this, [this](const QString& text) { job_message_->setText(text); });
+  connect(ws_, &Workspace::message, this, [this](const QString& text) { showMessage(text); });
   connect(ws_, &Workspace::solveFailed, this, [this](const QString& text) { showError(tr("Solve failed"), text); });
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateModelInfo);
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateActions);
@@ -93,12 +97,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
     pending_ = Session{};
   });
   connect(editor_, &PlanEditor::resolveRequested, this, &MainWindow::startSolve);
-  connect(editor_, &PlanEditor::editRefused, this, [this](const QString& why) { job_message_->setText(why); });
+  connect(editor_, &PlanEditor::editRefused, this, [this](const QString& why) { showMessage(why); });
   connect(compare_, &CompareView::openPlanBRequested, this, [this] { openCompareDialog(true); });
   connect(compare_, &CompareView::openProfileBRequested, this, [this] { openCompareDialog(false); });
   retranslate();
   updateActions();
-  resize(1500, 950);
+  // Roomy where the screen allows, never larger than its free area (a 1366 x 768 laptop
+  // included; the frame is a guess until the window manager has decorated the window).
+  const QSize frame(16, 48);
+  const QSize room = screen() ? screen()->availableGeometry().size() - frame : QSize(1500, 950);
+  resize(QSize(1500, 950).boundedTo(room).expandedTo(minimumSizeHint()));
 }
 
 MainWindow::~MainWindow() = default;
@@ -253,12 +261,12 @@ void MainWindow::watchJobs(JobTracker* jobs) {
     progress_->setValue(0);
     progress_->setVisible(true);
     stop_->setEnabled(true);
-    job_message_->setText(title);
+    showMessage(title);
   });
   connect(jobs, &JobTracker::progressChanged, this, [this, jobs](quint64, int permille, const QString& text) {
     if (jobs != shown_jobs_) return;
     progress_->setValue(permille);
-    job_message_->setText(jobs->title() + QStringLiteral(": ") + text);
+    showMessage(jobs->title() + QStringLiteral(": ") + text);
   });
   connect(jobs, &JobTracker::finished, this, [this, jobs](quint64, JobOutcome outcome, const QString& text) {
     if (jobs == shown_jobs_) {
@@ -267,15 +275,15 @@ void MainWindow::watchJobs(JobTracker* jobs) {
                        ws_->calibJobs()->isRunning();
       stop_->setEnabled(any);
     }
-    if (outcome == JobOutcome::Stopped) job_message_->setText(tr("%1: stopped").arg(jobs->title()));
+    if (outcome == JobOutcome::Stopped) showMessage(tr("%1: stopped").arg(jobs->title()));
     else if (outcome == JobOutcome::Failed) {
-      job_message_->setText(tr("%1: failed: %2").arg(jobs->title(), text));
+      showMessage(tr("%1: failed: %2").arg(jobs->title(), text));
       // A failed open or run is said in a box, as a failed action is (a status line is easy to
       // miss); solve failures have their own (Workspace::solveFailed).
       if (jobs != ws_->solveJobs()) showError(tr("%1: failed").arg(jobs->title()), text);
     }
-    else if (!ws_->model()->note().isEmpty() && jobs == ws_->modelJobs()) job_message_->setText(ws_->model()->note());
-    else if (jobs != ws_->solveJobs()) job_message_->setText(tr("%1: done").arg(jobs->title()));
+    else if (!ws_->model()->note().isEmpty() && jobs == ws_->modelJobs()) showMessage(ws_->model()->note());
+    else if (jobs != ws_->solveJobs()) showMessage(tr("%1: done").arg(jobs->title()));
     updateActions();
   });
 }
@@ -343,8 +351,13 @@ void MainWindow::startSolve() {
   }
 }
 
+void MainWindow::showMessage(const QString& text) {
+  job_message_->setText(text);
+  job_message_->setToolTip(text);
+}
+
 void MainWindow::showError(const QString& what, const QString& detail) {
-  job_message_->setText(what + QStringLiteral(": ") + detail);
+  showMessage(what + QStringLiteral(": ") + detail);
   // Offscreen runs (tests, scripts) must not block on a modal box.
   if (QGuiApplication::platformName() != QStringLiteral("offscreen")) QMessageBox::warning(this, what, detail);
 }

@@ -59,6 +59,8 @@ class MainWindow : public QMainWindow {
   void updateActions();
   void rebuildRecentMenu();
   void showError(const QString& what, const QString& detail);
+  // The status bar's note (its tooltip holds the whole text when the bar is too narrow).
+  void showMessage(const QString& text);
   // File dialogs and exports (main_window_files.cpp).
   void openModelDialog();
   void openProfileDialog();

@@ -224,6 +224,9 @@ Session MainWindow::currentSession() const {
   s.layer = ws_->currentHead().layer;
   s.head = ws_->currentHead().head;
   s.tab = tabs_->currentIndex();
+  s.preview_length = editor_->accuracyOptions().length;
+  s.preview_prompts = editor_->accuracyOptions().prompts;
+  s.detail_scale = QString::fromLatin1(detail_scale_key(detail_->colourScale()));
   s.language = language_current();
   return s;
 }
@@ -234,6 +237,8 @@ void MainWindow::restoreSession(const Session& s) {
   else ws_->openModel(s.model);
   if (auto m = grid_metric_from_key(s.metric)) grid_->setMetric(*m);
   tabs_->setCurrentIndex(s.tab);
+  editor_->setAccuracyOptions(s.preview_length, s.preview_prompts);
+  if (auto scale = detail_scale_from_key(s.detail_scale)) detail_->setColourScale(*scale);
   if (!s.plan_json.isEmpty()) {
     ws_->plan()->setPlan(plan_from_json(s.plan_json.toStdString(), s.plan_path.isEmpty() ? "session" : s.plan_path.toStdString()),
                          s.plan_path);

@@ -56,14 +56,43 @@ Mosaic mosaic_create(QCustomPlot* plot, const QCPColorGradient& gradient) {
   return m;
 }
 
-QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels) {
+QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels, double visible) {
   auto ticker = QSharedPointer<QCPAxisTickerText>::create();
   // At least ~22 px per label, and steps of 1, 2, 4, 8, ... so labels land on round heads.
+  const double cells = visible > 0 ? std::min<double>(visible, count) : count;
   int step = 1;
-  while (pixels > 0 && count > 1 && pixels * step / count < 22) step *= 2;
+  while (pixels > 0 && count > 1 && step < count && pixels * step / cells < 22) step *= 2;
   for (int i = 0; i < count; i += step) ticker->addTick(flipped ? count - 1 - i : i, QString::number(i));
   return ticker;
 }
+
+QCPItemText* empty_note_create(QCustomPlot* plot) {
+  auto* note = new QCPItemText(plot);
+  note->setClipToAxisRect(false);
+  note->position->setType(QCPItemPosition::ptViewportRatio);
+  note->position->setCoords(0.5, 0.5);
+  note->setPositionAlignment(Qt::AlignCenter);
+  note->setTextAlignment(Qt::AlignCenter);
+  QFont font = plot->font();
+  font.setPointSizeF(font.pointSizeF() * 1.15);
+  note->setFont(font);
+  note->setColor(QColor(110, 110, 110));
+  note->setVisible(false);
+  return note;
+}
+
+void empty_note_set(QCPItemText* note, const QString& text) {
+  QCustomPlot* plot = note->parentPlot();
+  const bool empty = !text.isEmpty();
+  note->setText(text);
+  note->setVisible(empty);
+  for (QCPAxis* axis : plot->axisRect()->axes()) axis->setVisible(!empty && (axis == plot->xAxis || axis == plot->yAxis));
+  QCPLayoutGrid* layout = plot->plotLayout();
+  for (int i = 0; i < layout->elementCount(); ++i)
+    if (QCPLayoutElement* e = layout->elementAt(i); e && e != plot->axisRect()) e->setVisible(!empty);
+}
+
+bool empty_note_shown(const QCPItemText* note) { return note->visible(); }
 
 void mosaic_fill(Mosaic& m, const GridValues& g, const QString& scale_label, bool symmetric) {
   if (g.empty()) {

@@ -13,8 +13,16 @@ QCPColorGradient sequential_gradient();
 // Blue -> white -> red around zero, for differences.
 QCPColorGradient diverging_gradient();
 
-// Integer labels at cell centres, thinned to fit `pixels` of axis; flipped: row 0 at the top.
-QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels);
+// Integer labels at cell centres, thinned so that `visible` cells (all by default; fewer when
+// zoomed in) fit `pixels` of axis; flipped: row 0 at the top.
+QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels, double visible = 0);
+
+// An explicit empty state instead of made-up axes: while the note's text is non-empty the
+// plot shows only that text, centred; the axes and every layout element beside the axis rect
+// (colour scale, legend) are hidden. The note starts empty (hidden).
+QCPItemText* empty_note_create(QCustomPlot* plot);
+void empty_note_set(QCPItemText* note, const QString& text);
+bool empty_note_shown(const QCPItemText* note);
 
 // A color map + color scale on the plot's main axis rect, set up for layers x heads cells.
 struct Mosaic {

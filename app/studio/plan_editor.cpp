@@ -1,6 +1,7 @@
 #include "app/studio/plan_editor.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QEvent>
 #include <QTimer>
 #include <QHBoxLayout>
@@ -44,13 +45,26 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   resolve_ = new QPushButton(this);
   measure_ = new QCheckBox(this);
   measure_->setChecked(true);
+  // Length and prompt count of the measurement: longer and more prompts are closer to the
+  // real task and slower (a 2-core laptop measures 4 prompts at 8k in tens of seconds).
+  accuracy_length_label_ = new QLabel(this);
+  accuracy_length_ = new QComboBox(this);
+  accuracy_prompts_label_ = new QLabel(this);
+  accuracy_prompts_ = new QSpinBox(this);
+  accuracy_prompts_->setRange(1, 64);
+  accuracy_prompts_->setValue(AccuracyOptions{}.prompts);
   accuracy_ = new QLabel(this);
+  accuracy_->setWordWrap(true);
   // Edits come in bursts (typing, undo runs): measure once they pause.
   accuracy_delay_ = new QTimer(this);
   accuracy_delay_->setSingleShot(true);
   accuracy_delay_->setInterval(1200);
   auto* accuracy_row = new QHBoxLayout;
   accuracy_row->addWidget(measure_);
+  accuracy_row->addWidget(accuracy_length_label_);
+  accuracy_row->addWidget(accuracy_length_);
+  accuracy_row->addWidget(accuracy_prompts_label_);
+  accuracy_row->addWidget(accuracy_prompts_);
   accuracy_row->addWidget(accuracy_, 1);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(lock_);
@@ -103,6 +117,17 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   connect(ws_->plan(), &PlanDocument::unitChanged, this, &PlanEditor::scheduleAccuracy);
   connect(ws_->model(), &ModelDocument::changed, this, &PlanEditor::scheduleAccuracy);
   connect(measure_, &QCheckBox::toggled, this, &PlanEditor::scheduleAccuracy);
+  // The lengths on offer follow the profile (or the plan's budgets) and the model's context.
+  connect(ws_->profile(), &ProfileDocument::finished, this, &PlanEditor::refillAccuracyLengths);
+  connect(ws_->profile(), &ProfileDocument::reset, this, &PlanEditor::refillAccuracyLengths);
+  connect(ws_->plan(), &PlanDocument::planReset, this, &PlanEditor::refillAccuracyLengths);
+  connect(ws_->model(), &ModelDocument::changed, this, &PlanEditor::refillAccuracyLengths);
+  connect(accuracy_length_, &QComboBox::activated, this, [this](int i) {
+    wanted_length_ = accuracy_length_->itemData(i).toLongLong();
+    scheduleAccuracy();
+  });
+  connect(accuracy_prompts_, &QSpinBox::valueChanged, this, &PlanEditor::scheduleAccuracy);
+  refillAccuracyLengths();
   connect(accuracy_delay_, &QTimer::timeout, this, &PlanEditor::startAccuracy);
   connect(ws_, &Workspace::accuracyMeasured, this, [this](qint64 length, int correct, int total, double density) {
     accuracy_last_ = {length, correct, total, density};
@@ -133,9 +158,40 @@ QString PlanEditor::accuracyText() const {
       .arg(a.density, 0, 'f', 3);
 }
 
+AccuracyOptions PlanEditor::accuracyOptions() const {
+  AccuracyOptions options;
+  options.length = accuracy_length_->currentIndex() >= 0 ? accuracy_length_->currentData().toLongLong() : 0;
+  options.prompts = accuracy_prompts_->value();
+  return options;
+}
+
+void PlanEditor::setAccuracyOptions(qint64 length, int prompts) {
+  wanted_length_ = length;
+  refillAccuracyLengths();
+  accuracy_prompts_->setValue(prompts);
+}
+
+void PlanEditor::refillAccuracyLengths() {
+  std::vector<int64_t> lengths;
+  if (ProfileDataPtr p = ws_->profile()->data()) lengths = p->lengthList();
+  if (lengths.empty() && ws_->plan()->hasPlan())
+    for (const auto& [n, b] : ws_->plan()->plan().budgets) lengths.push_back(n);
+  // The measurement runs the model on prompts of this length: never beyond its context.
+  if (auto ck = ws_->model()->checkpoint())
+    std::erase_if(lengths, [&](int64_t n) { return n > ck->config().max_position_embeddings; });
+  const qint64 before = accuracyOptions().length;
+  const QSignalBlocker block(accuracy_length_);
+  accuracy_length_->clear();
+  for (int64_t n : lengths) accuracy_length_->addItem(QString::number(n), QVariant::fromValue<qlonglong>(n));
+  int i = accuracy_length_->findData(QVariant::fromValue<qlonglong>(wanted_length_));
+  if (i < 0) i = accuracy_length_->count() - 1;  // the longest: the hardest test of a plan
+  accuracy_length_->setCurrentIndex(i);
+  if (accuracyOptions().length != before) scheduleAccuracy();
+}
+
 void PlanEditor::startAccuracy() {
   try {
-    ws_->measureAccuracy();
+    ws_->measureAccuracy(accuracyOptions());
   } catch (const std::exception& e) {
     accuracy_->setText(tr("Accuracy not measured: %1").arg(QString::fromStdString(e.what())));
   }
@@ -151,6 +207,10 @@ void PlanEditor::retranslate() {
   resolve_->setText(tr("Re-solve"));
   measure_->setText(tr("Measure accuracy in the background"));
   measure_->setToolTip(tr("Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit"));
+  accuracy_length_label_->setText(tr("at"));
+  accuracy_length_->setToolTip(tr("Prompt length in tokens (a profiled length within the model's context)"));
+  accuracy_prompts_label_->setText(tr("prompts"));
+  accuracy_prompts_->setToolTip(tr("Number of prompts, answers spread evenly through the context (same as moa eval --demo-length N --prompts P)"));
   table_model_->retranslate();
   summary_model_->retranslate();
   if (accuracy_last_.total > 0 && !ws_->accuracyJobs()->isRunning()) accuracy_->setText(accuracyText());

@@ -4,6 +4,7 @@
 #include <QWidget>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QTimer;
 class QPushButton;
@@ -13,6 +14,7 @@ class QTableView;
 
 namespace moa::studio {
 
+struct AccuracyOptions;
 class PlanSummaryModel;
 class PlanTableModel;
 class Workspace;
@@ -27,6 +29,13 @@ class PlanEditor : public QWidget {
   int maxRulesPerLayer() const;
   // Locks or unlocks the units of the selected rows (one undo step per unit).
   void setSelectedLocked(bool locked);
+  // What the accuracy preview measures: the chosen length (0 until one is offered: the
+  // workspace's default) and prompt count.
+  AccuracyOptions accuracyOptions() const;
+  // From a session: a length not offered yet (the profile still loading) is picked once it is.
+  void setAccuracyOptions(qint64 length, int prompts);
+  QComboBox* accuracyLengthBox() const { return accuracy_length_; }
+  QSpinBox* accuracyPromptsBox() const { return accuracy_prompts_; }
 
  signals:
   void resolveRequested();
@@ -41,6 +50,7 @@ class PlanEditor : public QWidget {
   void syncSelectionFromHead();
   void scheduleAccuracy();
   void startAccuracy();
+  void refillAccuracyLengths();
 
   Workspace* ws_;
   PlanTableModel* table_model_;
@@ -55,6 +65,11 @@ class PlanEditor : public QWidget {
   QPushButton* unlock_;
   QPushButton* resolve_;
   QCheckBox* measure_;
+  QLabel* accuracy_length_label_;
+  QComboBox* accuracy_length_;
+  QLabel* accuracy_prompts_label_;
+  QSpinBox* accuracy_prompts_;
+  qint64 wanted_length_ = 0;  // the user's or session's choice; 0: the longest offered
   QLabel* accuracy_;
   QTimer* accuracy_delay_;
   // Last measurement, kept (and re-rendered in the current language) while a new one runs.

@@ -137,16 +137,34 @@ bool PlanTableModel::setData(const QModelIndex& index, const QVariant& value, in
   }
   Rule rule = doc_->plan().rules[layer][unit];
   if (index.column() == AlphaColumn) rule.alpha = v;
-  else if (index.column() == BetaColumn) {
-    if (v < 0.0 || v > 1.0) {  // beta is a fraction of N
-      emit editRefused(tr("Beta is a fraction of the length, from 0 to 1 (got %1)").arg(v));
-      return false;
-    }
-    rule.beta = v;
-  } else {
+  else if (index.column() == BetaColumn) rule.beta = v;
+  else return false;
+  // The core's rule (the one the solver's candidate grid obeys) at the lengths the plan is
+  // priced at: an edit cannot make a rule the solver would never produce.
+  const RuleCheck check = rule_check(rule, doc_->preview().lengths());
+  if (!check.ok()) {
+    emit editRefused(refusalText(rule, check));
     return false;
   }
   return doc_->editRule(layer, unit, rule);
+}
+
+QString PlanTableModel::refusalText(const Rule& rule, const RuleCheck& check) {
+  const QString text = QString::fromStdString(rule_text(rule));
+  const double span = rule_span(rule, check.length);
+  switch (check.fault) {
+    case RuleFault::beta_outside_unit:
+      return tr("Beta is a fraction of the length, from 0 to 1 (got %1)").arg(rule.beta);
+    case RuleFault::span_not_positive:
+      return tr("Rule %1 spans %2 tokens at %3: alpha + beta × N must be above 0 at the shortest length")
+          .arg(text).arg(span).arg(check.length);
+    case RuleFault::span_above_length:
+      return tr("Rule %1 spans %2 tokens at %3: alpha + beta × N must be at most N at every length")
+          .arg(text).arg(span).arg(check.length);
+    case RuleFault::not_finite:
+    case RuleFault::none: break;
+  }
+  return tr("Not a number: %1").arg(text);
 }
 
 void PlanTableModel::retranslate() {

@@ -36,6 +36,7 @@ class PlanTableModel : public QAbstractTableModel {
 
  private:
   size_t lengthCount() const;
+  static QString refusalText(const Rule& rule, const RuleCheck& check);
   PlanDocument* doc_;
 };
 

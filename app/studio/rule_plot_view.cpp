@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/studio/mosaic.h"
 #include "app/studio/workspace.h"
 #include "core/plan/rule.h"
 
@@ -18,8 +19,13 @@ RulePlotView::RulePlotView(Workspace* ws, QWidget* parent) : QWidget(parent), ws
   hint_ = new QLabel(this);
   plot_ = new QCustomPlot(this);
   plot_->setMinimumSize(320, 240);
+  // The legend sits under the axis rect, never over the curves (inside, any corner is
+  // crossed by some curve once a few heads are selected); three entries a row.
   plot_->legend->setVisible(true);
-  plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+  plot_->plotLayout()->addElement(1, 0, plot_->legend);
+  plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  plot_->legend->setWrap(3);
+  plot_->plotLayout()->setRowStretchFactor(1, 0.001);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -34,6 +40,8 @@ RulePlotView::RulePlotView(Workspace* ws, QWidget* parent) : QWidget(parent), ws
   refresh();
 }
 
+QString RulePlotView::emptyText() const { return empty_ && empty_note_shown(empty_) ? empty_->text() : QString(); }
+
 void RulePlotView::changeEvent(QEvent* event) {
   if (event->type() == QEvent::LanguageChange) refresh();
   QWidget::changeEvent(event);
@@ -45,13 +53,20 @@ void RulePlotView::refresh() {
   plot_->yAxis->setLabel(tr("span S(N) (tokens)"));
   plot_->clearGraphs();
   plot_->clearItems();
+  empty_ = empty_note_create(plot_);
   rule_curves_ = 0;
   std::vector<int64_t> lengths;
   if (ProfileDataPtr p = ws_->profile()->data()) lengths = p->lengthList();
   const Plan* plan = ws_->plan()->hasPlan() ? &ws_->plan()->plan() : nullptr;
   if (lengths.empty() && plan)
     for (const auto& [n, b] : plan->budgets) lengths.push_back(n);
-  if (lengths.empty()) lengths = {2048, 4096, 8192};
+  if (lengths.empty()) {
+    // No lengths to plot against: a note instead of axes over made-up lengths.
+    empty_note_set(empty_, tr("Open a profile or a plan to see the rules' spans"));
+    plot_->replot();
+    return;
+  }
+  empty_note_set(empty_, QString());
   const double n_lo = std::max<double>(64, lengths.front() / 2.0), n_hi = lengths.back() * 2.0;
   constexpr int kSamples = 96;
   QVector<double> xs(kSamples);
@@ -103,9 +118,10 @@ void RulePlotView::refresh() {
     line->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashDotLine));
     auto* label = new QCPItemText(plot_);
     label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    // At the bottom of the axis rect: the legend holds the top-left corner.
-    label->position->setCoords(static_cast<double>(n), 0.99);
-    label->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
+    // At the top of the axis rect: spans never exceed N and the y range reaches twice the
+    // longest length, so the top is clear of every curve (the bottom is where local heads run).
+    label->position->setCoords(static_cast<double>(n), 0.01);
+    label->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
     label->setBrush(QBrush(QColor(255, 255, 255, 200)));
     label->setText(tr("profiled %1").arg(n));
     label->setColor(QColor(90, 90, 90));

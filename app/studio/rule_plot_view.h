@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QCPItemText;
 class QLabel;
 
 namespace moa::studio {
@@ -18,6 +19,8 @@ class RulePlotView : public QWidget {
   QCustomPlot* plot() const { return plot_; }
   void refresh();
   int ruleCurveCount() const { return rule_curves_; }
+  // The centred note shown instead of axes while there is nothing to draw ("" when drawing).
+  QString emptyText() const;
 
  protected:
   void changeEvent(QEvent* event) override;
@@ -26,6 +29,7 @@ class RulePlotView : public QWidget {
   Workspace* ws_;
   QLabel* hint_;
   QCustomPlot* plot_;
+  QCPItemText* empty_ = nullptr;
   int rule_curves_ = 0;
 };
 

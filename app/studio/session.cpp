@@ -24,6 +24,9 @@ QJsonObject Session::toJson() const {
   o[QStringLiteral("layer")] = layer;
   o[QStringLiteral("head")] = head;
   o[QStringLiteral("tab")] = tab;
+  o[QStringLiteral("preview_length")] = preview_length;
+  o[QStringLiteral("preview_prompts")] = preview_prompts;
+  o[QStringLiteral("detail_scale")] = detail_scale;
   o[QStringLiteral("language")] = language;
   return o;
 }
@@ -41,6 +44,10 @@ Session Session::fromJson(const QJsonObject& o) {
   s.layer = o.value(QStringLiteral("layer")).toInt(-1);
   s.head = o.value(QStringLiteral("head")).toInt(-1);
   s.tab = o.value(QStringLiteral("tab")).toInt(0);
+  // Sessions written before these keys existed get the defaults.
+  s.preview_length = o.value(QStringLiteral("preview_length")).toInteger(0);
+  s.preview_prompts = o.value(QStringLiteral("preview_prompts")).toInt(4);
+  s.detail_scale = o.value(QStringLiteral("detail_scale")).toString();
   s.language = o.value(QStringLiteral("language")).toString();
   return s;
 }

@@ -19,6 +19,9 @@ struct Session {
   int layer = -1;
   int head = -1;
   int tab = 0;
+  qint64 preview_length = 0;  // accuracy preview: prompt length (0: the longest offered)
+  int preview_prompts = 4;    // accuracy preview: prompt count
+  QString detail_scale;       // head detail colour scale: "shared" | "per_head" ("": default)
   QString language;         // "en" | "zh_CN" | "" (system)
 
   QJsonObject toJson() const;

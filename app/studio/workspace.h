@@ -12,6 +12,7 @@
 #include "app/studio/documents.h"
 #include "app/studio/job_tracker.h"
 #include "app/studio/plan_document.h"
+#include "core/data/demo_data.h"
 #include "core/plan/loss_table.h"
 
 namespace moa::studio {
@@ -42,7 +43,7 @@ struct CalibOptions {
 struct AccuracyOptions {
   int64_t length = 0;  // prompt length in tokens; 0: the longest profiled length (<= model context)
   int prompts = 4;     // answer depths spread evenly through the context
-  uint64_t seed = 7;
+  uint64_t seed = kDemoPreviewSeed;
 };
 
 struct SolveOptions {

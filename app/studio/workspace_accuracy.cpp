@@ -26,9 +26,7 @@ quint64 Workspace::measureAccuracy(const AccuracyOptions& options) {
   request.attention.mode = AttentionMode::plan;
   request.attention.plan = plan_.plan();
   request.threads = std::max(1, QThread::idealThreadCount() - 1);  // one core stays with the GUI
-  std::vector<double> depths;
-  for (int i = 0; i < options.prompts; ++i)
-    depths.push_back(options.prompts == 1 ? 0.5 : static_cast<double>(i) / (options.prompts - 1));
+  const std::vector<double> depths = demo_eval_depths(options.prompts);
   const uint64_t seed = options.seed;
   return accuracy_jobs_.start(tr("Measuring retrieval accuracy"), [this, request, length, depths, seed](JobContext& job) mutable {
     // The demo task (byte-level LongEval records) at the chosen length: what the demo model

@@ -225,6 +225,13 @@ std::vector<LongEvalSample> demo_eval_set(const std::vector<size_t>& lengths, co
   return longeval_generate_set(spec, [](const std::string& prompt) { return prompt.size() + 1; });
 }
 
+std::vector<double> demo_eval_depths(int prompts) {
+  if (prompts < 1) throw Error("demo eval: at least one prompt (got " + std::to_string(prompts) + ")");
+  std::vector<double> depths;
+  for (int i = 0; i < prompts; ++i) depths.push_back(prompts == 1 ? 0.5 : static_cast<double>(i) / (prompts - 1));
+  return depths;
+}
+
 std::vector<int32_t> demo_prompt_ids(const std::string& prompt) { return ByteVocab::encode(prompt, true); }
 
 std::string demo_answer_text(long long value) {

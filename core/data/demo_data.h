@@ -91,6 +91,11 @@ LongEvalSample demo_eval_sample(size_t length, double depth, uint64_t seed, KeyS
 // --tokenizer bytes --reserve 7 --keys pseudo --seed <seed>` writes.
 std::vector<LongEvalSample> demo_eval_set(const std::vector<size_t>& lengths, const std::vector<double>& depths,
                                           int per_depth, uint64_t seed, KeyStyle keys = KeyStyle::PseudoWord);
+// Answer depths of `prompts` evaluation prompts, spread evenly from 0 to 1 (0.5 for one).
+std::vector<double> demo_eval_depths(int prompts);
+// Seed of the prompts Studio's live accuracy preview measures on; `moa eval --demo-length`
+// uses the same, so a preview number can be reproduced headless.
+inline constexpr uint64_t kDemoPreviewSeed = 7;
 // The model input for a prompt (BOS + bytes), the answer text training teaches, and whether a
 // generated id ends the answer ("\n" or EOS).
 std::vector<int32_t> demo_prompt_ids(const std::string& prompt);

@@ -98,9 +98,7 @@ double now() { return std::chrono::duration<double>(std::chrono::steady_clock::n
 
 // Fresh-prompt exact-match accuracy with greedy decoding (the demo answer format).
 double eval_exact(const LlamaModel& model, size_t length, int prompts, uint64_t seed) {
-  std::vector<double> depths;
-  for (int i = 0; i < prompts; ++i) depths.push_back(prompts == 1 ? 0.5 : static_cast<double>(i) / (prompts - 1));
-  auto set = demo_eval_set({length}, depths, 1, seed);
+  auto set = demo_eval_set({length}, demo_eval_depths(prompts), 1, seed);
   DenseAttention dense;
   GenerateOptions opt;
   opt.max_new_tokens = 8;

@@ -43,10 +43,10 @@ void plan_check_shape(const Plan& plan, const std::string& file) {
                           " rules, expected " + std::to_string(units) + " (" +
                           granularity_name(plan.granularity) + " granularity)");
     for (size_t u = 0; u < plan.rules[l].size(); ++u) {
+      // Without lengths: a plan file does not say at which lengths it will run.
       const Rule& r = plan.rules[l][u];
-      if (!std::isfinite(r.alpha) || !std::isfinite(r.beta) || r.beta < 0 || r.beta > 1)
-        fail_file(file, "layer " + std::to_string(l) + " unit " + std::to_string(u) + ": rule " +
-                            rule_text(r) + " is invalid (beta must be in [0, 1])");
+      if (const RuleCheck check = rule_check(r); !check.ok())
+        fail_file(file, "layer " + std::to_string(l) + " unit " + std::to_string(u) + ": " + rule_fault_text(r, check));
     }
   }
   if (!plan.locked.empty()) {

@@ -65,6 +65,30 @@ double rule_work_fraction(const Rule& rule, int64_t length) {
   return kept / (n * (n + 1) / 2.0);
 }
 
+RuleCheck rule_check(const Rule& rule, const std::vector<int64_t>& lengths) {
+  if (!std::isfinite(rule.alpha) || !std::isfinite(rule.beta)) return {RuleFault::not_finite, 0};
+  if (rule.beta < 0 || rule.beta > 1) return {RuleFault::beta_outside_unit, 0};
+  if (lengths.empty()) return {};
+  const int64_t shortest = *std::min_element(lengths.begin(), lengths.end());
+  if (rule_span(rule, shortest) <= 0) return {RuleFault::span_not_positive, shortest};
+  for (int64_t n : lengths)
+    if (rule_span(rule, n) > static_cast<double>(n)) return {RuleFault::span_above_length, n};
+  return {};
+}
+
+std::string rule_fault_text(const Rule& rule, const RuleCheck& check) {
+  const std::string r = "rule " + rule_text(rule);
+  const std::string n = std::to_string(check.length);
+  switch (check.fault) {
+    case RuleFault::none: return "";
+    case RuleFault::not_finite: return r + ": alpha and beta must be finite numbers";
+    case RuleFault::beta_outside_unit: return r + ": beta must be in [0, 1]";
+    case RuleFault::span_not_positive: return r + ": span must be above 0 at the shortest length (" + n + ")";
+    case RuleFault::span_above_length: return r + ": span must be at most N at every length (above it at " + n + ")";
+  }
+  return r + ": invalid";
+}
+
 RuleGridSpec default_grid_spec(const std::vector<int64_t>& lengths) {
   if (lengths.empty()) throw Error("rule grid: no lengths given");
   RuleGridSpec spec;
@@ -80,17 +104,13 @@ std::vector<Rule> rule_grid(const RuleGridSpec& spec, const std::vector<int64_t>
   if (spec.alpha_step <= 0) throw Error("rule grid: alpha step must be positive");
   if (spec.betas.empty()) throw Error("rule grid: no beta values given");
   for (int64_t n : lengths) length_blocks(n);
-  const int64_t shortest = *std::min_element(lengths.begin(), lengths.end());
   std::vector<Rule> rules;
   const auto steps = static_cast<int64_t>(std::floor((spec.alpha_max - spec.alpha_min) / spec.alpha_step + 1e-9));
   for (int64_t i = 0; i <= steps; ++i) {
     const double alpha = spec.alpha_min + static_cast<double>(i) * spec.alpha_step;
     for (double beta : spec.betas) {
       const Rule r{alpha, beta};
-      if (rule_span(r, shortest) <= 0) continue;
-      bool fits = true;
-      for (int64_t n : lengths) fits = fits && rule_span(r, n) <= static_cast<double>(n);
-      if (fits) rules.push_back(r);
+      if (rule_check(r, lengths).ok()) rules.push_back(r);
     }
   }
   std::sort(rules.begin(), rules.end());

@@ -43,8 +43,22 @@ double rule_density(const Rule& rule, int64_t length);
 // of the causal pairs: this is what predicts the prefill kernel's time.
 double rule_work_fraction(const Rule& rule, int64_t length);
 
+// What makes a rule usable at a set of lengths (DESIGN §4), in one place: the candidate grid
+// keeps exactly the rules this accepts, plans are checked with it, and the GUI refuses an edit
+// it rejects. alpha and beta finite, beta in [0, 1]; with lengths, also a span above 0 at the
+// shortest length and at most N at every length (a wider span only repeats the dense rule).
+enum class RuleFault { none, not_finite, beta_outside_unit, span_not_positive, span_above_length };
+struct RuleCheck {
+  RuleFault fault = RuleFault::none;
+  int64_t length = 0;  // the length whose span fails (span faults only)
+  bool ok() const { return fault == RuleFault::none; }
+};
+RuleCheck rule_check(const Rule& rule, const std::vector<int64_t>& lengths = {});
+// The fault in words, for core errors ("" when ok).
+std::string rule_fault_text(const Rule& rule, const RuleCheck& check);
+
 // Candidate grid: alpha from alpha_min to alpha_max in steps of alpha_step, beta from the
-// list; kept when the span is positive at the shortest length and <= N at every length.
+// list; kept when rule_check accepts the rule at these lengths.
 struct RuleGridSpec {
   double alpha_min = 0.0;
   double alpha_max = 0.0;

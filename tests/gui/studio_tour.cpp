@@ -143,8 +143,9 @@ int main(int argc, char** argv) {
   const int unit = ws->unitOf(best.head);
   PlanTableModel* table = w.planEditor()->tableModel();
   const Rule old = ws->plan()->plan().rules[best.layer][unit];
-  const double beta = old.beta >= 0.75 ? old.beta - 0.25 : old.beta + 0.25;
-  table->setData(table->index(table->rowOf(best.layer, unit), PlanTableModel::BetaColumn), beta);
+  // The first beta step the core's rule check accepts (a span above N is refused).
+  for (double step : {0.25, -0.25, 0.125, -0.125})
+    if (table->setData(table->index(table->rowOf(best.layer, unit), PlanTableModel::BetaColumn), old.beta + step)) break;
   table->setData(table->index(table->rowOf(best.layer, unit), table->lockedColumn()), Qt::Checked, Qt::CheckStateRole);
   std::vector<HeadRef> heads{best};
   for (int l = 0; l < far.layers && heads.size() < 4; l += std::max(1, far.layers / 3))

@@ -2,12 +2,14 @@
 // table CSV, profile HDF5, PNG/PDF figures, sessions.
 #include <QFile>
 #include <QImage>
+#include <QJsonObject>
 #include <QtTest>
 
 #include <qcustomplot.h>
 
 #include "app/studio/data_export.h"
 #include "app/studio/figure_export.h"
+#include "app/studio/head_detail_view.h"
 #include "app/studio/head_grid_view.h"
 #include "app/studio/main_window.h"
 #include "app/studio/plan_editor.h"
@@ -171,7 +173,12 @@ class StudioExportTest : public QObject {
     QVERIFY(pdf.read(5) == QByteArray("%PDF-"));
 
     QVERIFY(w.workspace()->plan()->editRule(0, 1, Rule{128, 0.25}));
+    // View settings: the accuracy preview's length and prompt count, the detail's colour scale.
+    w.planEditor()->setAccuracyOptions(512, 6);
+    w.headDetail()->setColourScale(DetailScale::PerHead);
     const Session s = w.currentSession();
+    QCOMPARE(s.preview_length, qint64(512));
+    QCOMPARE(s.preview_prompts, 6);
     session_save(s, path("s.moasession.json"));
     const Session r = session_load(path("s.moasession.json"));
     QCOMPARE(r.toJson(), s.toJson());
@@ -184,6 +191,14 @@ class StudioExportTest : public QObject {
     QCOMPARE(plan_to_json(w2.workspace()->plan()->plan()), plan_to_json(w.workspace()->plan()->plan()));
     QCOMPARE(w2.workspace()->currentHead().layer, 2);
     QCOMPARE(w2.workspace()->currentHead().head, 5);
+    QCOMPARE(w2.planEditor()->accuracyOptions().length, qint64(512));
+    QCOMPARE(w2.planEditor()->accuracyOptions().prompts, 6);
+    QCOMPARE(w2.headDetail()->colourScale(), DetailScale::PerHead);
+    // A session written before these settings existed opens with the defaults.
+    QJsonObject old_format = s.toJson();
+    for (const char* key : {"preview_length", "preview_prompts", "detail_scale"}) old_format.remove(QLatin1String(key));
+    QCOMPARE(Session::fromJson(old_format).preview_prompts, 4);
+    QCOMPARE(Session::fromJson(old_format).preview_length, qint64(0));
     QVERIFY(session_load_throws(path("grid.png")));
   }
 

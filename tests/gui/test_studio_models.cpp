@@ -39,12 +39,28 @@ class StudioModelsTest : public QObject {
     QCOMPARE(summary.rowCount(), 2);
 
     // Edit alpha in place, toggle a lock, edit a budget, undo all, re-solve.
+    QVERIFY(ws.plan()->editRule(1, 1, Rule{0, 0.25}));  // row 3, a known start
     QVERIFY(table.setData(table.index(3, PlanTableModel::AlphaColumn), 256.0));
     QCOMPARE(table.data(table.index(3, PlanTableModel::AlphaColumn), Qt::EditRole).toDouble(), 256.0);
     QSignalSpy refused(&table, &PlanTableModel::editRefused);
     QVERIFY(!table.setData(table.index(3, PlanTableModel::BetaColumn), 1.5));  // beta outside [0, 1]
     QCOMPARE(refused.count(), 1);  // and says why
     QVERIFY(refused.first().at(0).toString().contains(QStringLiteral("1.5")));
+    // Alpha obeys the core's rule_check at the profiled lengths (512, 1024), as the solver's
+    // grid does: no span at the shortest length, or a span above N, is refused with the reason.
+    const int steps = ws.plan()->undoStack()->count();
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), -1e9));
+    QCOMPARE(refused.count(), 2);
+    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("above 0 at the shortest length")));
+    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("512")));
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), 1e5));
+    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("at most N")));
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::BetaColumn), 0.75));  // 256 + 384 > 512
+    QCOMPARE(refused.count(), 4);
+    QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{256, 0.25}));  // refused edits change nothing
+    QCOMPARE(ws.plan()->undoStack()->count(), steps);
+    QVERIFY(table.setData(table.index(3, PlanTableModel::AlphaColumn), -127.0));  // span 1 at 512: allowed
+    QVERIFY(rule_check(ws.plan()->plan().rules[1][1], {512, 1024}).ok());
     QVERIFY(table.setData(table.index(2, table.lockedColumn()), Qt::Checked, Qt::CheckStateRole));
     QCOMPARE(table.data(table.index(2, table.lockedColumn()), Qt::CheckStateRole).toInt(), int(Qt::Checked));
     QVERIFY(summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 0.6));

@@ -3,6 +3,8 @@
 // file and an untouched document; the event loop keeps ticking while it runs; an existing
 // output file is replaced only when the user says so (workspace and dialog).
 #include <QApplication>
+#include <QComboBox>
+#include <QSpinBox>
 #include <QElapsedTimer>
 #include <QMessageBox>
 #include <QPushButton>
@@ -12,6 +14,7 @@
 #include <functional>
 
 #include "app/studio/main_window.h"
+#include "app/studio/plan_editor.h"
 #include "app/studio/profile_dialog.h"
 #include "core/model/config.h"
 #include "core/data/calib.h"
@@ -48,6 +51,17 @@ class BoxAnswer {
   QTimer timer_;
   bool seen_ = false;
 };
+
+// Dense as a plan (every band as wide as the input): the demo model answers its own task.
+static Plan dense_plan(const ModelConfig& c) {
+  Plan plan;
+  plan.granularity = Granularity::kv_head;
+  plan.num_layers = static_cast<int>(c.num_layers);
+  plan.num_heads = static_cast<int>(c.num_heads);
+  plan.num_kv_heads = static_cast<int>(c.num_kv_heads);
+  plan.rules.assign(plan.num_layers, std::vector<Rule>(plan.num_kv_heads, Rule{0, 1.0}));
+  return plan;
+}
 
 class StudioProfileTest : public QObject {
   Q_OBJECT
@@ -296,14 +310,7 @@ class StudioProfileTest : public QObject {
     QSignalSpy opened(ws.modelJobs(), &JobTracker::finished);
     ws.openModel(demo);
     QVERIFY(opened.wait(20000));
-    const ModelConfig& c = ws.model()->checkpoint()->config();
-    // Dense as a plan (every band as wide as the input): the demo model answers its own task.
-    Plan plan;
-    plan.granularity = Granularity::kv_head;
-    plan.num_layers = static_cast<int>(c.num_layers);
-    plan.num_heads = static_cast<int>(c.num_heads);
-    plan.num_kv_heads = static_cast<int>(c.num_kv_heads);
-    plan.rules.assign(plan.num_layers, std::vector<Rule>(plan.num_kv_heads, Rule{0, 1.0}));
+    Plan plan = dense_plan(ws.model()->checkpoint()->config());
     plan.budgets = {{1024, 1.0}};
     ws.plan()->setPlan(plan, QString());
     QSignalSpy measured(&ws, &Workspace::accuracyMeasured);
@@ -319,6 +326,40 @@ class StudioProfileTest : public QObject {
     QCOMPARE(measured.first().at(2).toInt(), 2);
     QVERIFY(measured.first().at(1).toInt() >= 1);
     QVERIFY(measured.first().at(3).toDouble() > 0.9);  // dense: (nearly) every block attended
+  }
+
+  // The preview panel's length and prompt count are what the background measurement uses.
+  void accuracyPreviewLengthAndPromptsAreThePanels() {
+    const QString demo = Workspace::demoModelDir();
+    if (demo.isEmpty()) QSKIP("no demo model in this checkout");
+    MainWindow w;
+    Workspace& ws = *w.workspace();
+    QSignalSpy opened(ws.modelJobs(), &JobTracker::finished);
+    ws.openModel(demo);
+    QVERIFY(opened.wait(20000));
+    const ModelConfig& c = ws.model()->checkpoint()->config();
+    Plan plan = dense_plan(c);
+    // Lengths on offer: the plan's (no profile open), within the model's context.
+    plan.budgets = {{1024, 1.0}, {2048, 1.0}, {c.max_position_embeddings * 2, 1.0}};
+    ws.plan()->setPlan(plan, QString());
+    PlanEditor* editor = w.planEditor();
+    QComboBox* length = editor->accuracyLengthBox();
+    QCOMPARE(length->count(), 2);  // beyond the model's context is not offered
+    QCOMPARE(editor->accuracyOptions().length, qint64(2048));  // the longest by default
+    QCOMPARE(editor->accuracyOptions().prompts, 4);
+    QSignalSpy measured(&ws, &Workspace::accuracyMeasured);
+    QSignalSpy ended(ws.accuracyJobs(), &JobTracker::finished);
+    length->setCurrentIndex(length->findText(QStringLiteral("1024")));
+    emit length->activated(length->currentIndex());
+    editor->accuracyPromptsBox()->setValue(1);
+    QTRY_VERIFY_WITH_TIMEOUT(!ended.isEmpty(), 60000);
+    QVERIFY2(ended.last().at(1).value<JobOutcome>() == JobOutcome::Done, qPrintable(ended.last().at(2).toString()));
+    QCOMPARE(measured.count(), 1);
+    QCOMPARE(measured.last().at(0).toLongLong(), qint64(1024));
+    QCOMPARE(measured.last().at(2).toInt(), 1);
+    // A choice survives a change of the lengths on offer (a plan reset), as sessions need.
+    ws.plan()->setPlan(plan, QString());
+    QCOMPARE(editor->accuracyOptions().length, qint64(1024));
   }
 };
 

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/data/calib.h"
 #include "core/plan/plan.h"
 #include "core/plan/plan_io.h"
@@ -123,6 +125,28 @@ TEST(PlanInfoCli, DensityAndWorkOfAPlanFile) {
   EXPECT_NE(run("plan info '" + (dir / "bad.json").string() + "'", log), 0);
   EXPECT_NE(slurp(log).find("bad.json"), std::string::npos) << slurp(log);
   fs::remove_all(dir);
+}
+
+// Studio's accuracy preview, headless: `moa eval --demo-length N --prompts P` measures the
+// same demo-task prompts (Studio's default seed) at the length and count asked for.
+TEST(EvalCli, DemoTaskAtAChosenLengthAndPromptCount) {
+  const fs::path base = fs::temp_directory_path() / ("moa_eval_demo_" + std::to_string(::getpid()));
+  const fs::path out = base.string() + ".json", log = base.string() + ".log";
+  ASSERT_EQ(run("eval --model '" + kDemo.string() + "' --dense --demo-length 1024 --prompts 2 --threads 2 --quiet --out '" +
+                    out.string() + "'",
+                log),
+            0)
+      << slurp(log);
+  const auto j = nlohmann::json::parse(slurp(out));
+  EXPECT_EQ(j.at("retrieval").at("overall").at("total").get<long long>(), 2);
+  ASSERT_EQ(j.at("retrieval").at("by_level").size(), 1u);  // one length: the one asked for
+  EXPECT_EQ(j.at("retrieval").at("by_level")[0].at("level").get<long long>(), 1024);
+  EXPECT_NE(run("eval --model '" + kDemo.string() + "' --dense --demo-length 1024 --prompts 0", log), 0);
+  EXPECT_NE(slurp(log).find("--prompts"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("eval --model '" + kDemo.string() + "' --dense --prompts 3", log), 0);  // no data to count
+  EXPECT_NE(slurp(log).find("--demo-length"), std::string::npos) << slurp(log);
+  fs::remove(out);
+  fs::remove(log);
 }
 
 }  // namespace

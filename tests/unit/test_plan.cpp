@@ -1,6 +1,7 @@
 // Rules, layouts, densities, loss tables and plan files, checked against hand computation.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <unistd.h>
@@ -126,6 +127,34 @@ TEST(Rule, DefaultGrid) {
   EXPECT_NE(std::find(grid.begin(), grid.end(), Rule{-1024, 0.625}), grid.end());
   EXPECT_NE(std::find(grid.begin(), grid.end(), Rule{1024, 0.5}), grid.end());  // 2048 <= 2048: kept
   EXPECT_EQ(std::find(grid.begin(), grid.end(), Rule{1024, 0.625}), grid.end());  // 2304 > 2048
+}
+
+// One validity rule: the grid keeps exactly what rule_check accepts, and says which length fails.
+TEST(Rule, CheckNamesTheFault) {
+  const std::vector<int64_t> lengths = {2048, 4096, 8192};
+  EXPECT_TRUE(rule_check({1024, 0.5}, lengths).ok());  // span 2048 at 2048: the edge is allowed
+  EXPECT_EQ(rule_check({-1e9, 0.5}, lengths).fault, RuleFault::span_not_positive);
+  EXPECT_EQ(rule_check({-1e9, 0.5}, lengths).length, 2048);
+  EXPECT_EQ(rule_check({-1024, 0.5}, lengths).fault, RuleFault::span_not_positive);  // span 0 at 2048
+  EXPECT_TRUE(rule_check({-1024, 0.625}, lengths).ok());                            // span 256 at 2048
+  const RuleCheck wide = rule_check({1024, 0.625}, lengths);  // 2304 > 2048
+  EXPECT_EQ(wide.fault, RuleFault::span_above_length);
+  EXPECT_EQ(wide.length, 2048);
+  EXPECT_EQ(rule_check({0, 1.5}, lengths).fault, RuleFault::beta_outside_unit);
+  EXPECT_EQ(rule_check({std::nan(""), 0.5}, lengths).fault, RuleFault::not_finite);
+  // Without lengths only the length-free part applies (plan files).
+  EXPECT_TRUE(rule_check({-1e9, 0.5}).ok());
+  EXPECT_EQ(rule_check({0, -0.1}).fault, RuleFault::beta_outside_unit);
+  EXPECT_NE(rule_fault_text({-1e9, 0.5}, rule_check({-1e9, 0.5}, lengths)).find("above 0 at the shortest length (2048)"),
+            std::string::npos);
+  // The grid is the candidates that pass.
+  RuleGridSpec spec = default_grid_spec(lengths);
+  spec.alpha_step = 512;
+  for (const Rule& r : rule_grid(spec, lengths)) EXPECT_TRUE(rule_check(r, lengths).ok()) << rule_text(r);
+  size_t passing = 0;
+  for (double a = spec.alpha_min; a <= spec.alpha_max; a += spec.alpha_step)
+    for (double b : spec.betas) passing += rule_check({a, b}, lengths).ok() ? 1 : 0;
+  EXPECT_EQ(rule_grid(spec, lengths).size(), passing);
 }
 
 TEST(LossTable, HandComputed) {
