@@ -31,6 +31,8 @@ ZH = {
     "Plan span (tokens)": "方案跨度（token）",
     "Plan density": "方案密度",
     "Predicted loss": "预测损失",
+    "Prefill work": "预填充计算量",
+    "Prefill work: the fraction of the causal (query, key) pairs the plan computes. It follows prefill time; the density (KV cache kept) follows memory and decode time.": "预填充计算量：方案实际计算的因果 (query, key) 对所占比例，决定预填充时间；密度（保留的 KV 缓存比例）决定显存占用和解码时间。",
     "Compare plans": "比较方案",
     "Compare profiles": "比较剖析",
     "Open plan B…": "打开方案 B…",

@@ -872,22 +872,32 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>超出预算：请重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="221" />
+        <location filename="../app/studio/plan_table_model.cpp" line="205" />
+        <source>Prefill work: the fraction of the causal (query, key) pairs the plan computes. It follows prefill time; the density (KV cache kept) follows memory and decode time.</source>
+        <translation>预填充计算量：方案实际计算的因果 (query, key) 对所占比例，决定预填充时间；密度（保留的 KV 缓存比例）决定显存占用和解码时间。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="228" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="222" />
+        <location filename="../app/studio/plan_table_model.cpp" line="229" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="223" />
+        <location filename="../app/studio/plan_table_model.cpp" line="230" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="224" />
+        <location filename="../app/studio/plan_table_model.cpp" line="231" />
+        <source>Prefill work</source>
+        <translation>预填充计算量</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="232" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>

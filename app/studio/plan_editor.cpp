@@ -14,6 +14,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <set>
 
 #include "app/studio/plan_table_model.h"
@@ -34,7 +35,15 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   summary_->setModel(summary_model_);
   summary_->verticalHeader()->hide();
   summary_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  summary_->setMaximumHeight(120);
+  // As tall as its rows, up to 120 px: with one or two lengths the plan table below gets the room.
+  auto fit_summary = [this] {
+    const int rows = std::max(1, summary_model_->rowCount());
+    const int h = summary_->horizontalHeader()->sizeHint().height() + 2 * summary_->frameWidth() +
+                  rows * summary_->verticalHeader()->defaultSectionSize();
+    summary_->setMaximumHeight(std::min(120, h));
+  };
+  connect(summary_model_, &QAbstractItemModel::modelReset, this, fit_summary);
+  fit_summary();
 
   k_label_ = new QLabel(this);
   k_box_ = new QSpinBox(this);

@@ -201,6 +201,9 @@ QVariant PlanSummaryModel::data(const QModelIndex& index, int role) const {
     if (it == doc_->plan().budgets.end() || preview.meanDensity(n) <= it->second + 1e-9) return {};
     return role == Qt::ForegroundRole ? QVariant(QColor(200, 0, 0)) : QVariant(tr("Above the budget: re-solve"));
   }
+  if (index.column() == WorkColumn && role == Qt::ToolTipRole)
+    return tr("Prefill work: the fraction of the causal (query, key) pairs the plan computes. It follows "
+              "prefill time; the density (KV cache kept) follows memory and decode time.");
   if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
   switch (index.column()) {
     case LengthColumn: return static_cast<qlonglong>(length);
@@ -210,6 +213,10 @@ QVariant PlanSummaryModel::data(const QModelIndex& index, int role) const {
       return role == Qt::EditRole ? QVariant(it->second) : number(it->second, 3);
     }
     case DensityColumn: return role == Qt::EditRole ? QVariant(preview.meanDensity(n)) : number(preview.meanDensity(n), 3);
+    case WorkColumn: {
+      const double work = plan_work_fraction(doc_->plan(), length);
+      return role == Qt::EditRole ? QVariant(work) : number(work, 3);
+    }
     case LossColumn: return role == Qt::EditRole ? QVariant(preview.totalLoss(n)) : loss_text(preview.totalLoss(n));
     default: return {};
   }
@@ -221,6 +228,7 @@ QVariant PlanSummaryModel::headerData(int section, Qt::Orientation orientation, 
     case LengthColumn: return tr("Length");
     case BudgetColumn: return tr("Budget");
     case DensityColumn: return tr("Density");
+    case WorkColumn: return tr("Prefill work");
     case LossColumn: return tr("Predicted loss");
     default: return {};
   }

@@ -44,7 +44,8 @@ class PlanTableModel : public QAbstractTableModel {
 class PlanSummaryModel : public QAbstractTableModel {
   Q_OBJECT
  public:
-  enum Column { LengthColumn, BudgetColumn, DensityColumn, LossColumn, ColumnCount };
+  // Work: the plan's prefill work at that length (kept causal pairs, core plan_work_fraction).
+  enum Column { LengthColumn, BudgetColumn, DensityColumn, WorkColumn, LossColumn, ColumnCount };
   explicit PlanSummaryModel(PlanDocument* doc, QObject* parent = nullptr);
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;

@@ -37,6 +37,14 @@ class StudioModelsTest : public QObject {
     QCOMPARE(table.rowCount(), 4 * 2);  // kv_head plan: 4 layers x 2 KV heads
     QCOMPARE(table.columnCount(), 4 + 2 * 2 + 1);
     QCOMPARE(summary.rowCount(), 2);
+    // Prefill work next to density: the core's count of kept causal pairs, above the density
+    // (a band's early query blocks are dense).
+    for (int row = 0; row < 2; ++row) {
+      const int64_t n = summary.data(summary.index(row, PlanSummaryModel::LengthColumn)).toLongLong();
+      const double work = summary.data(summary.index(row, PlanSummaryModel::WorkColumn), Qt::EditRole).toDouble();
+      QCOMPARE(work, plan_work_fraction(ws.plan()->plan(), n));
+      QVERIFY(work >= summary.data(summary.index(row, PlanSummaryModel::DensityColumn), Qt::EditRole).toDouble() - 1e-12);
+    }
 
     // Edit alpha in place, toggle a lock, edit a budget, undo all, re-solve.
     QVERIFY(ws.plan()->editRule(1, 1, Rule{0, 0.25}));  // row 3, a known start
