@@ -15,6 +15,13 @@ BpeModel::BpeModel(std::unordered_map<std::string, int32_t> vocab,
     if (id < 0) throw std::invalid_argument("model.vocab: negative id " + std::to_string(id) + " for \"" + tok + "\"");
     max_id = std::max(max_id, id);
   }
+  // The id table is indexed by id: a vocabulary's ids are 0 .. n-1 in every real file, and one
+  // stray huge id (a typo, a corrupt file) must be refused by name, not allocate gigabytes
+  // (found by tests/fuzz/fuzz_tokenizer.cpp). Gaps up to 4 n + 1024 ids are still accepted.
+  const int64_t id_limit = 4 * static_cast<int64_t>(vocab.size()) + 1024;
+  if (max_id >= id_limit)
+    throw std::invalid_argument("model.vocab: id " + std::to_string(max_id) + " is far beyond the " +
+                                std::to_string(vocab.size()) + " tokens of the vocabulary (ids must be 0 .. n-1, give or take gaps)");
   tokens_.assign(static_cast<size_t>(max_id + 1), std::string());
   present_.assign(static_cast<size_t>(max_id + 1), false);
   for (const auto& [tok, id] : vocab) {

@@ -260,6 +260,7 @@ TEST(TokenizerErrors, MalformedOrUnsupportedFilesAreRefusedByName) {
       {"spm_tiny.json", [](json& j) { j["model"]["dropout"] = 0.1; }, "dropout"},
       {"spm_tiny.json", [](json& j) { j["model"]["vocab"]["ab"] = "x"; }, "model.vocab[\"ab\"] is not an integer"},
       {"spm_tiny.json", [](json& j) { j["model"]["vocab"]["zz"] = 259; }, "id 259 is used by both"},
+      {"spm_tiny.json", [](json& j) { j["model"]["vocab"]["zz"] = 1470000000; }, "id 1470000000 is far beyond the"},
       {"spm_tiny.json", [](json& j) { j["model"]["merges"].push_back("q r"); }, "model.merges[5] \"q r\": q is not in the vocabulary"},
       {"spm_tiny.json", [](json& j) { j["model"]["merges"].push_back("abc"); }, "not two tokens"},
       {"spm_tiny.json", [](json& j) { j["model"]["unk_token"] = "<nope>"; }, "unk_token"},
