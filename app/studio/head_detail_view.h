@@ -70,7 +70,9 @@ class HeadDetailView : public QWidget {
   QCPCurve* band_left_;
   QCPCurve* band_right_;
   QCPItemText* empty_;
-  DetailScale scale_kind_ = DetailScale::Shared;
+  // Per head by default: this view is for reading one head's structure (a local head's values sit
+  // decades below a retrieval head's, and a shared range paints it one colour); the grid compares heads.
+  DetailScale scale_kind_ = DetailScale::PerHead;
   long long nb_ = 0;
   long long band_blocks_ = 0;
 };

@@ -175,7 +175,7 @@ class StudioExportTest : public QObject {
     QVERIFY(w.workspace()->plan()->editRule(0, 1, Rule{128, 0.25}));
     // View settings: the accuracy preview's length and prompt count, the detail's colour scale.
     w.planEditor()->setAccuracyOptions(512, 6);
-    w.headDetail()->setColourScale(DetailScale::PerHead);
+    w.headDetail()->setColourScale(DetailScale::Shared);
     const Session s = w.currentSession();
     QCOMPARE(s.preview_length, qint64(512));
     QCOMPARE(s.preview_prompts, 6);
@@ -193,7 +193,7 @@ class StudioExportTest : public QObject {
     QCOMPARE(w2.workspace()->currentHead().head, 5);
     QCOMPARE(w2.planEditor()->accuracyOptions().length, qint64(512));
     QCOMPARE(w2.planEditor()->accuracyOptions().prompts, 6);
-    QCOMPARE(w2.headDetail()->colourScale(), DetailScale::PerHead);
+    QCOMPARE(w2.headDetail()->colourScale(), DetailScale::Shared);
     // A session written before these settings existed opens with the defaults.
     QJsonObject old_format = s.toJson();
     for (const char* key : {"preview_length", "preview_prompts", "detail_scale"}) old_format.remove(QLatin1String(key));

@@ -126,27 +126,28 @@ class StudioViewsTest : public QObject {
       for (int h = 0; h < 8; ++h) all_max = std::max(all_max, block_max(lp, l, h, 8));
     auto* map = qobject_cast<QCPColorMap*>(view.plot()->plottable(0));
     QVERIFY(map);
-    // Shared by default: the same range for every head, up to the largest block of any head.
-    QCOMPARE(view.colourScale(), DetailScale::Shared);
+    // Per head by default: each head's own maximum.
+    QCOMPARE(view.colourScale(), DetailScale::PerHead);
+    ws.setCurrentHead({2, 7});
+    QCOMPARE(map->dataRange().upper, double(float(block_max(lp, 2, 7, 8))));
     ws.setCurrentHead({0, 0});
+    QCOMPARE(map->dataRange().upper, double(float(block_max(lp, 0, 0, 8))));
+    QVERIFY(block_max(lp, 0, 0, 8) != block_max(lp, 2, 7, 8));
+    auto* bar = qobject_cast<QCPColorScale*>(view.plot()->plotLayout()->element(0, 1));
+    QVERIFY(bar);
+    QVERIFY(bar->axis()->label().contains(QStringLiteral("this head")));
+    // Shared: the same range for every head, up to the largest block of any head.
+    view.colourScaleBox()->setCurrentIndex(0);
+    emit view.colourScaleBox()->activated(0);
+    QCOMPARE(view.colourScale(), DetailScale::Shared);
     const QCPRange first = map->dataRange();
     ws.setCurrentHead({2, 7});
     QCOMPARE(map->dataRange().upper, first.upper);
     QCOMPARE(map->dataRange().lower, first.lower);
     QCOMPARE(map->dataRange().upper, double(float(all_max)));
-    auto* bar = qobject_cast<QCPColorScale*>(view.plot()->plotLayout()->element(0, 1));
-    QVERIFY(bar);
     QCOMPARE(bar->dataRange().upper, map->dataRange().upper);  // the bar shows the range used
     QVERIFY(bar->axis()->label().contains(QString::number(all_max, 'g', 2)));
     QVERIFY(bar->axis()->label().contains(QStringLiteral("all heads")));
-    // Per head: each head's own maximum.
-    view.colourScaleBox()->setCurrentIndex(1);
-    emit view.colourScaleBox()->activated(1);
-    QCOMPARE(view.colourScale(), DetailScale::PerHead);
-    QCOMPARE(map->dataRange().upper, double(float(block_max(lp, 2, 7, 8))));
-    ws.setCurrentHead({0, 0});
-    QCOMPARE(map->dataRange().upper, double(float(block_max(lp, 0, 0, 8))));
-    QVERIFY(block_max(lp, 0, 0, 8) != block_max(lp, 2, 7, 8));
     QCOMPARE(detail_scale_from_key(QLatin1String(detail_scale_key(DetailScale::PerHead))), DetailScale::PerHead);
   }
 
