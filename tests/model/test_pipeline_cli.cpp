@@ -15,6 +15,7 @@
 #include "core/data/calib.h"
 #include "core/plan/plan.h"
 #include "core/plan/plan_io.h"
+#include "core/runtime/moa_cache.h"
 
 namespace fs = std::filesystem;
 
@@ -116,6 +117,23 @@ TEST(PlanInfoCli, DensityAndWorkOfAPlanFile) {
     }
     EXPECT_NE(text.find("per layer at 4096"), std::string::npos) << text;
   }
+  // With a model: the plan is checked against its shape and its per-KV-head cache is sized as the
+  // engine sizes it (bf16), next to dense.
+  const fs::path tiny = fs::path(MOA_SOURCE_DIR) / "tests" / "data" / "tiny_hf";  // 2 layers, 4 q / 2 KV heads, D 16
+  ASSERT_EQ(run("plan info '" + ours.string() + "' --lengths 2048,4096 --model '" + tiny.string() + "'", log), 0) << slurp(log);
+  for (const int64_t n : {2048, 4096}) {
+    const moa::CacheLayout cache = moa::cache_layout_moa(moa::kv_band_blocks(moa::plan_band_blocks(p, n), 2), 16, n);
+    char cells[64];
+    std::snprintf(cells, sizeof cells, " %-18.1f %.3f", cache.bytes_per_sequence(2) / 1048576.0,
+                  static_cast<double>(cache.bytes_per_sequence(2)) / static_cast<double>(cache.dense_bytes_per_sequence(2)));
+    EXPECT_NE(slurp(log).find(cells), std::string::npos) << cells << "\n" << slurp(log);
+  }
+  moa::Plan other_shape = p;
+  other_shape.num_layers = 3;
+  other_shape.rules.push_back(p.rules[0]);
+  moa::plan_write(dir / "three_layers.moaplan.json", other_shape, moa::PlanFormat::moa);
+  EXPECT_NE(run("plan info '" + (dir / "three_layers.moaplan.json").string() + "' --model '" + tiny.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("3 layers"), std::string::npos) << slurp(log);
   // Without --lengths a plan of ours reports its budget lengths.
   ASSERT_EQ(run("plan info '" + ours.string() + "'", log), 0) << slurp(log);
   EXPECT_NE(slurp(log).find("\n4096 "), std::string::npos) << slurp(log);
