@@ -1,7 +1,11 @@
-// moa plan info PLAN: what a plan keeps at each length, without a model or a profile. Reads every
-// plan format `moa solve` writes or imports (ours, the MoA reference JSON and CSV).
+// moa plan info PLAN: what a plan keeps at each length, without a profile (and, with --model, what
+// its KV cache takes for that model). Reads every plan format `moa solve` writes or imports (ours,
+// the MoA reference JSON and CSV).
 #include <algorithm>
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "app/cli/command.h"
 #include "core/model/checkpoint.h"
