@@ -19,6 +19,8 @@
 
 #include "app/studio/plan_table_model.h"
 #include "app/studio/workspace.h"
+#include "core/data/demo_data.h"
+#include "core/util/error.h"
 
 namespace moa::studio {
 
@@ -188,6 +190,16 @@ void PlanEditor::refillAccuracyLengths() {
   // The measurement runs the model on prompts of this length: never beyond its context.
   if (auto ck = ws_->model()->checkpoint())
     std::erase_if(lengths, [&](int64_t n) { return n > ck->config().max_position_embeddings; });
+  // Nor below what the demo task's prompts need (its LongChat header alone is ~450 tokens): a
+  // profiled 512 would only fail once measured. The check builds the prompt the measurement would.
+  std::erase_if(lengths, [](int64_t n) {
+    try {
+      demo_eval_set({static_cast<size_t>(n)}, demo_eval_depths(1), 1, AccuracyOptions{}.seed);
+      return false;
+    } catch (const moa::Error&) {
+      return true;
+    }
+  });
   const qint64 before = accuracyOptions().length;
   const QSignalBlocker block(accuracy_length_);
   accuracy_length_->clear();

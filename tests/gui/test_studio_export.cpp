@@ -36,7 +36,7 @@ class StudioExportTest : public QObject {
  private slots:
   void initTestCase() {
     profile_path_ = path("fixture.moaprof.h5");
-    test::fixture_profile_write(profile_path_.toStdString(), 4, 8, 2, {512, 1024});
+    test::fixture_profile_write(profile_path_.toStdString(), 4, 8, 2, {576, 1024});  // 576: the shortest the preview offers
   }
 
   void planFilesRoundTrip() {
@@ -174,10 +174,10 @@ class StudioExportTest : public QObject {
 
     QVERIFY(w.workspace()->plan()->editRule(0, 1, Rule{128, 0.25}));
     // View settings: the accuracy preview's length and prompt count, the detail's colour scale.
-    w.planEditor()->setAccuracyOptions(512, 6);
+    w.planEditor()->setAccuracyOptions(576, 6);
     w.headDetail()->setColourScale(DetailScale::Shared);
     const Session s = w.currentSession();
-    QCOMPARE(s.preview_length, qint64(512));
+    QCOMPARE(s.preview_length, qint64(576));
     QCOMPARE(s.preview_prompts, 6);
     session_save(s, path("s.moasession.json"));
     const Session r = session_load(path("s.moasession.json"));
@@ -191,7 +191,7 @@ class StudioExportTest : public QObject {
     QCOMPARE(plan_to_json(w2.workspace()->plan()->plan()), plan_to_json(w.workspace()->plan()->plan()));
     QCOMPARE(w2.workspace()->currentHead().layer, 2);
     QCOMPARE(w2.workspace()->currentHead().head, 5);
-    QCOMPARE(w2.planEditor()->accuracyOptions().length, qint64(512));
+    QCOMPARE(w2.planEditor()->accuracyOptions().length, qint64(576));
     QCOMPARE(w2.planEditor()->accuracyOptions().prompts, 6);
     QCOMPARE(w2.headDetail()->colourScale(), DetailScale::Shared);
     // A session written before these settings existed opens with the defaults.

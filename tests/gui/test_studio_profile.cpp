@@ -339,12 +339,14 @@ class StudioProfileTest : public QObject {
     QVERIFY(opened.wait(20000));
     const ModelConfig& c = ws.model()->checkpoint()->config();
     Plan plan = dense_plan(c);
-    // Lengths on offer: the plan's (no profile open), within the model's context.
-    plan.budgets = {{1024, 1.0}, {2048, 1.0}, {c.max_position_embeddings * 2, 1.0}};
+    // Lengths on offer: the plan's (no profile open), within the model's context and long enough
+    // for the demo task's prompts (512 is not: its header alone is ~450 tokens).
+    plan.budgets = {{512, 1.0}, {1024, 1.0}, {2048, 1.0}, {c.max_position_embeddings * 2, 1.0}};
     ws.plan()->setPlan(plan, QString());
     PlanEditor* editor = w.planEditor();
     QComboBox* length = editor->accuracyLengthBox();
-    QCOMPARE(length->count(), 2);  // beyond the model's context is not offered
+    QCOMPARE(length->count(), 2);  // 512 and beyond the model's context are not offered
+    QCOMPARE(length->itemText(0), QStringLiteral("1024"));
     QCOMPARE(editor->accuracyOptions().length, qint64(2048));  // the longest by default
     QCOMPARE(editor->accuracyOptions().prompts, 4);
     QSignalSpy measured(&ws, &Workspace::accuracyMeasured);
