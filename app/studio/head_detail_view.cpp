@@ -5,7 +5,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
-#include <QResizeEvent>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -42,7 +41,6 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
   plot_ = new QCustomPlot(this);
   plot_->setMinimumSize(320, 240);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  plot_->installEventFilter(this);
   map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
   map_->setInterpolate(false);
   QCPColorGradient gradient = sequential_gradient();
@@ -68,6 +66,7 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
   band_right_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
   for (QCPCurve* c : {band_left_, band_right_}) c->setPen(layout_pen);
   empty_ = empty_note_create(plot_);
+  cell_ticks_follow(plot_, map_);  // labels re-thinned on resize, zoom and pan
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -77,9 +76,6 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
 
   connect(reset_zoom_, &QPushButton::clicked, this, &HeadDetailView::resetZoom);
   connect(scale_box_, &QComboBox::activated, this, [this](int i) { setColourScale(static_cast<DetailScale>(i)); });
-  // Zoom and pan change how many cells are visible: labels are re-thinned for them.
-  for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis})
-    connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { updateTicks(); });
   connect(ws_, &Workspace::currentHeadChanged, this, &HeadDetailView::refresh);
   connect(ws_, &Workspace::currentLengthChanged, this, &HeadDetailView::refresh);
   connect(ws_->profile(), &ProfileDocument::reset, this, &HeadDetailView::refresh);
@@ -110,12 +106,6 @@ void HeadDetailView::changeEvent(QEvent* event) {
   QWidget::changeEvent(event);
 }
 
-bool HeadDetailView::eventFilter(QObject* watched, QEvent* event) {
-  // Before QCustomPlot lays itself out for the new size: thin for the size to come.
-  if (watched == plot_ && event->type() == QEvent::Resize) updateTicks(static_cast<QResizeEvent*>(event)->size());
-  return QWidget::eventFilter(watched, event);
-}
-
 void HeadDetailView::setColourScale(DetailScale s) {
   scale_kind_ = s;
   scale_box_->setCurrentIndex(static_cast<int>(s));
@@ -128,20 +118,6 @@ void HeadDetailView::resetZoom() {
   plot_->xAxis->setRange(-0.5, std::max<long long>(nb_, 1) - 0.5);
   plot_->yAxis->setRange(-0.5, std::max<long long>(nb_, 1) - 0.5);
   plot_->replot();
-}
-
-void HeadDetailView::updateTicks(QSize size) {
-  if (nb_ <= 0) return;
-  if (!size.isValid()) size = plot_->size();
-  // The axis rect is the plot less its margins (axis labels, colour bar) as last laid out;
-  // before the first layout, a guess at them.
-  const QRect area = plot_->axisRect()->rect();
-  const bool laid_out = area.width() > 50 && area.height() > 50;
-  const int w = size.width() - (laid_out ? plot_->viewport().width() - area.width() : 160);
-  const int h = size.height() - (laid_out ? plot_->viewport().height() - area.height() : 60);
-  const int nb = static_cast<int>(nb_);
-  plot_->xAxis->setTicker(cell_ticker(nb, false, std::max(100, w), plot_->xAxis->range().size()));
-  plot_->yAxis->setTicker(cell_ticker(nb, true, std::max(100, h), plot_->yAxis->range().size()));
 }
 
 QCPRange HeadDetailView::colourRange(const InfluenceSummary& summary, int layer, int head) const {
@@ -221,7 +197,7 @@ void HeadDetailView::refresh() {
   title_->setText(title);
   if (new_shape) resetZoom();  // the range change re-thins the ticks
   else {
-    updateTicks();
+    cell_ticks_update(plot_, map_);
     plot_->replot();
   }
 }

@@ -45,16 +45,11 @@ class HeadDetailView : public QWidget {
 
  protected:
   void changeEvent(QEvent* event) override;
-  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   void retranslate();
   void drawLayout(long long nb);
   void resetZoom();
-  // Tick labels thinned for the plot's size and the visible (zoomed) range; called on every
-  // resize and range change, not only when the map is drawn.
-  // `size`: the plot's size (its coming size during a resize); invalid: the current one.
-  void updateTicks(QSize size = QSize());
   // The colour range for the current head at `length` ([lo, hi], lo > 0, at most six decades).
   QCPRange colourRange(const InfluenceSummary& summary, int layer, int head) const;
 

@@ -1,5 +1,8 @@
 #include "app/studio/mosaic.h"
 
+#include <QEvent>
+#include <QResizeEvent>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -53,6 +56,7 @@ Mosaic mosaic_create(QCustomPlot* plot, const QCPColorGradient& gradient) {
   m.marker->setVisible(false);
   plot->xAxis->grid()->setVisible(false);
   plot->yAxis->grid()->setVisible(false);
+  cell_ticks_follow(plot, m.map);
   return m;
 }
 
@@ -65,6 +69,45 @@ QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixel
   for (int i = 0; i < count; i += step) ticker->addTick(flipped ? count - 1 - i : i, QString::number(i));
   return ticker;
 }
+
+void cell_ticks_update(QCustomPlot* plot, QCPColorMap* map, QSize size) {
+  const int cols = map->data()->keySize(), rows = map->data()->valueSize();
+  if (cols <= 0 || rows <= 0) return;
+  if (!size.isValid()) size = plot->size();
+  // The axis rect is the plot less its margins (axis labels, colour bar) as last laid out;
+  // before the first layout, a guess at them.
+  const QRect area = plot->axisRect()->rect();
+  const bool laid_out = area.width() > 50 && area.height() > 50;
+  const int w = size.width() - (laid_out ? plot->viewport().width() - area.width() : 160);
+  const int h = size.height() - (laid_out ? plot->viewport().height() - area.height() : 60);
+  plot->xAxis->setTicker(cell_ticker(cols, false, std::max(100, w), plot->xAxis->range().size()));
+  plot->yAxis->setTicker(cell_ticker(rows, true, std::max(100, h), plot->yAxis->range().size()));
+}
+
+namespace {
+// Re-thins on the plot's resize (an event filter sees the coming size before QCustomPlot's own
+// resizeEvent lays out and replots) and on range changes.
+class CellTickFollower : public QObject {
+ public:
+  CellTickFollower(QCustomPlot* plot, QCPColorMap* map) : QObject(plot), plot_(plot), map_(map) {
+    plot->installEventFilter(this);
+    for (QCPAxis* axis : {plot->xAxis, plot->yAxis})
+      connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+              [this] { cell_ticks_update(plot_, map_); });
+  }
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (watched == plot_ && event->type() == QEvent::Resize)
+      cell_ticks_update(plot_, map_, static_cast<QResizeEvent*>(event)->size());
+    return QObject::eventFilter(watched, event);
+  }
+
+ private:
+  QCustomPlot* plot_;
+  QCPColorMap* map_;
+};
+}  // namespace
+
+void cell_ticks_follow(QCustomPlot* plot, QCPColorMap* map) { new CellTickFollower(plot, map); }
 
 QCPItemText* empty_note_create(QCustomPlot* plot) {
   auto* note = new QCPItemText(plot);
@@ -125,11 +168,9 @@ void mosaic_fill(Mosaic& m, const GridValues& g, const QString& scale_label, boo
   if (hi - lo <= 0.0) hi = lo + (lo == 0.0 ? 1.0 : std::abs(lo) * 1e-3);
   m.map->setDataRange(QCPRange(lo, hi));
   m.scale->axis()->setLabel(scale_label);
-  const QRect area = m.plot->axisRect()->rect();
-  m.plot->xAxis->setTicker(cell_ticker(m.cols, false, area.width() > 50 ? area.width() : m.plot->width() - 120));
-  m.plot->yAxis->setTicker(cell_ticker(m.rows, true, area.height() > 50 ? area.height() : m.plot->height() - 60));
   m.plot->xAxis->setRange(-0.5, m.cols - 0.5);
   m.plot->yAxis->setRange(-0.5, m.rows - 0.5);
+  cell_ticks_update(m.plot, m.map);  // also when the ranges did not change (same shape, new data)
   m.map->setVisible(true);
 }
 

@@ -17,6 +17,14 @@ QCPColorGradient diverging_gradient();
 // zoomed in) fit `pixels` of axis; flipped: row 0 at the top.
 QSharedPointer<QCPAxisTickerText> cell_ticker(int count, bool flipped, int pixels, double visible = 0);
 
+// Keeps the plot's cell labels thinned for its size and visible range: on every resize (for the
+// size to come, before QCustomPlot lays itself out), every axis range change (zoom, pan) and when
+// called directly after the map's data changed. The cell counts are the map's data size (keys =
+// columns on x, values = rows on y, flipped). One mechanism for every mosaic and the head detail.
+// The follower is a child of the plot; call once per plot.
+void cell_ticks_follow(QCustomPlot* plot, QCPColorMap* map);
+void cell_ticks_update(QCustomPlot* plot, QCPColorMap* map, QSize size = QSize());
+
 // An explicit empty state instead of made-up axes: while the note's text is non-empty the
 // plot shows only that text, centred; the axes and every layout element beside the axis rect
 // (colour scale, legend) are hidden. The note starts empty (hidden).

@@ -173,6 +173,28 @@ class StudioViewsTest : public QObject {
     QVERIFY(tick_count(p->xAxis) < wide);
   }
 
+  // The head grid thins its labels on resize too, without new data (the same follower as the
+  // head detail and the compare view's mosaics).
+  void headGridTicksFollowResize() {
+    const QString wide_path = dir_.filePath(QStringLiteral("wide.moaprof.h5"));
+    test::fixture_profile_write(wide_path.toStdString(), 16, 32, 8, {512});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, wide_path));
+    HeadGridView view(&ws);
+    view.resize(1100, 800);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QCustomPlot* p = view.plot();
+    p->replot();
+    QTRY_COMPARE(tick_count(p->xAxis), 32);  // every head labelled when there is room
+    QCOMPARE(tick_count(p->yAxis), 16);
+    view.resize(330, 260);
+    QTRY_VERIFY(tick_count(p->xAxis) <= 8);
+    QTRY_VERIFY(tick_count(p->yAxis) <= 8);
+    view.resize(1100, 800);
+    QTRY_COMPARE(tick_count(p->xAxis), 32);
+  }
+
   void mainWindowFitsA1366x768Screen() {
     MainWindow w;
     w.show();
