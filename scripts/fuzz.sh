@@ -6,11 +6,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 which=${1:-all}; secs=${2:-600}
 out="$root/build-fuzz"; mkdir -p "$out"
-model_src=("$root/core/model/safetensors.cpp" "$root/core/model/config.cpp" "$root/core/model/dtype.cpp" "$root/core/util/files.cpp")
-plan_src=("$root/core/plan/plan_io.cpp" "$root/core/plan/plan.cpp" "$root/core/plan/rule.cpp" "$root/core/util/files.cpp")
-data_src=("$root/core/data/calib.cpp" "$root/core/data/longeval.cpp" "$root/core/data/words.cpp" "$root/core/util/files.cpp")
+model_src=("$root/core/model/safetensors.cpp" "$root/core/model/config.cpp" "$root/core/model/dtype.cpp" "$root/core/util/files.cpp" "$root/core/util/json_read.cpp")
+plan_src=("$root/core/plan/plan_io.cpp" "$root/core/plan/plan.cpp" "$root/core/plan/rule.cpp" "$root/core/util/files.cpp" "$root/core/util/json_read.cpp")
+data_src=("$root/core/data/calib.cpp" "$root/core/data/longeval.cpp" "$root/core/data/words.cpp" "$root/core/util/files.cpp" "$root/core/util/json_read.cpp")
 tok_src=("$root/core/model/tokenizer.cpp" "$root/core/model/tokenizer_bpe.cpp" "$root/core/model/tokenizer_load.cpp"
-         "$root/core/model/tokenizer_text.cpp" "$root/core/util/files.cpp")
+         "$root/core/model/tokenizer_text.cpp" "$root/core/util/files.cpp" "$root/core/util/json_read.cpp")
 for t in safetensors config plan data tokenizer; do
   case $t in plan) src=("${plan_src[@]}") ;; data) src=("${data_src[@]}") ;; tokenizer) src=("${tok_src[@]}") ;;
     *) src=("${model_src[@]}") ;; esac

@@ -11,6 +11,7 @@
 #include "core/plan/plan_io.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace {
 
@@ -75,12 +76,7 @@ int run_report(const moa::cli::Args& args) {
   std::vector<moa::EvalResult> results;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& file : args.positional()) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(moa::read_text_file(file));
-    } catch (const nlohmann::json::exception& e) {
-      moa::fail_file(file, std::string("not valid JSON: ") + e.what());
-    }
+    const nlohmann::json j = moa::json_parse_or_fail(moa::read_text_file(file), file);
     moa::EvalResult r;
     r.label = j.value("label", file);
     r.mean_density = j.value("mean_density", 1.0);

@@ -11,6 +11,7 @@
 #include "core/data/retrieval_score.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa::studio {
 
@@ -23,12 +24,7 @@ struct Result {
 };
 
 Result read_result(const QString& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_text_file(path.toStdString()));
-  } catch (const nlohmann::json::exception& e) {
-    fail_file(path.toStdString(), std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json j = json_parse_or_fail(read_text_file(path.toStdString()), path.toStdString());
   if (!j.contains("retrieval")) fail_file(path.toStdString(), "no 'retrieval' section (not a moa eval result)");
   Result r;
   r.label = QString::fromStdString(j.value("label", QFileInfo(path).baseName().toStdString()));

@@ -5,6 +5,7 @@
 
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 namespace {
@@ -39,12 +40,7 @@ void calib_validate(const CalibRecord& r, const std::string& where) {
 
 CalibRecord calib_parse_line(std::string_view json_line, const std::string& file, size_t line_no,
                              const CalibReadOptions& options) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json_line);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    fail_at(file, line_no, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json j = json_parse_or_fail(json_line, file, line_no);
   if (!j.is_object()) fail_at(file, line_no, "expected a JSON object");
   CalibRecord r;
   r.context = string_field(j, "context", true, file, line_no);

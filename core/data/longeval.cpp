@@ -12,6 +12,7 @@
 #include "core/data/words.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 namespace {
@@ -200,12 +201,7 @@ std::vector<LongEvalSample> longeval_generate_set(const LongEvalSetSpec& spec, c
 }
 
 LongEvalSample longeval_parse_line(std::string_view json_line, const std::string& file, size_t line_no) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json_line);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    fail_field(file, line_no, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json j = json_parse_or_fail(json_line, file, line_no);
   if (!j.is_object()) fail_field(file, line_no, "expected a JSON object");
   LongEvalSample s;
   s.prompt = as_string(require(j, "prompt", file, line_no), "prompt", file, line_no);

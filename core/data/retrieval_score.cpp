@@ -5,6 +5,7 @@
 
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 namespace {
@@ -134,12 +135,7 @@ std::vector<std::string> longeval_read_answers(const std::filesystem::path& path
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = "line " + std::to_string(line_no) + ": ";
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-      fail_file(path.string(), where + "not valid JSON: " + e.what());
-    }
+    const nlohmann::json j = json_parse_or_fail(line, path.string(), line_no);
     const nlohmann::json* answer = nullptr;
     for (const char* field : {"answer", "output", "response", "pred"})
       if (j.is_object() && j.contains(field) && j[field].is_string()) {

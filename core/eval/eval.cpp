@@ -18,6 +18,7 @@
 #include "core/runtime/generate.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 
@@ -61,12 +62,7 @@ std::vector<int64_t> stop_ids_of(const fs::path& dir, const ModelConfig& config)
   std::vector<int64_t> ids = config.eos_token_ids;
   const fs::path gen = dir / "generation_config.json";
   if (fs::exists(gen)) {
-    json j;
-    try {
-      j = json::parse(read_text_file(gen));
-    } catch (const json::exception& e) {
-      fail_file(gen.string(), std::string("not valid JSON: ") + e.what());
-    }
+    const json j = json_parse_or_fail(read_text_file(gen), gen.string());
     if (j.contains("eos_token_id")) {
       ids.clear();
       if (j["eos_token_id"].is_array()) ids = j["eos_token_id"].get<std::vector<int64_t>>();
@@ -212,12 +208,7 @@ std::vector<PplRecord> ppl_read_jsonl(const fs::path& path) {
   while (std::getline(in, line)) {
     ++n;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      fail_file(path.string(), "line " + std::to_string(n) + ": not valid JSON: " + e.what());
-    }
+    const json j = json_parse_or_fail(line, path.string(), n);
     PplRecord r;
     auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
     r.text = str("text");

@@ -7,6 +7,7 @@
 
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 
@@ -71,12 +72,7 @@ std::shared_ptr<Checkpoint> Checkpoint::open(const fs::path& dir_in, const Check
   std::vector<fs::path> shard_paths;
   std::map<std::string, std::string> weight_map;
   if (fs::exists(index)) {
-    json j;
-    try {
-      j = json::parse(read_text_file(index));
-    } catch (const json::exception& e) {
-      fail_file(index.string(), std::string("not valid JSON: ") + e.what());
-    }
+    const json j = json_parse_or_fail(read_text_file(index), index.string());
     if (!j.contains("weight_map") || !j["weight_map"].is_object())
       fail_file(index.string(), "'weight_map' missing or not an object");
     std::set<std::string> files;

@@ -6,6 +6,7 @@
 
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 
@@ -93,12 +94,7 @@ int64_t ModelConfig::parameter_count() const {
 }
 
 ModelConfig config_parse(std::string_view text, const std::string& file) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
-    fail_file(file, std::string("not valid JSON: ") + e.what());
-  }
+  const json j = json_parse_or_fail(text, file);
   if (!j.is_object()) fail_file(file, "expected a JSON object at the top level");
 
   ModelConfig c;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 
@@ -49,12 +50,8 @@ SafetensorsHeader safetensors_parse(const uint8_t* bytes, uint64_t size, const s
   h.data_start = 8 + header_len;
   const uint64_t data_size = size - h.data_start;
 
-  json j;
-  try {
-    j = json::parse(bytes + 8, bytes + 8 + header_len);
-  } catch (const json::exception& e) {
-    fail_file(file, std::string("header is not valid JSON: ") + e.what());
-  }
+  const json j = json_parse_or_fail(std::string_view(reinterpret_cast<const char*>(bytes) + 8, header_len), file, 0,
+                                    "header is not valid JSON");
   if (!j.is_object()) fail_file(file, "header must be a JSON object");
 
   for (auto it = j.begin(); it != j.end(); ++it) {

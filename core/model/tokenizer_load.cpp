@@ -8,6 +8,7 @@
 #include "core/model/tokenizer_impl.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 namespace {
@@ -302,12 +303,7 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
 Tokenizer Tokenizer::from_json(std::string_view json_text, const std::string& origin) {
   auto impl = std::make_unique<Impl>();
   impl->origin = origin;
-  json root;
-  try {
-    root = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    fail_file(origin, std::string("not valid JSON: ") + e.what());
-  }
+  const json root = json_parse_or_fail(json_text, origin);
   try {
     if (!root.is_object()) throw Bad("the top level is not a JSON object");
     read_model(root.contains("model") ? root["model"] : json(), *impl);

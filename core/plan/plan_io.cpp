@@ -7,6 +7,7 @@
 
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/json_read.h"
 
 namespace moa {
 
@@ -81,11 +82,7 @@ std::map<int64_t, double> length_map_from_json(const json& j, const std::string&
 }
 
 json parse(const std::string& text_in, const std::string& file) {
-  try {
-    return json::parse(text_in);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    fail_file(file, std::string("malformed JSON: ") + e.what());
-  }
+  return json_parse_or_fail(text_in, file, 0, "malformed JSON");
 }
 
 // [[x per head] per layer] of numbers.
