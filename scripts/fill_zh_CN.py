@@ -10,6 +10,10 @@ import xml.etree.ElementTree as ET
 
 ZH = {
     "Not a number: %1": "不是数字：%1",
+    "Span = alpha + beta × N tokens. Edit a cell with one number, or with \"alpha, beta\" to set both at once":
+        "跨度 = alpha + beta × N 个词元。单元格中输入一个数，或输入“alpha, beta”同时设置两者",
+    "Enter one number, or alpha and beta as \"alpha, beta\": %1": "请输入一个数，或以“alpha, beta”形式输入 alpha 和 beta：%1",
+    " (to change alpha and beta together, enter \"alpha, beta\")": "（如需同时修改 alpha 和 beta，请输入“alpha, beta”）",
     "Beta is a fraction of the length, from 0 to 1 (got %1)": "Beta 是长度的比例，取值 0 到 1（输入为 %1）",
     "Above the budget: re-solve": "超出预算：请重新求解",
     "%1: failed": "%1：失败",

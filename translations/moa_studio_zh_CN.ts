@@ -120,77 +120,77 @@
 <context>
     <name>moa::studio::HeadDetailView</name>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="93" />
+        <location filename="../app/studio/head_detail_view.cpp" line="89" />
         <source>Reset zoom</source>
         <translation>重置缩放</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="94" />
+        <location filename="../app/studio/head_detail_view.cpp" line="90" />
         <source>Colours</source>
         <translation>配色</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="98" />
+        <location filename="../app/studio/head_detail_view.cpp" line="94" />
         <source>shared by all heads</source>
         <translation>所有头共用</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="99" />
+        <location filename="../app/studio/head_detail_view.cpp" line="95" />
         <source>per head</source>
         <translation>每个头单独</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="101" />
+        <location filename="../app/studio/head_detail_view.cpp" line="97" />
         <source>Shared: one colour range for every head of the profile at this length, so colours compare across heads. Per head: each head's own maximum, to read a weak head's structure.</source>
         <translation>共用：该长度下剖析中的所有头使用同一颜色范围，颜色可在头之间比较。每个头单独：按各头自身的最大值着色，便于看清弱头的结构。</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="103" />
+        <location filename="../app/studio/head_detail_view.cpp" line="99" />
         <source>key block (64 tokens)</source>
         <translation>键块（64 个 token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="104" />
+        <location filename="../app/studio/head_detail_view.cpp" line="100" />
         <source>query block</source>
         <translation>查询块</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="176" />
+        <location filename="../app/studio/head_detail_view.cpp" line="152" />
         <source>No influence for layer %1 head %2 at this length</source>
         <translation>第 %1 层第 %2 头在此长度下没有影响数据</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="207" />
+        <location filename="../app/studio/head_detail_view.cpp" line="183" />
         <source>%1 – %2, all heads</source>
         <translation>%1 – %2，所有头</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="207" />
+        <location filename="../app/studio/head_detail_view.cpp" line="183" />
         <source>%1 – %2, this head</source>
         <translation>%1 – %2，当前头</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="208" />
+        <location filename="../app/studio/head_detail_view.cpp" line="184" />
         <source>pooled influence |E|</source>
         <translation>池化影响 |E|</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="175" />
+        <location filename="../app/studio/head_detail_view.cpp" line="151" />
         <source>Click a head in the grid to see its influence map</source>
         <translation>在网格中点击一个头以查看其影响图</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="174" />
+        <location filename="../app/studio/head_detail_view.cpp" line="150" />
         <source>Open a profile to see a head's influence map</source>
         <translation>打开剖析以查看头的影响图</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="212" />
+        <location filename="../app/studio/head_detail_view.cpp" line="188" />
         <source>Layer %1, head %2 at %3 tokens (%4 x %4 blocks)</source>
         <translation>第 %1 层，第 %2 头，长度 %3 token（%4 × %4 块）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="216" />
+        <location filename="../app/studio/head_detail_view.cpp" line="192" />
         <source>rule %1: sink + band of %2 blocks, density %3</source>
         <translation>规则 %1：汇聚块 + %2 块带宽，密度 %3</translation>
     </message>
@@ -768,98 +768,98 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="155" />
+        <location filename="../app/studio/plan_editor.cpp" line="166" />
         <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
         <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="137" />
-        <location filename="../app/studio/plan_editor.cpp" line="196" />
+        <location filename="../app/studio/plan_editor.cpp" line="148" />
+        <location filename="../app/studio/plan_editor.cpp" line="217" />
         <source>Accuracy not measured: %1</source>
         <translation>未测量准确率：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="148" />
+        <location filename="../app/studio/plan_editor.cpp" line="159" />
         <source>Measuring retrieval accuracy…</source>
         <translation>正在测量检索准确率…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="149" />
+        <location filename="../app/studio/plan_editor.cpp" line="160" />
         <source>refreshing…</source>
         <translation>正在刷新…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="201" />
+        <location filename="../app/studio/plan_editor.cpp" line="222" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="202" />
+        <location filename="../app/studio/plan_editor.cpp" line="223" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="203" />
+        <location filename="../app/studio/plan_editor.cpp" line="224" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="204" />
+        <location filename="../app/studio/plan_editor.cpp" line="225" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="205" />
+        <location filename="../app/studio/plan_editor.cpp" line="226" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="206" />
+        <location filename="../app/studio/plan_editor.cpp" line="227" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="207" />
+        <location filename="../app/studio/plan_editor.cpp" line="228" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="208" />
+        <location filename="../app/studio/plan_editor.cpp" line="229" />
         <source>Measure accuracy in the background</source>
         <translation>在后台测量准确率</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="209" />
+        <location filename="../app/studio/plan_editor.cpp" line="230" />
         <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
         <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="210" />
+        <location filename="../app/studio/plan_editor.cpp" line="231" />
         <source>at</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="211" />
+        <location filename="../app/studio/plan_editor.cpp" line="232" />
         <source>Prompt length in tokens (a profiled length within the model's context)</source>
         <translation>提示长度（token；模型上下文以内的已剖析长度）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="212" />
+        <location filename="../app/studio/plan_editor.cpp" line="233" />
         <source>prompts</source>
         <translation>提示数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="213" />
+        <location filename="../app/studio/plan_editor.cpp" line="234" />
         <source>Number of prompts, answers spread evenly through the context (same as moa eval --demo-length N --prompts P)</source>
         <translation>提示数量，答案均匀分布在上下文中（与 moa eval --demo-length N --prompts P 相同）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="231" />
+        <location filename="../app/studio/plan_editor.cpp" line="252" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="231" />
+        <location filename="../app/studio/plan_editor.cpp" line="252" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -867,37 +867,37 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="202" />
+        <location filename="../app/studio/plan_table_model.cpp" line="225" />
         <source>Above the budget: re-solve</source>
         <translation>超出预算：请重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="205" />
+        <location filename="../app/studio/plan_table_model.cpp" line="228" />
         <source>Prefill work: the fraction of the causal (query, key) pairs the plan computes. It follows prefill time; the density (KV cache kept) follows memory and decode time.</source>
         <translation>预填充计算量：方案实际计算的因果 (query, key) 对所占比例，决定预填充时间；密度（保留的 KV 缓存比例）决定显存占用和解码时间。</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="228" />
+        <location filename="../app/studio/plan_table_model.cpp" line="251" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="229" />
+        <location filename="../app/studio/plan_table_model.cpp" line="252" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="230" />
+        <location filename="../app/studio/plan_table_model.cpp" line="253" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="231" />
+        <location filename="../app/studio/plan_table_model.cpp" line="254" />
         <source>Prefill work</source>
         <translation>预填充计算量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="232" />
+        <location filename="../app/studio/plan_table_model.cpp" line="255" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
     </message>
@@ -905,63 +905,78 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanTableModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="104" />
+        <location filename="../app/studio/plan_table_model.cpp" line="106" />
+        <source>Span = alpha + beta × N tokens. Edit a cell with one number, or with "alpha, beta" to set both at once</source>
+        <translation>跨度 = alpha + beta × N 个词元。单元格中输入一个数，或输入“alpha, beta”同时设置两者</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="113" />
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="105" />
+        <location filename="../app/studio/plan_table_model.cpp" line="114" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="105" />
+        <location filename="../app/studio/plan_table_model.cpp" line="114" />
         <source>Head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="106" />
+        <location filename="../app/studio/plan_table_model.cpp" line="115" />
         <source>Alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="107" />
+        <location filename="../app/studio/plan_table_model.cpp" line="116" />
         <source>Beta</source>
         <translation>Beta</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="110" />
+        <location filename="../app/studio/plan_table_model.cpp" line="119" />
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="113" />
+        <location filename="../app/studio/plan_table_model.cpp" line="122" />
         <source>Density @%1</source>
         <translation>密度 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="114" />
+        <location filename="../app/studio/plan_table_model.cpp" line="123" />
         <source>Loss @%1</source>
         <translation>损失 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="135" />
-        <location filename="../app/studio/plan_table_model.cpp" line="167" />
+        <location filename="../app/studio/plan_table_model.cpp" line="146" />
+        <source>Enter one number, or alpha and beta as "alpha, beta": %1</source>
+        <translation>请输入一个数，或以“alpha, beta”形式输入 alpha 和 beta：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="154" />
+        <location filename="../app/studio/plan_table_model.cpp" line="190" />
         <source>Not a number: %1</source>
         <translation>不是数字：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="157" />
+        <location filename="../app/studio/plan_table_model.cpp" line="168" />
+        <source> (to change alpha and beta together, enter "alpha, beta")</source>
+        <translation>（如需同时修改 alpha 和 beta，请输入“alpha, beta”）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="180" />
         <source>Beta is a fraction of the length, from 0 to 1 (got %1)</source>
         <translation>Beta 是长度的比例，取值 0 到 1（输入为 %1）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="159" />
+        <location filename="../app/studio/plan_table_model.cpp" line="182" />
         <source>Rule %1 spans %2 tokens at %3: alpha + beta × N must be above 0 at the shortest length</source>
         <translation>规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在最短长度处必须大于 0</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="162" />
+        <location filename="../app/studio/plan_table_model.cpp" line="185" />
         <source>Rule %1 spans %2 tokens at %3: alpha + beta × N must be at most N at every length</source>
         <translation>规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在每个长度处都不得超过 N</translation>
     </message>

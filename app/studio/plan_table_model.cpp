@@ -1,6 +1,8 @@
 #include "app/studio/plan_table_model.h"
 
 #include <QColor>
+#include <QLocale>
+#include <QStringList>
 
 #include <cmath>
 
@@ -78,11 +80,16 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::TextAlignmentRole && col >= AlphaColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
   if (!display) return {};
   const bool sort = role == SortRole;
+  // Edited as text (a line edit, not the default editor's two-decimal spin box, which would
+  // round beta = 0.125 to 0.13 on commit), in the shortest form that reads back exactly.
+  auto rule_number = [&](double v) -> QVariant {
+    return role == Qt::EditRole ? QVariant(QString::number(v, 'g', QLocale::FloatingPointShortest)) : QVariant(v);
+  };
   switch (col) {
     case LayerColumn: return layer;
     case UnitColumn: return unit;
-    case AlphaColumn: return rule.alpha;
-    case BetaColumn: return rule.beta;
+    case AlphaColumn: return rule_number(rule.alpha);
+    case BetaColumn: return rule_number(rule.beta);
     default: break;
   }
   const size_t n = static_cast<size_t>(col - FirstLengthColumn);
@@ -95,6 +102,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (role == Qt::ToolTipRole && orientation == Qt::Horizontal && (section == AlphaColumn || section == BetaColumn))
+    return tr("Span = alpha + beta × N tokens. Edit a cell with one number, or with \"alpha, beta\" to set both at once");
   if ((role != Qt::DisplayRole && role != kCsvHeaderRole) || orientation != Qt::Horizontal) return {};
   if (section < 0 || section >= columnCount()) return {};
   const bool kv = doc_->hasPlan() && doc_->plan().granularity == Granularity::kv_head;
@@ -129,21 +138,35 @@ bool PlanTableModel::setData(const QModelIndex& index, const QVariant& value, in
   if (index.column() == lockedColumn() && role == Qt::CheckStateRole)
     return doc_->editLocked(layer, unit, value.toInt() == Qt::Checked);
   if (role != Qt::EditRole) return false;
-  bool ok = false;
-  const double v = value.toDouble(&ok);
-  if (!ok || !std::isfinite(v)) {
-    emit editRefused(tr("Not a number: %1").arg(value.toString()));
+  if (index.column() != AlphaColumn && index.column() != BetaColumn) return false;
+  // One number sets the cell's field; "alpha, beta" in either cell sets both in one step (one
+  // undo), for changes that are valid only together (a larger alpha with a smaller beta).
+  const QStringList parts = value.toString().split(QLatin1Char(','));
+  if (parts.size() > 2) {
+    emit editRefused(tr("Enter one number, or alpha and beta as \"alpha, beta\": %1").arg(value.toString()));
     return false;
   }
+  double v[2] = {0.0, 0.0};
+  for (int i = 0; i < parts.size(); ++i) {
+    bool ok = false;
+    v[i] = parts[i].trimmed().toDouble(&ok);
+    if (!ok || !std::isfinite(v[i])) {
+      emit editRefused(tr("Not a number: %1").arg(parts[i].trimmed()));
+      return false;
+    }
+  }
   Rule rule = doc_->plan().rules[layer][unit];
-  if (index.column() == AlphaColumn) rule.alpha = v;
-  else if (index.column() == BetaColumn) rule.beta = v;
-  else return false;
+  if (parts.size() == 2) rule = Rule{v[0], v[1]};
+  else if (index.column() == AlphaColumn) rule.alpha = v[0];
+  else rule.beta = v[0];
   // The core's rule (the one the solver's candidate grid obeys) at the lengths the plan is
   // priced at: an edit cannot make a rule the solver would never produce.
   const RuleCheck check = rule_check(rule, doc_->preview().lengths());
   if (!check.ok()) {
-    emit editRefused(refusalText(rule, check));
+    QString why = refusalText(rule, check);
+    if (parts.size() == 1 && check.fault == RuleFault::span_above_length)
+      why += tr(" (to change alpha and beta together, enter \"alpha, beta\")");
+    emit editRefused(why);
     return false;
   }
   return doc_->editRule(layer, unit, rule);

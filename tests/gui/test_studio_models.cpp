@@ -1,6 +1,9 @@
 // Every item model under QAbstractItemModelTester through the edits the GUI makes, and the
 // live preview checked against the core's loss tables.
 #include <QAbstractItemModelTester>
+#include <QLineEdit>
+#include <QStyledItemDelegate>
+#include <QTableView>
 #include <QtTest>
 
 #include "app/studio/plan_table_model.h"
@@ -69,6 +72,34 @@ class StudioModelsTest : public QObject {
     QCOMPARE(ws.plan()->undoStack()->count(), steps);
     QVERIFY(table.setData(table.index(3, PlanTableModel::AlphaColumn), -127.0));  // span 1 at 512: allowed
     QVERIFY(rule_check(ws.plan()->plan().rules[1][1], {512, 1024}).ok());
+    // Through the view's own delegate, as a user edits: a line edit holding the exact value (not a
+    // two-decimal spin box that would round 0.125 to 0.13), and "alpha, beta" sets both in one
+    // undo step where neither alone is valid (512 at the old beta 0.25 spans 640 > 512).
+    QVERIFY(ws.plan()->editRule(1, 1, Rule{0, 0.125}));
+    QTableView view;
+    view.setModel(&table);
+    QStyledItemDelegate* delegate = qobject_cast<QStyledItemDelegate*>(view.itemDelegate());
+    QVERIFY(delegate);
+    const QModelIndex beta_cell = table.index(3, PlanTableModel::BetaColumn);
+    QWidget* editor = delegate->createEditor(view.viewport(), QStyleOptionViewItem(), beta_cell);
+    auto* line = qobject_cast<QLineEdit*>(editor);
+    QVERIFY(line);
+    delegate->setEditorData(editor, beta_cell);
+    QCOMPARE(line->text(), QStringLiteral("0.125"));
+    delegate->setModelData(editor, &table, beta_cell);  // committed unchanged: no rounding
+    QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{0, 0.125}));
+    const int before_pair = ws.plan()->undoStack()->count();
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("512")));  // 512 + 128 > 512
+    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("alpha, beta")));  // says how
+    line->setText(QStringLiteral(" 448 , 0.0625 "));
+    delegate->setModelData(editor, &table, beta_cell);
+    QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{448, 0.0625}));
+    QCOMPARE(ws.plan()->undoStack()->count(), before_pair + 1);
+    delete editor;
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("1, 2, 3")));
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("64, x")));
+    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("Not a number: x")));
+    QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{448, 0.0625}));
     QVERIFY(table.setData(table.index(2, table.lockedColumn()), Qt::Checked, Qt::CheckStateRole));
     QCOMPARE(table.data(table.index(2, table.lockedColumn()), Qt::CheckStateRole).toInt(), int(Qt::Checked));
     QVERIFY(summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 0.6));

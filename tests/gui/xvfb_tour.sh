@@ -18,11 +18,16 @@ echo "tour screenshots: $shots"
 session="$WORK/tour/tour-files/tour.moasession.json"
 [ -s "$session" ] || { echo "the tour saved no session" >&2; exit 1; }
 command -v import >/dev/null || { echo "ImageMagick import missing: run scripts/setup.sh" >&2; exit 1; }
+# The window has drawn once the screen is not one flat colour: poll for that (up to 90 s; a
+# loaded 2-core CI machine can take longer than any fixed sleep) instead of sleeping blindly.
 xvfb-run -a -s "-screen 0 1600x1000x24" bash -c '
   "$0" "$1" & app=$!
-  sleep 8
-  kill -0 "$app" || { echo "moa-studio exited early" >&2; exit 1; }
-  import -window root "$2"
+  for i in $(seq 45); do
+    sleep 2
+    kill -0 "$app" || { echo "moa-studio exited early" >&2; exit 1; }
+    import -window root "$2"
+    [ "$(convert "$2" -format %k info:)" -gt 50 ] && break
+  done
   kill "$app"; wait "$app" 2>/dev/null || true' "$BUILD/app/studio/moa-studio" "$session" "$WORK/app.png"
 [ -s "$WORK/app.png" ] || { echo "no screenshot of moa-studio" >&2; exit 1; }
 # A screenshot of a real window is not one flat colour.
