@@ -14,7 +14,9 @@
 
 #include "core/data/calib.h"
 #include "core/plan/plan.h"
+#include "core/plan/loss_table.h"
 #include "core/plan/plan_io.h"
+#include "core/profile/profile_store.h"
 #include "core/runtime/moa_cache.h"
 
 namespace fs = std::filesystem;
@@ -35,6 +37,18 @@ std::string slurp(const fs::path& p) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+// 2 layers x 4 query heads in 2 KV groups (the tiny fixture's shape), one rule per KV head.
+moa::Plan two_layer_plan() {
+  moa::Plan p;
+  p.num_layers = 2;
+  p.num_heads = 4;
+  p.num_kv_heads = 2;
+  p.granularity = moa::Granularity::kv_head;
+  p.rules = {{{0, 1}, {1024, 0}}, {{0, 0.25}, {-64, 0.5}}};
+  p.budgets = {{2048, 0.5}, {4096, 0.5}};
+  return p;
 }
 
 TEST(PipelineCli, MainJobWithValidationSelectedPlans) {
@@ -94,13 +108,7 @@ TEST(PipelineCli, RejectsBadOptionsBeforeAnyWork) {
 // `moa plan info`: density and prefill work per length of a plan file, in both formats, and what
 // it refuses.
 TEST(PlanInfoCli, DensityAndWorkOfAPlanFile) {
-  moa::Plan p;
-  p.num_layers = 2;
-  p.num_heads = 4;
-  p.num_kv_heads = 2;
-  p.granularity = moa::Granularity::kv_head;
-  p.rules = {{{0, 1}, {1024, 0}}, {{0, 0.25}, {-64, 0.5}}};
-  p.budgets = {{2048, 0.5}, {4096, 0.5}};
+  moa::Plan p = two_layer_plan();
   const fs::path dir = fs::temp_directory_path() / ("moa_plan_info_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path ours = dir / "p.moaplan.json", ref = dir / "p.reference.json", log = dir / "log.txt";
@@ -142,6 +150,95 @@ TEST(PlanInfoCli, DensityAndWorkOfAPlanFile) {
   std::ofstream(dir / "bad.json") << "{\"alphas\": [[0, ";
   EXPECT_NE(run("plan info '" + (dir / "bad.json").string() + "'", log), 0);
   EXPECT_NE(slurp(log).find("bad.json"), std::string::npos) << slurp(log);
+  fs::remove_all(dir);
+}
+
+// `moa plan edit`: Studio's plan edits from the shell. A head's rule set, locks, checks at the
+// plan's lengths, totals that follow the edit, and, with a profile, the predicted loss re-priced
+// (checked against dropped_influence summed over the query heads by hand).
+TEST(PlanEditCli, SetLockCheckAndReprice) {
+  moa::Plan p = two_layer_plan();
+  p.predicted_loss = {{2048, 1.0}, {4096, 1.0}};
+  const fs::path dir = fs::temp_directory_path() / ("moa_plan_edit_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path in = dir / "p.moaplan.json", out = dir / "edited.moaplan.json", log = dir / "log.txt";
+  moa::plan_write(in, p, moa::PlanFormat::moa);
+
+  // Head 3 of layer 1 is KV head 1 (groups of 2).
+  ASSERT_EQ(run("plan edit '" + in.string() + "' --set 1:3=512,0.125 --lock 0:1 --out '" + out.string() + "'", log), 0)
+      << slurp(log);
+  moa::Plan expect = p;
+  expect.rules[1][1] = {512, 0.125};
+  const moa::Plan edited = moa::plan_read(out);
+  EXPECT_EQ(edited.rules, expect.rules);
+  ASSERT_EQ(edited.locked.size(), 2u);
+  EXPECT_TRUE(edited.locked[0][0]);
+  EXPECT_FALSE(edited.locked[0][1]);
+  for (const int64_t n : {2048, 4096}) EXPECT_DOUBLE_EQ(edited.density.at(n), moa::plan_density(expect, n)) << n;
+  EXPECT_TRUE(edited.predicted_loss.empty());  // stale without a profile, and the output says so
+  EXPECT_NE(slurp(log).find("predicted loss dropped"), std::string::npos) << slurp(log);
+  char row[96];
+  std::snprintf(row, sizeof row, "%.4f -> %.4f", moa::plan_density(p, 4096), moa::plan_density(expect, 4096));
+  EXPECT_NE(slurp(log).find(row), std::string::npos) << row << "\n" << slurp(log);
+
+  // Refused as Studio refuses the edit (rule_check at the plan's lengths); nothing written.
+  const fs::path never = dir / "never.moaplan.json";
+  EXPECT_NE(run("plan edit '" + in.string() + "' --set 0:0=4096,0.5 --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("at most N"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("plan edit '" + in.string() + "' --set 2:0=0,0.5 --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("out of range"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("plan edit '" + in.string() + "' --set 0:0=64 --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("LAYER:HEAD=ALPHA,BETA"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("plan edit '" + in.string() + "' --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("nothing to edit"), std::string::npos) << slurp(log);
+  const fs::path ref = dir / "p.reference.json";
+  moa::plan_write(ref, p, moa::PlanFormat::reference_json);  // carries no lengths
+  EXPECT_NE(run("plan edit '" + ref.string() + "' --set 0:0=64,0.5 --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("--lengths"), std::string::npos) << slurp(log);
+  EXPECT_FALSE(fs::exists(never));
+
+  // With a profile: the predicted loss of the edited plan at each profiled length.
+  moa::Profile prof;
+  prof.meta.model_name = "edit-test";
+  prof.meta.model_hash = "edit-test-1";
+  prof.meta.num_layers = 2;
+  prof.meta.num_heads = 4;
+  prof.meta.num_kv_heads = 2;
+  prof.meta.head_dim = 16;
+  prof.meta.tool_version = "test";
+  prof.meta.compute_dtype = "float32";
+  prof.meta.implementation = "fused";
+  prof.meta.device = "cpu";
+  for (const int64_t n : {2048, 4096}) {
+    moa::LengthProfile lp;
+    lp.length = n;
+    lp.samples_target = 1;
+    lp.sample_ids = {0};
+    lp.sample_digests = {0x5eedu};
+    lp.sample_loss = {1.0};
+    const int64_t nb = lp.blocks();
+    lp.influence.assign(static_cast<size_t>(2 * 4 * nb * nb), 0.0f);
+    for (int l = 0; l < 2; ++l)
+      for (int h = 0; h < 4; ++h)
+        for (int64_t qb = 0; qb < nb; ++qb)
+          for (int64_t kb = 0; kb <= qb; ++kb)
+            lp.influence[lp.at(l, h, qb, kb, 4)] = static_cast<float>((1 + l + h) / (1.0 + qb - kb));
+    prof.lengths.emplace(n, std::move(lp));
+  }
+  const fs::path prof_path = dir / "p.moaprof.h5";
+  moa::profile_write(prof_path, prof);
+  ASSERT_EQ(run("plan edit '" + in.string() + "' --set 1:3=512,0.125 --profile '" + prof_path.string() + "' --out '" +
+                    out.string() + "'", log), 0) << slurp(log);
+  const moa::Plan priced = moa::plan_read(out);
+  for (const int64_t n : {2048, 4096}) {
+    const moa::LengthProfile& lp = prof.lengths.at(n);
+    const auto bands = moa::plan_band_blocks(expect, n);
+    double want = 0;
+    for (int l = 0; l < 2; ++l)
+      for (int h = 0; h < 4; ++h) want += moa::dropped_influence(lp.influence.data() + lp.at(l, h, 0, 0, 4), lp.blocks(), bands[l][h]);
+    ASSERT_TRUE(priced.predicted_loss.count(n)) << n;
+    EXPECT_NEAR(priced.predicted_loss.at(n), want, 1e-9 * want) << n;
+  }
   fs::remove_all(dir);
 }
 

@@ -1,0 +1,167 @@
+// moa plan edit PLAN: the plan editor's edits from the shell (set a head's rule, lock or unlock
+// it), checked as Studio checks them (core rule_check at the plan's lengths), with the plan's
+// density, prefill work and, given the profile, predicted loss before and after. The stored
+// per-length totals follow the edit, as Studio's saved plans do.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/cli/command.h"
+#include "core/plan/loss_table.h"
+#include "core/plan/plan.h"
+#include "core/plan/plan_io.h"
+#include "core/profile/profile_store.h"
+#include "core/util/error.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "PLAN [--set L:H=ALPHA,BETA ...] [--lock L:H ...] [--unlock L:H ...] [--lengths 2048,4096] [--profile P.moaprof.h5]\n"
+    "       --out OUT [--to moa|reference|csv]\n"
+    "       H is a query head (as in moa solve --lock); in a kv_head plan it edits the head's KV group";
+
+struct Target {
+  int layer = 0;
+  int unit = 0;
+  std::string text;  // the option as given, for messages
+};
+
+// "L:H" (query head) -> the plan's unit.
+Target parse_target(const std::string& option, const std::string& text, const moa::Plan& plan) {
+  const auto colon = text.find(':');
+  Target t;
+  t.text = text;
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    size_t used = 0;
+    t.layer = std::stoi(text.substr(0, colon), &used);
+    if (used != colon) throw std::invalid_argument("layer");
+    const std::string head_text = text.substr(colon + 1);
+    const int head = std::stoi(head_text, &used);
+    if (used != head_text.size()) throw std::invalid_argument("head");
+    if (t.layer < 0 || t.layer >= plan.num_layers || head < 0 || head >= plan.num_heads)
+      throw moa::Error("--" + option + " '" + text + "': layer or head out of range (" + std::to_string(plan.num_layers) +
+                       " layers, " + std::to_string(plan.num_heads) + " heads)");
+    t.unit = head / plan.group_size();
+  } catch (const std::logic_error&) {
+    throw moa::Error("--" + option + " '" + text + "': expected LAYER:HEAD with integers");
+  }
+  return t;
+}
+
+// Predicted loss of the plan at each length the profile has, from a table of exactly the plan's rules.
+std::map<int64_t, double> plan_loss(const moa::Plan& plan, const moa::Profile& profile, const std::vector<int64_t>& lengths) {
+  std::vector<moa::Rule> rules;
+  for (const auto& layer : plan.rules) rules.insert(rules.end(), layer.begin(), layer.end());
+  std::sort(rules.begin(), rules.end());
+  rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+  const moa::LossTable table = moa::loss_table_build(profile, rules, plan.granularity, lengths);
+  std::map<int64_t, double> out;
+  for (int n = 0; n < table.num_lengths(); ++n) {
+    double total = 0;
+    for (int l = 0; l < plan.num_layers; ++l)
+      for (int u = 0; u < plan.units_per_layer(); ++u) total += table.loss_at(l, u, table.rule_index(plan.rules[l][u]), n);
+    out[table.lengths[n]] = total;
+  }
+  return out;
+}
+
+int run(const moa::cli::Args& args) {
+  args.allow_only({"set", "lock", "unlock", "lengths", "profile", "out", "to"});
+  if (args.positional().size() != 1) throw moa::Error(std::string("usage: moa plan edit ") + kUsage);
+  const std::string file = args.positional()[0];
+  const std::string out = args.get("out");
+  const moa::Plan before = moa::plan_read(file);
+  moa::Plan plan = before;
+
+  // The lengths rules are checked and priced at: the plan's budget lengths (what Studio uses
+  // without a profile), or --lengths; reference files carry none.
+  std::vector<int64_t> lengths;
+  if (args.has("lengths")) {
+    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) lengths.push_back(n);
+  } else {
+    for (const auto& [n, d] : plan.budgets) lengths.push_back(n);
+  }
+  if (lengths.empty()) moa::fail_file(file, "the plan states no lengths (a reference file?): give --lengths to check the rules at");
+  for (int64_t n : lengths)
+    if (n <= 0 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+
+  std::optional<moa::Profile> profile;
+  std::vector<int64_t> priced;  // lengths with a predicted loss: the plan's lengths the profile has samples at
+  if (args.has("profile")) {
+    profile = moa::profile_read(args.get("profile"));
+    const auto& m = profile->meta;
+    moa::plan_validate(plan, m.num_layers, m.num_heads, m.num_kv_heads, file);
+    for (int64_t n : lengths) {
+      auto it = profile->lengths.find(n);
+      if (it != profile->lengths.end() && it->second.samples_done() > 0) priced.push_back(n);
+    }
+    if (priced.empty()) moa::fail_file(args.get("profile"), "has no profiled sample at any of the plan's lengths");
+  }
+
+  int edits = 0;
+  for (const std::string& text : args.get_all("set")) {
+    const auto eq = text.find('=');
+    const Target t = parse_target("set", text.substr(0, eq == std::string::npos ? text.size() : eq), plan);
+    const std::string rule_part = eq == std::string::npos ? std::string() : text.substr(eq + 1);
+    const auto comma = rule_part.find(',');
+    moa::Rule rule;
+    try {
+      if (comma == std::string::npos) throw std::invalid_argument("no comma");
+      size_t used = 0;
+      rule.alpha = std::stod(rule_part.substr(0, comma), &used);
+      const std::string beta_text = rule_part.substr(comma + 1);
+      rule.beta = std::stod(beta_text, &used);
+      if (used != beta_text.size()) throw std::invalid_argument("beta");
+    } catch (const std::logic_error&) {
+      throw moa::Error("--set '" + text + "': expected LAYER:HEAD=ALPHA,BETA with numbers");
+    }
+    const moa::RuleCheck check = moa::rule_check(rule, lengths);
+    if (!check.ok()) throw moa::Error("--set '" + text + "': " + moa::rule_fault_text(rule, check));
+    plan.rules[t.layer][t.unit] = rule;
+    ++edits;
+  }
+  for (const char* option : {"lock", "unlock"}) {
+    for (const std::string& text : args.get_all(option)) {
+      const Target t = parse_target(option, text, plan);
+      if (plan.locked.empty()) {
+        plan.locked.resize(plan.rules.size());
+        for (size_t l = 0; l < plan.rules.size(); ++l) plan.locked[l].assign(plan.rules[l].size(), false);
+      }
+      plan.locked[t.layer][t.unit] = std::string(option) == "lock";
+      ++edits;
+    }
+  }
+  if (edits == 0) throw moa::Error("nothing to edit: give --set, --lock or --unlock");
+
+  // Stored totals follow the edit; a predicted loss without a profile to re-price it would be stale.
+  const std::map<int64_t, double> loss_before = profile ? plan_loss(before, *profile, priced) : std::map<int64_t, double>{};
+  const std::map<int64_t, double> loss_after = profile ? plan_loss(plan, *profile, priced) : std::map<int64_t, double>{};
+  for (int64_t n : lengths) plan.density[n] = moa::plan_density(plan, n);
+  plan.predicted_loss = loss_after;
+  plan.provenance["edited"] = "moa plan edit (" + std::to_string(edits) + " edits)";
+
+  std::printf("%-8s %-17s %-17s%s\n", "length", "density", "work", profile ? " predicted loss" : "");
+  for (int64_t n : lengths) {
+    std::printf("%-8lld %.4f -> %.4f  %.4f -> %.4f ", static_cast<long long>(n), moa::plan_density(before, n),
+                moa::plan_density(plan, n), moa::plan_work_fraction(before, n), moa::plan_work_fraction(plan, n));
+    if (loss_after.count(n)) std::printf(" %.6g -> %.6g", loss_before.at(n), loss_after.at(n));
+    std::printf("\n");
+  }
+  if (!profile && !before.predicted_loss.empty())
+    std::printf("predicted loss dropped from the file: no --profile to re-price the edited plan\n");
+  const moa::PlanFormat format = args.has("to") ? moa::plan_format_parse(args.get("to")) : moa::plan_format_from_path(out);
+  moa::plan_write(out, plan, format);
+  std::printf("wrote %s (%s, %d edits)\n", out.c_str(), moa::plan_format_name(format), edits);
+  return 0;
+}
+
+moa::cli::Register reg({"plan edit", "set, lock or unlock heads' rules in a plan file (checked as Studio checks edits)",
+                        kUsage, run, {}});
+
+}  // namespace
