@@ -10,6 +10,27 @@ import xml.etree.ElementTree as ET
 
 ZH = {
     "Not a number: %1": "不是数字：%1",
+    "Rule grid…": "规则网格…",
+    "Rule grid (custom)…": "规则网格（自定义）…",
+    "%1 tokens": "%1 个词元",
+    "automatic": "自动",
+    "Candidate rules the next solve chooses from (moa solve --alpha-step / --betas). Alpha step: %1; betas: %2":
+        "下次求解时可选的候选规则（moa solve --alpha-step / --betas）。Alpha 步长：%1；beta：%2",
+    "Rule grid": "规则网格",
+    "automatic (%1)": "自动（%1）",
+    " tokens": " 个词元",
+    "automatic: %1": "自动：%1",
+    "Automatic": "自动",
+    "Candidate rules for the solver: span = alpha + beta × N, alpha from −%1 to %2 in steps, each beta below; a rule is kept when it is valid at every profiled length (%3).":
+        "求解器的候选规则：跨度 = alpha + beta × N，alpha 从 −%1 到 %2 按步长取值，beta 取下列各值；仅保留在每个已分析长度（%3）上都有效的规则。",
+    "Alpha step": "Alpha 步长",
+    "Betas": "Beta 值",
+    "Betas are fractions of the length from 0 to 1, separated by commas: \"%1\" is not one":
+        "Beta 是长度的比例，取值 0 到 1，以逗号分隔：“%1”不是有效值",
+    "Open a profile first: the grid depends on the profiled lengths": "请先打开分析结果：网格取决于已分析的长度",
+    "No rule of this grid is valid at every profiled length": "此网格中没有在每个已分析长度上都有效的规则",
+    "%1 candidate rules (of %2 alphas × %3 betas) per head; the loss table and the MILP grow with this number":
+        "每个头 %1 条候选规则（共 %2 个 alpha × %3 个 beta）；损失表和 MILP 的规模随此数增长",
     "Span = alpha + beta × N tokens. Edit a cell with one number, or with \"alpha, beta\" to set both at once":
         "跨度 = alpha + beta × N 个词元。单元格中输入一个数，或输入“alpha, beta”同时设置两者",
     "Enter one number, or alpha and beta as \"alpha, beta\": %1": "请输入一个数，或以“alpha, beta”形式输入 alpha 和 beta：%1",

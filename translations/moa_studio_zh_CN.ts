@@ -545,17 +545,17 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>无法剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="350" />
+        <location filename="../app/studio/main_window.cpp" line="351" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="370" />
+        <location filename="../app/studio/main_window.cpp" line="371" />
         <source>Unsaved plan</source>
         <translation>方案未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="370" />
+        <location filename="../app/studio/main_window.cpp" line="371" />
         <source>The plan has edits that are not saved. Save them?</source>
         <translation>方案有尚未保存的修改。要保存吗？</translation>
     </message>
@@ -563,7 +563,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <location filename="../app/studio/main_window_files.cpp" line="52" />
         <location filename="../app/studio/main_window_files.cpp" line="57" />
         <location filename="../app/studio/main_window_files.cpp" line="95" />
-        <location filename="../app/studio/main_window_files.cpp" line="253" />
+        <location filename="../app/studio/main_window_files.cpp" line="258" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
@@ -661,7 +661,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
     <message>
         <location filename="../app/studio/main_window_files.cpp" line="144" />
-        <location filename="../app/studio/main_window_files.cpp" line="273" />
+        <location filename="../app/studio/main_window_files.cpp" line="278" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
@@ -726,18 +726,18 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="266" />
+        <location filename="../app/studio/main_window_files.cpp" line="271" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="266" />
-        <location filename="../app/studio/main_window_files.cpp" line="278" />
+        <location filename="../app/studio/main_window_files.cpp" line="271" />
+        <location filename="../app/studio/main_window_files.cpp" line="283" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="278" />
+        <location filename="../app/studio/main_window_files.cpp" line="283" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -768,98 +768,124 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="166" />
+        <location filename="../app/studio/plan_editor.cpp" line="180" />
         <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
         <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="148" />
-        <location filename="../app/studio/plan_editor.cpp" line="217" />
+        <location filename="../app/studio/plan_editor.cpp" line="162" />
+        <location filename="../app/studio/plan_editor.cpp" line="231" />
         <source>Accuracy not measured: %1</source>
         <translation>未测量准确率：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="159" />
+        <location filename="../app/studio/plan_editor.cpp" line="173" />
         <source>Measuring retrieval accuracy…</source>
         <translation>正在测量检索准确率…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="160" />
+        <location filename="../app/studio/plan_editor.cpp" line="174" />
         <source>refreshing…</source>
         <translation>正在刷新…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="222" />
+        <location filename="../app/studio/plan_editor.cpp" line="236" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="223" />
+        <location filename="../app/studio/plan_editor.cpp" line="237" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="224" />
+        <location filename="../app/studio/plan_editor.cpp" line="238" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="225" />
+        <location filename="../app/studio/plan_editor.cpp" line="239" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="226" />
+        <location filename="../app/studio/plan_editor.cpp" line="240" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="227" />
+        <location filename="../app/studio/plan_editor.cpp" line="241" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="228" />
+        <location filename="../app/studio/plan_editor.cpp" line="242" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="229" />
+        <location filename="../app/studio/plan_editor.cpp" line="243" />
+        <source>Rule grid…</source>
+        <translation>规则网格…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="243" />
+        <source>Rule grid (custom)…</source>
+        <translation>规则网格（自定义）…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="247" />
+        <source>%1 tokens</source>
+        <translation>%1 个词元</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="247" />
+        <location filename="../app/studio/plan_editor.cpp" line="250" />
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="248" />
+        <source>Candidate rules the next solve chooses from (moa solve --alpha-step / --betas). Alpha step: %1; betas: %2</source>
+        <translation>下次求解时可选的候选规则（moa solve --alpha-step / --betas）。Alpha 步长：%1；beta：%2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_editor.cpp" line="252" />
         <source>Measure accuracy in the background</source>
         <translation>在后台测量准确率</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="230" />
+        <location filename="../app/studio/plan_editor.cpp" line="253" />
         <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
         <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="231" />
+        <location filename="../app/studio/plan_editor.cpp" line="254" />
         <source>at</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="232" />
+        <location filename="../app/studio/plan_editor.cpp" line="255" />
         <source>Prompt length in tokens (a profiled length within the model's context)</source>
         <translation>提示长度（token；模型上下文以内的已剖析长度）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="233" />
+        <location filename="../app/studio/plan_editor.cpp" line="256" />
         <source>prompts</source>
         <translation>提示数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="234" />
+        <location filename="../app/studio/plan_editor.cpp" line="257" />
         <source>Number of prompts, answers spread evenly through the context (same as moa eval --demo-length N --prompts P)</source>
         <translation>提示数量，答案均匀分布在上下文中（与 moa eval --demo-length N --prompts P 相同）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="252" />
+        <location filename="../app/studio/plan_editor.cpp" line="281" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="252" />
+        <location filename="../app/studio/plan_editor.cpp" line="281" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -1076,6 +1102,69 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
 </context>
 <context>
+    <name>moa::studio::RuleGridDialog</name>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="22" />
+        <source>Rule grid</source>
+        <translation>规则网格</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="28" />
+        <source>automatic (%1)</source>
+        <translation>自动（%1）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="29" />
+        <source> tokens</source>
+        <translation> 个词元</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="37" />
+        <source>automatic: %1</source>
+        <translation>自动：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="41" />
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="46" />
+        <source>Candidate rules for the solver: span = alpha + beta × N, alpha from −%1 to %2 in steps, each beta below; a rule is kept when it is valid at every profiled length (%3).</source>
+        <translation>求解器的候选规则：跨度 = alpha + beta × N，alpha 从 −%1 到 %2 按步长取值，beta 取下列各值；仅保留在每个已分析长度（%3）上都有效的规则。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="54" />
+        <source>Alpha step</source>
+        <translation>Alpha 步长</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="55" />
+        <source>Betas</source>
+        <translation>Beta 值</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="101" />
+        <source>Betas are fractions of the length from 0 to 1, separated by commas: "%1" is not one</source>
+        <translation>Beta 是长度的比例，取值 0 到 1，以逗号分隔：“%1”不是有效值</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="106" />
+        <source>Open a profile first: the grid depends on the profiled lengths</source>
+        <translation>请先打开分析结果：网格取决于已分析的长度</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="113" />
+        <source>No rule of this grid is valid at every profiled length</source>
+        <translation>此网格中没有在每个已分析长度上都有效的规则</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="114" />
+        <source>%1 candidate rules (of %2 alphas × %3 betas) per head; the loss table and the MILP grow with this number</source>
+        <translation>每个头 %1 条候选规则（共 %2 个 alpha × %3 个 beta）；损失表和 MILP 的规模随此数增长</translation>
+    </message>
+</context>
+<context>
     <name>moa::studio::RulePlotView</name>
     <message>
         <location filename="../app/studio/rule_plot_view.cpp" line="51" />
@@ -1156,22 +1245,22 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在打开剖析 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="67" />
+        <location filename="../app/studio/workspace_solve.cpp" line="73" />
         <source>Solving plan</source>
         <translation>正在求解方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="105" />
+        <location filename="../app/studio/workspace_solve.cpp" line="112" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="108" />
+        <location filename="../app/studio/workspace_solve.cpp" line="115" />
         <source>%1: loss %2, density %3</source>
         <translation>%1：损失 %2，密度 %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="112" />
+        <location filename="../app/studio/workspace_solve.cpp" line="119" />
         <source>Solved in %1 s (%2)</source>
         <translation>求解用时 %1 秒（%2）</translation>
     </message>

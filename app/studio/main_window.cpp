@@ -345,6 +345,7 @@ void MainWindow::startSolve() {
   try {
     SolveOptions options;
     options.max_rules_per_layer = editor_->maxRulesPerLayer();
+    options.grid = editor_->ruleGrid();
     ws_->solve(options);
   } catch (const std::exception& e) {
     showError(tr("Cannot solve"), QString::fromStdString(e.what()));

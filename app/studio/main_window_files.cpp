@@ -227,6 +227,9 @@ Session MainWindow::currentSession() const {
   s.preview_length = editor_->accuracyOptions().length;
   s.preview_prompts = editor_->accuracyOptions().prompts;
   s.detail_scale = QString::fromLatin1(detail_scale_key(detail_->colourScale()));
+  s.max_rules_per_layer = editor_->maxRulesPerLayer();
+  s.grid_alpha_step = editor_->ruleGrid().alpha_step;
+  s.grid_betas = editor_->ruleGrid().betas;
   s.language = language_current();
   return s;
 }
@@ -238,6 +241,8 @@ void MainWindow::restoreSession(const Session& s) {
   if (auto m = grid_metric_from_key(s.metric)) grid_->setMetric(*m);
   tabs_->setCurrentIndex(s.tab);
   editor_->setAccuracyOptions(s.preview_length, s.preview_prompts);
+  editor_->setMaxRulesPerLayer(s.max_rules_per_layer);
+  editor_->setRuleGrid(RuleGridChoice{s.grid_alpha_step, s.grid_betas});
   if (auto scale = detail_scale_from_key(s.detail_scale)) detail_->setColourScale(*scale);
   if (!s.plan_json.isEmpty()) {
     ws_->plan()->setPlan(plan_from_json(s.plan_json.toStdString(), s.plan_path.isEmpty() ? "session" : s.plan_path.toStdString()),

@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -18,6 +19,7 @@
 #include <set>
 
 #include "app/studio/plan_table_model.h"
+#include "app/studio/rule_grid_dialog.h"
 #include "app/studio/workspace.h"
 #include "core/data/demo_data.h"
 #include "core/util/error.h"
@@ -54,6 +56,7 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   lock_ = new QPushButton(this);
   unlock_ = new QPushButton(this);
   resolve_ = new QPushButton(this);
+  grid_button_ = new QPushButton(this);
   measure_ = new QCheckBox(this);
   measure_->setChecked(true);
   // Length and prompt count of the measurement: longer and more prompts are closer to the
@@ -83,6 +86,7 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   buttons->addStretch(1);
   buttons->addWidget(k_label_);
   buttons->addWidget(k_box_);
+  buttons->addWidget(grid_button_);
   buttons->addWidget(resolve_);
 
   table_ = new QTableView(this);
@@ -106,6 +110,16 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   connect(lock_, &QPushButton::clicked, this, [this] { setSelectedLocked(true); });
   connect(unlock_, &QPushButton::clicked, this, [this] { setSelectedLocked(false); });
   connect(resolve_, &QPushButton::clicked, this, &PlanEditor::resolveRequested);
+  connect(grid_button_, &QPushButton::clicked, this, [this] {
+    ProfileDataPtr profile = ws_->profile()->data();
+    RuleGridDialog dialog(profile ? profile->lengthList() : std::vector<int64_t>{}, grid_, this);
+    if (dialog.exec() == QDialog::Accepted) setRuleGrid(dialog.choice());
+  });
+  // The grid is drawn from the profiled lengths: nothing to choose without a profile.
+  auto enable_grid = [this] { grid_button_->setEnabled(ws_->profile()->data() != nullptr); };
+  connect(ws_->profile(), &ProfileDocument::reset, this, enable_grid);
+  connect(ws_->profile(), &ProfileDocument::finished, this, enable_grid);
+  enable_grid();
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
     if (!current.isValid() || !ws_->plan()->hasPlan()) return;
     const int layer = current.data(PlanTableModel::LayerRole).toInt();
@@ -226,6 +240,15 @@ void PlanEditor::retranslate() {
   lock_->setToolTip(tr("Keep the selected heads' rules when re-solving"));
   unlock_->setText(tr("Unlock"));
   resolve_->setText(tr("Re-solve"));
+  grid_button_->setText(grid_.automatic() ? tr("Rule grid…") : tr("Rule grid (custom)…"));
+  {
+    QStringList betas;
+    for (double b : grid_.betas) betas << QString::number(b, 'g', QLocale::FloatingPointShortest);
+    const QString step = grid_.alpha_step > 0 ? tr("%1 tokens").arg(grid_.alpha_step) : tr("automatic");
+    grid_button_->setToolTip(tr("Candidate rules the next solve chooses from (moa solve --alpha-step / --betas). "
+                                "Alpha step: %1; betas: %2")
+                                 .arg(step, betas.isEmpty() ? tr("automatic") : betas.join(QStringLiteral(", "))));
+  }
   measure_->setText(tr("Measure accuracy in the background"));
   measure_->setToolTip(tr("Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit"));
   accuracy_length_label_->setText(tr("at"));
@@ -243,6 +266,12 @@ void PlanEditor::changeEvent(QEvent* event) {
 }
 
 int PlanEditor::maxRulesPerLayer() const { return k_box_->value(); }
+void PlanEditor::setMaxRulesPerLayer(int k) { k_box_->setValue(k); }
+
+void PlanEditor::setRuleGrid(const RuleGridChoice& grid) {
+  grid_ = grid;
+  retranslate();  // the button says whether the grid is the automatic one
+}
 
 void PlanEditor::setSelectedLocked(bool locked) {
   std::set<int> rows;

@@ -3,6 +3,8 @@
 // below (sortable, edit in place), lock/unlock and re-solve buttons.
 #include <QWidget>
 
+#include "app/studio/workspace.h"
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -14,7 +16,6 @@ class QTableView;
 
 namespace moa::studio {
 
-struct AccuracyOptions;
 class PlanSummaryModel;
 class PlanTableModel;
 class Workspace;
@@ -27,6 +28,11 @@ class PlanEditor : public QWidget {
   PlanSummaryModel* summaryModel() const { return summary_model_; }
   QTableView* tableView() const { return table_; }
   int maxRulesPerLayer() const;
+  void setMaxRulesPerLayer(int k);
+  // The candidate grid the next solve uses (automatic by default); "Rule grid…" edits it.
+  const RuleGridChoice& ruleGrid() const { return grid_; }
+  void setRuleGrid(const RuleGridChoice& grid);
+  QPushButton* ruleGridButton() const { return grid_button_; }
   // Locks or unlocks the units of the selected rows (one undo step per unit).
   void setSelectedLocked(bool locked);
   // What the accuracy preview measures: the chosen length (0 until one is offered: the
@@ -64,6 +70,8 @@ class PlanEditor : public QWidget {
   QPushButton* lock_;
   QPushButton* unlock_;
   QPushButton* resolve_;
+  QPushButton* grid_button_;
+  RuleGridChoice grid_;
   QCheckBox* measure_;
   QLabel* accuracy_length_label_;
   QComboBox* accuracy_length_;

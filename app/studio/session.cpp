@@ -1,6 +1,7 @@
 #include "app/studio/session.h"
 
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSettings>
 
@@ -27,6 +28,11 @@ QJsonObject Session::toJson() const {
   o[QStringLiteral("preview_length")] = preview_length;
   o[QStringLiteral("preview_prompts")] = preview_prompts;
   o[QStringLiteral("detail_scale")] = detail_scale;
+  o[QStringLiteral("max_rules_per_layer")] = max_rules_per_layer;
+  o[QStringLiteral("grid_alpha_step")] = grid_alpha_step;
+  QJsonArray betas;
+  for (double b : grid_betas) betas.append(b);
+  o[QStringLiteral("grid_betas")] = betas;
   o[QStringLiteral("language")] = language;
   return o;
 }
@@ -48,6 +54,9 @@ Session Session::fromJson(const QJsonObject& o) {
   s.preview_length = o.value(QStringLiteral("preview_length")).toInteger(0);
   s.preview_prompts = o.value(QStringLiteral("preview_prompts")).toInt(4);
   s.detail_scale = o.value(QStringLiteral("detail_scale")).toString();
+  s.max_rules_per_layer = o.value(QStringLiteral("max_rules_per_layer")).toInt(2);
+  s.grid_alpha_step = o.value(QStringLiteral("grid_alpha_step")).toDouble(0.0);
+  for (const QJsonValue& b : o.value(QStringLiteral("grid_betas")).toArray()) s.grid_betas.push_back(b.toDouble());
   s.language = o.value(QStringLiteral("language")).toString();
   return s;
 }

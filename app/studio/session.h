@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <vector>
+
 namespace moa::studio {
 
 struct Session {
@@ -22,6 +24,9 @@ struct Session {
   qint64 preview_length = 0;  // accuracy preview: prompt length (0: the longest offered)
   int preview_prompts = 4;    // accuracy preview: prompt count
   QString detail_scale;       // head detail colour scale: "shared" | "per_head" ("": default)
+  int max_rules_per_layer = 2;      // solver: K rules per layer (0: no limit)
+  double grid_alpha_step = 0.0;     // solver's rule grid (RuleGridChoice): 0 / empty = automatic
+  std::vector<double> grid_betas;
   QString language;         // "en" | "zh_CN" | "" (system)
 
   QJsonObject toJson() const;

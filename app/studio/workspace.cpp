@@ -196,8 +196,10 @@ void Workspace::openComparePlan(const QString& path) {
   emit compareChanged();
 }
 
-std::shared_ptr<const LossTable> Workspace::cachedTable(ProfileDataPtr profile, Granularity g) {
-  if (table_cache_->table && table_cache_->profile.lock() == profile && table_cache_->granularity == g)
+std::shared_ptr<const LossTable> Workspace::cachedTable(ProfileDataPtr profile, Granularity g,
+                                                        const std::vector<Rule>& grid) {
+  if (table_cache_->table && table_cache_->profile.lock() == profile && table_cache_->granularity == g &&
+      table_cache_->grid == grid)
     return table_cache_->table;
   return nullptr;
 }

@@ -46,10 +46,22 @@ struct AccuracyOptions {
   uint64_t seed = kDemoPreviewSeed;
 };
 
+// The solver's candidate rules as the user chose them (moa solve --alpha-step / --betas):
+// alpha from -shortest to longest profiled length in steps of alpha_step, beta from `betas`,
+// kept where rule_check accepts the rule at every profiled length.
+struct RuleGridChoice {
+  double alpha_step = 0.0;    // tokens; 0: automatic (a quarter of the shortest length, 64..1024)
+  std::vector<double> betas;  // empty: DESIGN §4's {0, 1/8, ..., 1}
+  bool automatic() const { return alpha_step <= 0.0 && betas.empty(); }
+  bool operator==(const RuleGridChoice&) const = default;
+};
+RuleGridSpec solve_grid_spec(const std::vector<int64_t>& lengths, const RuleGridChoice& choice);
+
 struct SolveOptions {
   int max_rules_per_layer = 2;  // K of DESIGN §4 (the paper's 2)
   double min_fraction = 0.0;
   double time_limit_s = 20.0;
+  RuleGridChoice grid;
 };
 
 class Workspace : public QObject {
@@ -132,7 +144,7 @@ class Workspace : public QObject {
   enum class LoadMode { complete, snapshot, snapshot_after_stop };
   void loadStages(JobContext& job, const std::filesystem::path& file, const QString& path, bool compare,
                   double from, LoadMode mode = LoadMode::complete);
-  std::shared_ptr<const LossTable> cachedTable(ProfileDataPtr profile, Granularity g);
+  std::shared_ptr<const LossTable> cachedTable(ProfileDataPtr profile, Granularity g, const std::vector<Rule>& grid);
 
   ModelDocument model_;
   ProfileDocument profile_;
@@ -156,6 +168,7 @@ class Workspace : public QObject {
   struct TableCache {
     std::weak_ptr<const ProfileData> profile;
     Granularity granularity = Granularity::kv_head;
+    std::vector<Rule> grid;  // the candidate grid the table was built for (locks may add columns)
     std::shared_ptr<const LossTable> table;
   };
   std::shared_ptr<TableCache> table_cache_;

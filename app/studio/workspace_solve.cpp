@@ -25,18 +25,21 @@ std::map<int64_t, double> solve_budgets(const std::vector<int64_t>& lengths, con
   return budgets;
 }
 
-// DESIGN §4's grid (alpha from -min_len to max_len, beta in {0, 1/8, ..., 1}) with the alpha
-// step scaled to the profile: the default 1024-token step leaves no rule below density 1 at
-// short lengths (512, 1024), while a quarter of the shortest length gives ~20 alphas at any
+}  // namespace
+
+// DESIGN §4's grid (alpha from -min_len to max_len, beta in {0, 1/8, ..., 1}). Automatic alpha
+// step: scaled to the profile, because the default 1024-token step leaves no rule below density 1
+// at short lengths (512, 1024), while a quarter of the shortest length gives ~20 alphas at any
 // scale and keeps 2k/4k/8k at the usual step of 512..1024.
-std::vector<Rule> solve_rule_grid(const std::vector<int64_t>& lengths) {
+RuleGridSpec solve_grid_spec(const std::vector<int64_t>& lengths, const RuleGridChoice& choice) {
   RuleGridSpec spec = default_grid_spec(lengths);
   const int64_t shortest = *std::min_element(lengths.begin(), lengths.end());
-  spec.alpha_step = std::clamp<double>(static_cast<double>(shortest / 4 / 64 * 64), 64.0, 1024.0);
-  return rule_grid(spec, lengths);
+  spec.alpha_step = choice.alpha_step > 0.0
+                        ? choice.alpha_step
+                        : std::clamp<double>(static_cast<double>(shortest / 4 / 64 * 64), 64.0, 1024.0);
+  if (!choice.betas.empty()) spec.betas = choice.betas;
+  return spec;
 }
-
-}  // namespace
 
 quint64 Workspace::solve(const SolveOptions& options) {
   ProfileDataPtr profile = profile_.data();
@@ -46,6 +49,9 @@ quint64 Workspace::solve(const SolveOptions& options) {
   const bool gqa = meta.num_kv_heads > 0 && meta.num_kv_heads < meta.num_heads;
   const Granularity granularity = current ? current->granularity : (gqa ? Granularity::kv_head : Granularity::head);
   const std::vector<int64_t> lengths = profile->lengthList();
+  const std::vector<Rule> base_grid = rule_grid(solve_grid_spec(lengths, options.grid), lengths);
+  if (base_grid.empty())
+    throw Error("the rule grid has no rule valid at every profiled length (beta in [0, 1], span above 0 and at most N)");
 
   SolveRequest request;
   request.budgets = solve_budgets(lengths, current);
@@ -60,15 +66,15 @@ quint64 Workspace::solve(const SolveOptions& options) {
         if (!current->locked.empty() && current->locked[l][u]) request.locks.push_back({l, u, current->rules[l][u]});
       }
   }
-  std::shared_ptr<const LossTable> cached = cachedTable(profile, granularity);
+  std::shared_ptr<const LossTable> cached = cachedTable(profile, granularity, base_grid);
   auto cache = table_cache_;
   const Plan base = current ? *current : Plan{};
 
-  return solve_jobs_.start(tr("Solving plan"), [this, profile, granularity, lengths, request, warm_rules,
+  return solve_jobs_.start(tr("Solving plan"), [this, profile, granularity, base_grid, request, warm_rules,
                                                   cached, cache, base](JobContext& job) {
     std::shared_ptr<const LossTable> table = cached;
     // Locked rules outside the grid (typed in by hand) still need a column in the table.
-    std::vector<Rule> grid = solve_rule_grid(lengths);
+    std::vector<Rule> grid = base_grid;
     bool table_has_locks = true;
     for (const RuleLock& lk : request.locks) {
       if (std::find(grid.begin(), grid.end(), lk.rule) == grid.end()) grid.push_back(lk.rule);
@@ -78,9 +84,10 @@ quint64 Workspace::solve(const SolveOptions& options) {
       job.progress(0.05, "building loss tables");
       auto built = std::make_shared<LossTable>(loss_table_build(profile->toProfile(), grid, granularity));
       table = built;
-      job.deliver([cache, profile, granularity, table] {
+      job.deliver([cache, profile, granularity, base_grid, table] {
         cache->profile = profile;
         cache->granularity = granularity;
+        cache->grid = base_grid;
         cache->table = table;
       });
     }

@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QImage>
 #include <QJsonObject>
+#include <QPushButton>
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -176,6 +177,9 @@ class StudioExportTest : public QObject {
     // View settings: the accuracy preview's length and prompt count, the detail's colour scale.
     w.planEditor()->setAccuracyOptions(576, 6);
     w.headDetail()->setColourScale(DetailScale::Shared);
+    w.planEditor()->setMaxRulesPerLayer(3);
+    w.planEditor()->setRuleGrid(RuleGridChoice{256, {0.0, 0.25, 1.0}});
+    QVERIFY(w.planEditor()->ruleGridButton()->text().contains(QStringLiteral("custom")));
     const Session s = w.currentSession();
     QCOMPARE(s.preview_length, qint64(576));
     QCOMPARE(s.preview_prompts, 6);
@@ -194,11 +198,16 @@ class StudioExportTest : public QObject {
     QCOMPARE(w2.planEditor()->accuracyOptions().length, qint64(576));
     QCOMPARE(w2.planEditor()->accuracyOptions().prompts, 6);
     QCOMPARE(w2.headDetail()->colourScale(), DetailScale::Shared);
+    QCOMPARE(w2.planEditor()->maxRulesPerLayer(), 3);
+    QCOMPARE(w2.planEditor()->ruleGrid(), (RuleGridChoice{256, {0.0, 0.25, 1.0}}));
     // A session written before these settings existed opens with the defaults.
     QJsonObject old_format = s.toJson();
     for (const char* key : {"preview_length", "preview_prompts", "detail_scale"}) old_format.remove(QLatin1String(key));
     QCOMPARE(Session::fromJson(old_format).preview_prompts, 4);
     QCOMPARE(Session::fromJson(old_format).preview_length, qint64(0));
+    for (const char* key : {"max_rules_per_layer", "grid_alpha_step", "grid_betas"}) old_format.remove(QLatin1String(key));
+    QCOMPARE(Session::fromJson(old_format).max_rules_per_layer, 2);
+    QVERIFY(Session::fromJson(old_format).grid_betas.empty());
     QVERIFY(session_load_throws(path("grid.png")));
   }
 

@@ -1,9 +1,19 @@
 // Edit -> undo -> redo restores the plan exactly (JSON text and preview totals, bit for bit).
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QtTest>
+
+#include <algorithm>
+#include <cmath>
 
 #include "app/studio/compare_view.h"
 #include "app/studio/plan_table_model.h"
+#include "app/studio/rule_grid_dialog.h"
 #include "core/plan/plan_io.h"
+#include "core/util/error.h"
 #include "tests/gui/gui_test_util.h"
 
 using namespace moa;
@@ -85,6 +95,67 @@ class StudioPlanEditTest : public QObject {
     QCOMPARE(differing, 4);
     QCOMPARE(diff.at(2, 4), std::clamp(rule_span(ws.plan()->plan().rules[2][1], diff.length), 0.0, double(diff.length)) -
                                 std::clamp(rule_span(before, diff.length), 0.0, double(diff.length)));
+  }
+
+  // The solver draws from the grid the user chose ("Rule grid…", moa solve --alpha-step / --betas),
+  // the loss table is rebuilt for a new grid (not reused from the cache), a grid with no valid
+  // rule is refused before any work, and the dialog counts what the core's rule_grid keeps.
+  void solveUsesTheChosenRuleGrid() {
+    const QString path = dir_.filePath(QStringLiteral("grid.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 4, 8, 8, {512, 1024, 2048});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, path));
+    const std::vector<int64_t> lengths = {512, 1024, 2048};
+    auto on_grid = [&](const Plan& plan, const RuleGridChoice& choice) {
+      const RuleGridSpec spec = solve_grid_spec(lengths, choice);
+      for (const auto& layer : plan.rules)
+        for (const Rule& r : layer) {
+          const double steps = (r.alpha - spec.alpha_min) / spec.alpha_step;
+          if (steps != std::round(steps)) return false;
+          if (std::find(spec.betas.begin(), spec.betas.end(), r.beta) == spec.betas.end()) return false;
+        }
+      return true;
+    };
+    QVERIFY(test::solve_and_wait(ws));
+    QVERIFY(on_grid(ws.plan()->plan(), RuleGridChoice{}));
+    const RuleGridChoice coarse{192, {0.0, 0.5}};
+    QVERIFY(!on_grid(ws.plan()->plan(), coarse));  // the automatic plan uses other rules
+    SolveOptions options;
+    options.grid = coarse;
+    QSignalSpy done(ws.solveJobs(), &JobTracker::finished);
+    ws.solve(options);
+    QVERIFY(done.wait(60000));
+    QVERIFY2(done.first().at(1).value<JobOutcome>() == JobOutcome::Done, qPrintable(done.first().at(2).toString()));
+    QVERIFY(on_grid(ws.plan()->plan(), coarse));
+    // Beta 1 with one alpha (-512): span 0 at 512, no valid rule: refused with the reason.
+    options.grid = RuleGridChoice{65536, {1.0}};
+    bool refused = false;
+    try {
+      ws.solve(options);
+    } catch (const moa::Error& e) {
+      refused = QString::fromUtf8(e.what()).contains(QStringLiteral("no rule valid"));
+    }
+    QVERIFY(refused);
+
+    RuleGridDialog dialog(lengths, RuleGridChoice{});
+    QPushButton* ok = dialog.buttons()->button(QDialogButtonBox::Ok);
+    QVERIFY(ok->isEnabled());  // automatic
+    QVERIFY(dialog.choice().automatic());
+    dialog.betasEdit()->setText(QStringLiteral("0, x"));
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(dialog.countLabel()->text().contains(QStringLiteral("\"x\"")));
+    dialog.betasEdit()->setText(QStringLiteral("0.5, 0"));
+    dialog.alphaStepBox()->setValue(192);
+    QVERIFY(ok->isEnabled());
+    QCOMPARE(dialog.choice(), coarse);  // betas sorted
+    const size_t kept = rule_grid(solve_grid_spec(lengths, coarse), lengths).size();
+    QVERIFY(dialog.countLabel()->text().startsWith(QString::number(kept) + QStringLiteral(" candidate rules")));
+    dialog.betasEdit()->setText(QStringLiteral("1"));
+    dialog.alphaStepBox()->setValue(65536);
+    QVERIFY(!ok->isEnabled());
+    dialog.buttons()->button(QDialogButtonBox::RestoreDefaults)->click();
+    QVERIFY(dialog.choice().automatic());
+    QVERIFY(ok->isEnabled());
   }
 
   void noOpEditsPushNothing() {
