@@ -10,6 +10,17 @@ import xml.etree.ElementTree as ET
 
 ZH = {
     "Not a number: %1": "不是数字：%1",
+    "reading config.json and mapping weights": "正在读取 config.json 并映射权重",
+    "model ready": "模型已就绪",
+    "writing random weights (preset 'tiny')": "正在写入随机权重（预设 'tiny'）",
+    "mapping weights": "正在映射权重",
+    "reading %1": "正在读取 %1",
+    "summarising length %1": "正在汇总长度 %1",
+    "profile ready": "分析结果已就绪",
+    "building loss tables": "正在构建损失表",
+    "solving the MILP (CBC)": "正在求解 MILP（CBC）",
+    "building the plan": "正在生成方案",
+    "wrote %1 records": "已写入 %1 条记录",
     "Rule grid…": "规则网格…",
     "Rule grid (custom)…": "规则网格（自定义）…",
     "%1 tokens": "%1 个词元",

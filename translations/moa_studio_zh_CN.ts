@@ -1230,6 +1230,17 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在打开模型 %1</translation>
     </message>
     <message>
+        <location filename="../app/studio/workspace.cpp" line="69" />
+        <source>reading config.json and mapping weights</source>
+        <translation>正在读取 config.json 并映射权重</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="72" />
+        <location filename="../app/studio/workspace.cpp" line="96" />
+        <source>model ready</source>
+        <translation>模型已就绪</translation>
+    </message>
+    <message>
         <location filename="../app/studio/workspace.cpp" line="83" />
         <source>Demo model not bundled: using a random tiny checkpoint in %1</source>
         <translation>未附带演示模型：改用 %1 中的随机微型检查点</translation>
@@ -1240,6 +1251,31 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在准备随机微型模型</translation>
     </message>
     <message>
+        <location filename="../app/studio/workspace.cpp" line="87" />
+        <source>writing random weights (preset 'tiny')</source>
+        <translation>正在写入随机权重（预设 'tiny'）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="90" />
+        <source>mapping weights</source>
+        <translation>正在映射权重</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="105" />
+        <source>reading %1</source>
+        <translation>正在读取 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="130" />
+        <source>summarising length %1</source>
+        <translation>正在汇总长度 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="157" />
+        <source>profile ready</source>
+        <translation>分析结果已就绪</translation>
+    </message>
+    <message>
         <location filename="../app/studio/workspace.cpp" line="162" />
         <source>Opening profile %1</source>
         <translation>正在打开剖析 %1</translation>
@@ -1248,6 +1284,21 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <location filename="../app/studio/workspace_solve.cpp" line="73" />
         <source>Solving plan</source>
         <translation>正在求解方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_solve.cpp" line="84" />
+        <source>building loss tables</source>
+        <translation>正在构建损失表</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_solve.cpp" line="94" />
+        <source>solving the MILP (CBC)</source>
+        <translation>正在求解 MILP（CBC）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_solve.cpp" line="105" />
+        <source>building the plan</source>
+        <translation>正在生成方案</translation>
     </message>
     <message>
         <location filename="../app/studio/workspace_solve.cpp" line="112" />
@@ -1278,6 +1329,11 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <location filename="../app/studio/workspace_calib.cpp" line="27" />
         <source>Building calibration set</source>
         <translation>正在构建校准集</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace_calib.cpp" line="40" />
+        <source>wrote %1 records</source>
+        <translation>已写入 %1 条记录</translation>
     </message>
     <message>
         <location filename="../app/studio/workspace_calib.cpp" line="43" />

@@ -9,13 +9,16 @@
 namespace moa::studio {
 
 bool JobContext::progress(double fraction, const std::string& message) {
+  return progress(fraction, QString::fromStdString(message));
+}
+
+bool JobContext::progress(double fraction, const QString& text) {
   if (stop_->load()) return false;
   const int permille = static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * 1000.0));
   const auto now = std::chrono::steady_clock::now();
   // Throttle: a core loop may call this thousands of times a second.
   if (permille != 1000 && now - last_post_ < std::chrono::milliseconds(33)) return true;
   last_post_ = now;
-  const QString text = QString::fromStdString(message);
   JobTracker* tracker = tracker_;
   const quint64 id = id_;
   tracker_->post(id_, [tracker, id, permille, text] { emit tracker->progressChanged(id, permille, text); });

@@ -66,10 +66,10 @@ QString Workspace::demoModelDir() {
 quint64 Workspace::openModel(const QString& dir, const QString& note) {
   const std::filesystem::path path = dir.toStdString();
   return model_jobs_.start(tr("Opening model %1").arg(dir), [this, path, dir, note](JobContext& job) {
-    job.progress(0.0, "reading config.json and mapping weights");
+    job.progress(0.0, tr("reading config.json and mapping weights"));
     std::shared_ptr<const Checkpoint> ck = Checkpoint::open(path);
     job.deliver([this, ck, dir, note] { model_.set(ck, dir, note); });
-    job.progress(1.0, "model ready");
+    job.progress(1.0, tr("model ready"));
   });
 }
 
@@ -84,16 +84,16 @@ quint64 Workspace::openDemoModel() {
   return model_jobs_.start(tr("Preparing a random tiny model"), [this, dir, note](JobContext& job) {
     const std::filesystem::path path = dir.toStdString();
     if (!std::filesystem::exists(path / "model.safetensors")) {
-      job.progress(0.1, "writing random weights (preset 'tiny')");
+      job.progress(0.1, tr("writing random weights (preset 'tiny')"));
       checkpoint_write_random(config_preset("tiny"), path, RandomCheckpointOptions{});
     }
-    job.progress(0.6, "mapping weights");
+    job.progress(0.6, tr("mapping weights"));
     std::shared_ptr<const Checkpoint> ck = Checkpoint::open(path);
     job.deliver([this, ck, dir, note] {
       model_.set(ck, dir, note);
       emit message(note);
     });
-    job.progress(1.0, "model ready");
+    job.progress(1.0, tr("model ready"));
   });
 }
 
@@ -102,7 +102,7 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
   // A snapshot has no progress of its own, skips lengths without a finished sample, and the
   // document stays "incomplete".
   const bool partial = mode != LoadMode::complete;
-  if (!partial) job.progress(from, "reading " + file.filename().string());
+  if (!partial) job.progress(from, tr("reading %1").arg(QString::fromStdString(file.filename().string())));
   Profile p = profile_read(file);
   const ProfileMeta meta = p.meta;
   const quint64 id = job.id();
@@ -127,7 +127,7 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
   const size_t count = p.lengths.size();
   for (auto& [n, lp] : p.lengths) {
     const double f = from + span * (0.3 + 0.7 * static_cast<double>(done++) / static_cast<double>(count));
-    const bool stop = mode == LoadMode::complete ? !job.progress(f, "summarising length " + std::to_string(n))
+    const bool stop = mode == LoadMode::complete ? !job.progress(f, tr("summarising length %1").arg(n))
                                                  : mode == LoadMode::snapshot && job.stopRequested();
     if (stop) throw Cancelled();
     if (partial && lp.samples_done() == 0) continue;
@@ -154,7 +154,7 @@ void Workspace::loadStages(JobContext& job, const std::filesystem::path& file, c
   } else if (!partial) {
     job.deliver([this] { profile_.finish(true); });
   }
-  if (!partial) job.progress(1.0, "profile ready");
+  if (!partial) job.progress(1.0, tr("profile ready"));
 }
 
 quint64 Workspace::loadProfileInto(JobTracker* jobs, const QString& path, bool compare) {

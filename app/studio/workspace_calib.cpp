@@ -37,7 +37,7 @@ quint64 Workspace::buildCalibration(const CalibOptions& options) {
     }
     calib_write_jsonl(out.toStdString(), records);
     const int n = static_cast<int>(records.size());
-    job.progress(1.0, "wrote " + std::to_string(n) + " records");
+    job.progress(1.0, tr("wrote %1 records").arg(n));
     job.deliver([this, out, n] {
       emit calibrationBuilt(out, n);
       emit message(tr("Calibration set: %1 records in %2").arg(n).arg(out));

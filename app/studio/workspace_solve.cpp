@@ -81,7 +81,7 @@ quint64 Workspace::solve(const SolveOptions& options) {
       if (table && table->rule_index(lk.rule) < 0) table_has_locks = false;
     }
     if (!table || !table_has_locks) {
-      job.progress(0.05, "building loss tables");
+      job.progress(0.05, tr("building loss tables"));
       auto built = std::make_shared<LossTable>(loss_table_build(profile->toProfile(), grid, granularity));
       table = built;
       job.deliver([cache, profile, granularity, base_grid, table] {
@@ -91,7 +91,7 @@ quint64 Workspace::solve(const SolveOptions& options) {
         cache->table = table;
       });
     }
-    if (!job.progress(0.4, "solving the MILP (CBC)")) throw Cancelled();
+    if (!job.progress(0.4, tr("solving the MILP (CBC)"))) throw Cancelled();
     std::vector<int> warm;
     for (const Rule& r : warm_rules) {
       const int idx = table->rule_index(r);
@@ -102,7 +102,7 @@ quint64 Workspace::solve(const SolveOptions& options) {
       warm.push_back(idx);
     }
     const SolveResult result = solve_assignment(*table, request, warm.empty() ? nullptr : &warm);
-    if (!job.progress(0.95, "building the plan")) throw Cancelled();
+    if (!job.progress(0.95, tr("building the plan"))) throw Cancelled();
     Plan solved = plan_from_assignment(*table, result.assignment, request);
     solved.provenance["profile"] = profile->path;
     if (!base.locked.empty() && base.locked.size() == solved.locked.size()) solved.locked = base.locked;
