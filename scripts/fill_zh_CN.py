@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 
 ZH = {
     "Not a number: %1": "不是数字：%1",
+    "Not a number: \"%1\"": "不是数字：“%1”",
+    "A density budget is a fraction of the KV cache, above 0 and at most 1 (got \"%1\")": "密度预算是 KV 缓存的比例，须大于 0 且不超过 1（输入为“%1”）",
     "reading config.json and mapping weights": "正在读取 config.json 并映射权重",
     "model ready": "模型已就绪",
     "writing random weights (preset 'tiny')": "正在写入随机权重（预设 'tiny'）",
@@ -42,10 +44,10 @@ ZH = {
     "No rule of this grid is valid at every profiled length": "此网格中没有在每个已分析长度上都有效的规则",
     "%1 candidate rules (of %2 alphas × %3 betas) per head; the loss table and the MILP grow with this number":
         "每个头 %1 条候选规则（共 %2 个 alpha × %3 个 beta）；损失表和 MILP 的规模随此数增长",
-    "Span = alpha + beta × N tokens. Edit a cell with one number, or with \"alpha, beta\" to set both at once":
-        "跨度 = alpha + beta × N 个词元。单元格中输入一个数，或输入“alpha, beta”同时设置两者",
-    "Enter one number, or alpha and beta as \"alpha, beta\": %1": "请输入一个数，或以“alpha, beta”形式输入 alpha 和 beta：%1",
-    " (to change alpha and beta together, enter \"alpha, beta\")": "（如需同时修改 alpha 和 beta，请输入“alpha, beta”）",
+    "Span = alpha + beta × N tokens. Edit a cell with one number, or with \"alpha; beta\" to set both at once":
+        "跨度 = alpha + beta × N 个词元。单元格中输入一个数，或输入“alpha; beta”同时设置两者",
+    "Enter one number, or alpha and beta as \"alpha; beta\": %1": "请输入一个数，或以“alpha; beta”形式输入 alpha 和 beta：%1",
+    " (to change alpha and beta together, enter \"alpha; beta\")": "（如需同时修改 alpha 和 beta，请输入“alpha; beta”）",
     "Beta is a fraction of the length, from 0 to 1 (got %1)": "Beta 是长度的比例，取值 0 到 1（输入为 %1）",
     "Above the budget: re-solve": "超出预算：请重新求解",
     "%1: failed": "%1：失败",

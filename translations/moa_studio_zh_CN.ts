@@ -768,124 +768,124 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="180" />
+        <location filename="../app/studio/plan_editor.cpp" line="186" />
         <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
         <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="162" />
-        <location filename="../app/studio/plan_editor.cpp" line="231" />
+        <location filename="../app/studio/plan_editor.cpp" line="168" />
+        <location filename="../app/studio/plan_editor.cpp" line="237" />
         <source>Accuracy not measured: %1</source>
         <translation>未测量准确率：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="173" />
+        <location filename="../app/studio/plan_editor.cpp" line="179" />
         <source>Measuring retrieval accuracy…</source>
         <translation>正在测量检索准确率…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="174" />
+        <location filename="../app/studio/plan_editor.cpp" line="180" />
         <source>refreshing…</source>
         <translation>正在刷新…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="236" />
+        <location filename="../app/studio/plan_editor.cpp" line="242" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="237" />
+        <location filename="../app/studio/plan_editor.cpp" line="243" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="238" />
+        <location filename="../app/studio/plan_editor.cpp" line="244" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="239" />
+        <location filename="../app/studio/plan_editor.cpp" line="245" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="240" />
+        <location filename="../app/studio/plan_editor.cpp" line="246" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="241" />
+        <location filename="../app/studio/plan_editor.cpp" line="247" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="242" />
+        <location filename="../app/studio/plan_editor.cpp" line="248" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="243" />
+        <location filename="../app/studio/plan_editor.cpp" line="275" />
         <source>Rule grid…</source>
         <translation>规则网格…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="243" />
+        <location filename="../app/studio/plan_editor.cpp" line="275" />
         <source>Rule grid (custom)…</source>
         <translation>规则网格（自定义）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="247" />
+        <location filename="../app/studio/plan_editor.cpp" line="278" />
         <source>%1 tokens</source>
         <translation>%1 个词元</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="247" />
-        <location filename="../app/studio/plan_editor.cpp" line="250" />
+        <location filename="../app/studio/plan_editor.cpp" line="278" />
+        <location filename="../app/studio/plan_editor.cpp" line="281" />
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="248" />
+        <location filename="../app/studio/plan_editor.cpp" line="279" />
         <source>Candidate rules the next solve chooses from (moa solve --alpha-step / --betas). Alpha step: %1; betas: %2</source>
         <translation>下次求解时可选的候选规则（moa solve --alpha-step / --betas）。Alpha 步长：%1；beta：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="252" />
+        <location filename="../app/studio/plan_editor.cpp" line="250" />
         <source>Measure accuracy in the background</source>
         <translation>在后台测量准确率</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="253" />
+        <location filename="../app/studio/plan_editor.cpp" line="251" />
         <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
         <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="254" />
+        <location filename="../app/studio/plan_editor.cpp" line="252" />
         <source>at</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="255" />
+        <location filename="../app/studio/plan_editor.cpp" line="253" />
         <source>Prompt length in tokens (a profiled length within the model's context)</source>
         <translation>提示长度（token；模型上下文以内的已剖析长度）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="256" />
+        <location filename="../app/studio/plan_editor.cpp" line="254" />
         <source>prompts</source>
         <translation>提示数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="257" />
+        <location filename="../app/studio/plan_editor.cpp" line="255" />
         <source>Number of prompts, answers spread evenly through the context (same as moa eval --demo-length N --prompts P)</source>
         <translation>提示数量，答案均匀分布在上下文中（与 moa eval --demo-length N --prompts P 相同）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="281" />
+        <location filename="../app/studio/plan_editor.cpp" line="289" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="281" />
+        <location filename="../app/studio/plan_editor.cpp" line="289" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>
@@ -893,116 +893,125 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanSummaryModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="225" />
+        <location filename="../app/studio/plan_table_model.cpp" line="237" />
         <source>Above the budget: re-solve</source>
         <translation>超出预算：请重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="228" />
+        <location filename="../app/studio/plan_table_model.cpp" line="240" />
         <source>Prefill work: the fraction of the causal (query, key) pairs the plan computes. It follows prefill time; the density (KV cache kept) follows memory and decode time.</source>
         <translation>预填充计算量：方案实际计算的因果 (query, key) 对所占比例，决定预填充时间；密度（保留的 KV 缓存比例）决定显存占用和解码时间。</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="251" />
+        <location filename="../app/studio/plan_table_model.cpp" line="263" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="252" />
+        <location filename="../app/studio/plan_table_model.cpp" line="264" />
         <source>Budget</source>
         <translation>预算</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="253" />
+        <location filename="../app/studio/plan_table_model.cpp" line="265" />
         <source>Density</source>
         <translation>密度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="254" />
+        <location filename="../app/studio/plan_table_model.cpp" line="266" />
         <source>Prefill work</source>
         <translation>预填充计算量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="255" />
+        <location filename="../app/studio/plan_table_model.cpp" line="267" />
         <source>Predicted loss</source>
         <translation>预测损失</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="284" />
+        <source>A density budget is a fraction of the KV cache, above 0 and at most 1 (got "%1")</source>
+        <translation>密度预算是 KV 缓存的比例，须大于 0 且不超过 1（输入为“%1”）</translation>
     </message>
 </context>
 <context>
     <name>moa::studio::PlanTableModel</name>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="106" />
-        <source>Span = alpha + beta × N tokens. Edit a cell with one number, or with "alpha, beta" to set both at once</source>
-        <translation>跨度 = alpha + beta × N 个词元。单元格中输入一个数，或输入“alpha, beta”同时设置两者</translation>
+        <location filename="../app/studio/plan_table_model.cpp" line="116" />
+        <source>Span = alpha + beta × N tokens. Edit a cell with one number, or with "alpha; beta" to set both at once</source>
+        <translation>跨度 = alpha + beta × N 个词元。单元格中输入一个数，或输入“alpha; beta”同时设置两者</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="113" />
+        <location filename="../app/studio/plan_table_model.cpp" line="123" />
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="114" />
+        <location filename="../app/studio/plan_table_model.cpp" line="124" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="114" />
+        <location filename="../app/studio/plan_table_model.cpp" line="124" />
         <source>Head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="115" />
+        <location filename="../app/studio/plan_table_model.cpp" line="125" />
         <source>Alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="116" />
+        <location filename="../app/studio/plan_table_model.cpp" line="126" />
         <source>Beta</source>
         <translation>Beta</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="119" />
+        <location filename="../app/studio/plan_table_model.cpp" line="129" />
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="122" />
+        <location filename="../app/studio/plan_table_model.cpp" line="132" />
         <source>Density @%1</source>
         <translation>密度 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="123" />
+        <location filename="../app/studio/plan_table_model.cpp" line="133" />
         <source>Loss @%1</source>
         <translation>损失 @%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="146" />
-        <source>Enter one number, or alpha and beta as "alpha, beta": %1</source>
-        <translation>请输入一个数，或以“alpha, beta”形式输入 alpha 和 beta：%1</translation>
+        <location filename="../app/studio/plan_table_model.cpp" line="160" />
+        <source>Enter one number, or alpha and beta as "alpha; beta": %1</source>
+        <translation>请输入一个数，或以“alpha; beta”形式输入 alpha 和 beta：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="154" />
-        <location filename="../app/studio/plan_table_model.cpp" line="190" />
+        <location filename="../app/studio/plan_table_model.cpp" line="166" />
+        <source>Not a number: "%1"</source>
+        <translation>不是数字：“%1”</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="180" />
+        <source> (to change alpha and beta together, enter "alpha; beta")</source>
+        <translation>（如需同时修改 alpha 和 beta，请输入“alpha; beta”）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/plan_table_model.cpp" line="202" />
         <source>Not a number: %1</source>
         <translation>不是数字：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="168" />
-        <source> (to change alpha and beta together, enter "alpha, beta")</source>
-        <translation>（如需同时修改 alpha 和 beta，请输入“alpha, beta”）</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="180" />
+        <location filename="../app/studio/plan_table_model.cpp" line="192" />
         <source>Beta is a fraction of the length, from 0 to 1 (got %1)</source>
         <translation>Beta 是长度的比例，取值 0 到 1（输入为 %1）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="182" />
+        <location filename="../app/studio/plan_table_model.cpp" line="194" />
         <source>Rule %1 spans %2 tokens at %3: alpha + beta × N must be above 0 at the shortest length</source>
         <translation>规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在最短长度处必须大于 0</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_table_model.cpp" line="185" />
+        <location filename="../app/studio/plan_table_model.cpp" line="197" />
         <source>Rule %1 spans %2 tokens at %3: alpha + beta × N must be at most N at every length</source>
         <translation>规则 %1 在 %3 处的跨度为 %2 个 token：alpha + beta × N 在每个长度处都不得超过 N</translation>
     </message>
@@ -1109,57 +1118,57 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>规则网格</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="28" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="30" />
         <source>automatic (%1)</source>
         <translation>自动（%1）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="29" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="31" />
         <source> tokens</source>
         <translation> 个词元</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="37" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="39" />
         <source>automatic: %1</source>
         <translation>自动：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="41" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="43" />
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="46" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="48" />
         <source>Candidate rules for the solver: span = alpha + beta × N, alpha from −%1 to %2 in steps, each beta below; a rule is kept when it is valid at every profiled length (%3).</source>
         <translation>求解器的候选规则：跨度 = alpha + beta × N，alpha 从 −%1 到 %2 按步长取值，beta 取下列各值；仅保留在每个已分析长度（%3）上都有效的规则。</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="54" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="56" />
         <source>Alpha step</source>
         <translation>Alpha 步长</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="55" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="57" />
         <source>Betas</source>
         <translation>Beta 值</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="101" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="103" />
         <source>Betas are fractions of the length from 0 to 1, separated by commas: "%1" is not one</source>
         <translation>Beta 是长度的比例，取值 0 到 1，以逗号分隔：“%1”不是有效值</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="106" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="108" />
         <source>Open a profile first: the grid depends on the profiled lengths</source>
         <translation>请先打开分析结果：网格取决于已分析的长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="113" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="115" />
         <source>No rule of this grid is valid at every profiled length</source>
         <translation>此网格中没有在每个已分析长度上都有效的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_grid_dialog.cpp" line="114" />
+        <location filename="../app/studio/rule_grid_dialog.cpp" line="116" />
         <source>%1 candidate rules (of %2 alphas × %3 betas) per head; the loss table and the MILP grow with this number</source>
         <translation>每个头 %1 条候选规则（共 %2 个 alpha × %3 个 beta）；损失表和 MILP 的规模随此数增长</translation>
     </message>
@@ -1281,37 +1290,37 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在打开剖析 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="73" />
+        <location filename="../app/studio/workspace_solve.cpp" line="79" />
         <source>Solving plan</source>
         <translation>正在求解方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="84" />
+        <location filename="../app/studio/workspace_solve.cpp" line="83" />
         <source>building loss tables</source>
         <translation>正在构建损失表</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="94" />
+        <location filename="../app/studio/workspace_solve.cpp" line="93" />
         <source>solving the MILP (CBC)</source>
         <translation>正在求解 MILP（CBC）</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="105" />
+        <location filename="../app/studio/workspace_solve.cpp" line="104" />
         <source>building the plan</source>
         <translation>正在生成方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="112" />
+        <location filename="../app/studio/workspace_solve.cpp" line="111" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="115" />
+        <location filename="../app/studio/workspace_solve.cpp" line="114" />
         <source>%1: loss %2, density %3</source>
         <translation>%1：损失 %2，密度 %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="119" />
+        <location filename="../app/studio/workspace_solve.cpp" line="118" />
         <source>Solved in %1 s (%2)</source>
         <translation>求解用时 %1 秒（%2）</translation>
     </message>

@@ -21,7 +21,8 @@ namespace {
 constexpr const char* kUsage =
     "PLAN [--set L:H=ALPHA,BETA ...] [--lock L:H ...] [--unlock L:H ...] [--lengths 2048,4096] [--profile P.moaprof.h5]\n"
     "       --out OUT [--to moa|reference|csv]\n"
-    "       H is a query head (as in moa solve --lock); in a kv_head plan it edits the head's KV group";
+    "       H is a query head (as in moa solve --lock); in a kv_head plan it edits the head's KV group;\n"
+    "       --unlock applies after --lock";
 
 struct Target {
   int layer = 0;
@@ -59,13 +60,11 @@ std::map<int64_t, double> plan_loss(const moa::Plan& plan, const moa::Profile& p
   std::sort(rules.begin(), rules.end());
   rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
   const moa::LossTable table = moa::loss_table_build(profile, rules, plan.granularity, lengths);
+  std::vector<int> assignment;  // rule index per [layer][unit], as the solver's
+  for (int l = 0; l < plan.num_layers; ++l)
+    for (int u = 0; u < plan.units_per_layer(); ++u) assignment.push_back(table.rule_index(plan.rules[l][u]));
   std::map<int64_t, double> out;
-  for (int n = 0; n < table.num_lengths(); ++n) {
-    double total = 0;
-    for (int l = 0; l < plan.num_layers; ++l)
-      for (int u = 0; u < plan.units_per_layer(); ++u) total += table.loss_at(l, u, table.rule_index(plan.rules[l][u]), n);
-    out[table.lengths[n]] = total;
-  }
+  for (int n = 0; n < table.num_lengths(); ++n) out[table.lengths[n]] = moa::loss_table_total(table, assignment, n);
   return out;
 }
 
@@ -97,6 +96,9 @@ int run(const moa::cli::Args& args) {
     profile = moa::profile_read(args.get("profile"));
     const auto& m = profile->meta;
     moa::plan_validate(plan, m.num_layers, m.num_heads, m.num_kv_heads, file);
+    // A profile of another model would price the plan with the wrong heads' influence.
+    if (!plan.model_hash.empty() && plan.model_hash != "unknown" && plan.model_hash != m.model_hash)
+      moa::fail_file(args.get("profile"), "profiles model " + m.model_hash + " but the plan is for model " + plan.model_hash);
     for (int64_t n : lengths) {
       auto it = profile->lengths.find(n);
       if (it != profile->lengths.end() && it->second.samples_done() > 0) priced.push_back(n);
@@ -105,6 +107,7 @@ int run(const moa::cli::Args& args) {
   }
 
   int edits = 0;
+  std::vector<Target> set_targets;
   for (const std::string& text : args.get_all("set")) {
     const auto eq = text.find('=');
     const Target t = parse_target("set", text.substr(0, eq == std::string::npos ? text.size() : eq), plan);
@@ -114,7 +117,9 @@ int run(const moa::cli::Args& args) {
     try {
       if (comma == std::string::npos) throw std::invalid_argument("no comma");
       size_t used = 0;
-      rule.alpha = std::stod(rule_part.substr(0, comma), &used);
+      const std::string alpha_text = rule_part.substr(0, comma);
+      rule.alpha = std::stod(alpha_text, &used);
+      if (used != alpha_text.size()) throw std::invalid_argument("alpha");
       const std::string beta_text = rule_part.substr(comma + 1);
       rule.beta = std::stod(beta_text, &used);
       if (used != beta_text.size()) throw std::invalid_argument("beta");
@@ -123,28 +128,49 @@ int run(const moa::cli::Args& args) {
     }
     const moa::RuleCheck check = moa::rule_check(rule, lengths);
     if (!check.ok()) throw moa::Error("--set '" + text + "': " + moa::rule_fault_text(rule, check));
+    for (const Target& earlier : set_targets)
+      if (earlier.layer == t.layer && earlier.unit == t.unit)
+        throw moa::Error("--set '" + earlier.text + "' and --set '" + t.text + "' edit the same " +
+                         (plan.granularity == moa::Granularity::head ? "head" : "KV group"));
+    set_targets.push_back(t);
     plan.rules[t.layer][t.unit] = rule;
     ++edits;
   }
   for (const char* option : {"lock", "unlock"}) {
     for (const std::string& text : args.get_all(option)) {
       const Target t = parse_target(option, text, plan);
+      const bool lock = std::string(option) == "lock";
+      ++edits;
+      if (plan.locked.empty() && !lock) continue;  // nothing is locked: nothing to unlock
       if (plan.locked.empty()) {
         plan.locked.resize(plan.rules.size());
         for (size_t l = 0; l < plan.rules.size(); ++l) plan.locked[l].assign(plan.rules[l].size(), false);
       }
-      plan.locked[t.layer][t.unit] = std::string(option) == "lock";
-      ++edits;
+      plan.locked[t.layer][t.unit] = lock;
     }
   }
   if (edits == 0) throw moa::Error("nothing to edit: give --set, --lock or --unlock");
 
-  // Stored totals follow the edit; a predicted loss without a profile to re-price it would be stale.
+  // Stored totals follow the edit: densities at every length the file states or was checked at;
+  // the predicted loss, when rules changed, re-priced from the profile where it has the length
+  // and dropped elsewhere (it would be stale). A lock-only edit keeps it.
+  const bool rules_changed = plan.rules != before.rules;
   const std::map<int64_t, double> loss_before = profile ? plan_loss(before, *profile, priced) : std::map<int64_t, double>{};
   const std::map<int64_t, double> loss_after = profile ? plan_loss(plan, *profile, priced) : std::map<int64_t, double>{};
-  for (int64_t n : lengths) plan.density[n] = moa::plan_density(plan, n);
-  plan.predicted_loss = loss_after;
-  plan.provenance["edited"] = "moa plan edit (" + std::to_string(edits) + " edits)";
+  std::vector<int64_t> density_lengths = lengths;
+  for (const auto& [n, d] : plan.density) density_lengths.push_back(n);
+  for (const auto& [n, b] : plan.budgets) density_lengths.push_back(n);
+  for (int64_t n : density_lengths) plan.density[n] = moa::plan_density(plan, n);
+  std::vector<int64_t> dropped;
+  if (rules_changed) {
+    for (const auto& [n, loss] : before.predicted_loss)
+      if (!loss_after.count(n)) dropped.push_back(n);
+    plan.predicted_loss = loss_after;
+  }
+  if (profile && rules_changed) plan.provenance["repriced_with"] = args.get("profile");
+  const std::string note = "moa plan edit (" + std::to_string(edits) + " edits)";
+  auto& history = plan.provenance["edited"];
+  history = history.empty() ? note : history + "; " + note;
 
   std::printf("%-8s %-17s %-17s%s\n", "length", "density", "work", profile ? " predicted loss" : "");
   for (int64_t n : lengths) {
@@ -153,8 +179,11 @@ int run(const moa::cli::Args& args) {
     if (loss_after.count(n)) std::printf(" %.6g -> %.6g", loss_before.at(n), loss_after.at(n));
     std::printf("\n");
   }
-  if (!profile && !before.predicted_loss.empty())
-    std::printf("predicted loss dropped from the file: no --profile to re-price the edited plan\n");
+  if (!dropped.empty()) {
+    std::printf("predicted loss dropped at");
+    for (int64_t n : dropped) std::printf(" %lld", static_cast<long long>(n));
+    std::printf(profile ? " (the profile has no sample there)\n" : " (no --profile to re-price the edited rules)\n");
+  }
   const moa::PlanFormat format = args.has("to") ? moa::plan_format_parse(args.get("to")) : moa::plan_format_from_path(out);
   moa::plan_write(out, plan, format);
   std::printf("wrote %s (%s, %d edits)\n", out.c_str(), moa::plan_format_name(format), edits);

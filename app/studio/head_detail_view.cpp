@@ -195,11 +195,11 @@ void HeadDetailView::refresh() {
                                         .arg(rule_density(rule, length), 0, 'f', 3);
   }
   title_->setText(title);
-  if (new_shape) resetZoom();  // the range change re-thins the ticks
-  else {
-    cell_ticks_update(plot_, map_);
-    plot_->replot();
-  }
+  // Re-thinned here as well: coming back from the empty state with the same shape and range
+  // changes no range, and a resize while empty thinned nothing.
+  cell_ticks_update(plot_, map_);
+  if (new_shape) resetZoom();
+  else plot_->replot();
 }
 
 void HeadDetailView::drawLayout(long long nb) {

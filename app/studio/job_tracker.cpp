@@ -5,25 +5,31 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <type_traits>
 
 namespace moa::studio {
 
-bool JobContext::progress(double fraction, const std::string& message) {
-  return progress(fraction, QString::fromStdString(message));
-}
-
-bool JobContext::progress(double fraction, const QString& text) {
+// The core's hot loops call this thousands of times a second: the message is converted only
+// for the calls the throttle lets through.
+template <typename Text>
+bool JobContext::report(double fraction, const Text& message) {
   if (stop_->load()) return false;
   const int permille = static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * 1000.0));
   const auto now = std::chrono::steady_clock::now();
-  // Throttle: a core loop may call this thousands of times a second.
+  // Throttle: ~30 Hz, and always the end.
   if (permille != 1000 && now - last_post_ < std::chrono::milliseconds(33)) return true;
   last_post_ = now;
+  QString text;
+  if constexpr (std::is_same_v<Text, QString>) text = message;
+  else text = QString::fromStdString(message);
   JobTracker* tracker = tracker_;
   const quint64 id = id_;
   tracker_->post(id_, [tracker, id, permille, text] { emit tracker->progressChanged(id, permille, text); });
   return !stop_->load();
 }
+
+bool JobContext::progress(double fraction, const std::string& message) { return report(fraction, message); }
+bool JobContext::progress(double fraction, const QString& message) { return report(fraction, message); }
 
 moa::ProgressFn JobContext::progressFn() {
   return [this](double fraction, const std::string& message) { return progress(fraction, message); };

@@ -37,6 +37,8 @@ class JobContext {
 
  private:
   friend class JobTracker;
+  template <typename Text>
+  bool report(double fraction, const Text& message);
   JobContext(JobTracker* tracker, quint64 id, std::shared_ptr<std::atomic<bool>> stop)
       : tracker_(tracker), id_(id), stop_(std::move(stop)) {}
   JobTracker* tracker_;

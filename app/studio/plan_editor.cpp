@@ -30,6 +30,7 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   table_model_ = new PlanTableModel(ws_->plan(), this);
   connect(table_model_, &PlanTableModel::editRefused, this, &PlanEditor::editRefused);
   summary_model_ = new PlanSummaryModel(ws_->plan(), this);
+  connect(summary_model_, &PlanSummaryModel::editRefused, this, &PlanEditor::editRefused);
   proxy_ = new QSortFilterProxyModel(this);
   proxy_->setSourceModel(table_model_);
   proxy_->setSortRole(PlanTableModel::SortRole);
@@ -115,9 +116,14 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
     RuleGridDialog dialog(profile ? profile->lengthList() : std::vector<int64_t>{}, grid_, this);
     if (dialog.exec() == QDialog::Accepted) setRuleGrid(dialog.choice());
   });
-  // The grid is drawn from the profiled lengths: nothing to choose without a profile.
-  auto enable_grid = [this] { grid_button_->setEnabled(ws_->profile()->data() != nullptr); };
+  // The grid is drawn from the profiled lengths: nothing to choose before a profile has one (a
+  // profile still loading, or a run before its first finished length, has none yet).
+  auto enable_grid = [this] {
+    ProfileDataPtr profile = ws_->profile()->data();
+    grid_button_->setEnabled(profile && !profile->lengthList().empty());
+  };
   connect(ws_->profile(), &ProfileDocument::reset, this, enable_grid);
+  connect(ws_->profile(), &ProfileDocument::lengthAdded, this, enable_grid);
   connect(ws_->profile(), &ProfileDocument::finished, this, enable_grid);
   enable_grid();
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
@@ -240,15 +246,7 @@ void PlanEditor::retranslate() {
   lock_->setToolTip(tr("Keep the selected heads' rules when re-solving"));
   unlock_->setText(tr("Unlock"));
   resolve_->setText(tr("Re-solve"));
-  grid_button_->setText(grid_.automatic() ? tr("Rule grid…") : tr("Rule grid (custom)…"));
-  {
-    QStringList betas;
-    for (double b : grid_.betas) betas << QString::number(b, 'g', QLocale::FloatingPointShortest);
-    const QString step = grid_.alpha_step > 0 ? tr("%1 tokens").arg(grid_.alpha_step) : tr("automatic");
-    grid_button_->setToolTip(tr("Candidate rules the next solve chooses from (moa solve --alpha-step / --betas). "
-                                "Alpha step: %1; betas: %2")
-                                 .arg(step, betas.isEmpty() ? tr("automatic") : betas.join(QStringLiteral(", "))));
-  }
+  updateGridButton();
   measure_->setText(tr("Measure accuracy in the background"));
   measure_->setToolTip(tr("Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit"));
   accuracy_length_label_->setText(tr("at"));
@@ -270,7 +268,17 @@ void PlanEditor::setMaxRulesPerLayer(int k) { k_box_->setValue(k); }
 
 void PlanEditor::setRuleGrid(const RuleGridChoice& grid) {
   grid_ = grid;
-  retranslate();  // the button says whether the grid is the automatic one
+  updateGridButton();
+}
+
+void PlanEditor::updateGridButton() {
+  grid_button_->setText(grid_.automatic() ? tr("Rule grid…") : tr("Rule grid (custom)…"));
+  QStringList betas;
+  for (double b : grid_.betas) betas << QString::number(b, 'g', QLocale::FloatingPointShortest);
+  const QString step = grid_.alpha_step > 0 ? tr("%1 tokens").arg(grid_.alpha_step) : tr("automatic");
+  grid_button_->setToolTip(tr("Candidate rules the next solve chooses from (moa solve --alpha-step / --betas). "
+                              "Alpha step: %1; betas: %2")
+                               .arg(step, betas.isEmpty() ? tr("automatic") : betas.join(QStringLiteral(", "))));
 }
 
 void PlanEditor::setSelectedLocked(bool locked) {

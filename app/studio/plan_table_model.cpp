@@ -24,6 +24,20 @@ QVariant loss_text(double v) {
   return QString::number(v, 'g', 3);
 }
 
+// Edited values (alpha, beta, budget) are shown and edited as text in the shortest form that
+// reads back exactly, '.' as the decimal point whatever the locale (as every other number in
+// these tables): a line edit, not the default double editor, a two-decimal spin box that
+// would round 0.125 to 0.13 on commit.
+QString exact_text(double v) { return QString::number(v, 'g', QLocale::FloatingPointShortest); }
+
+// A typed number: '.' first, then the user's locale (a German "0,125").
+bool parse_number(const QString& text, double* v) {
+  bool ok = false;
+  *v = text.trimmed().toDouble(&ok);
+  if (!ok) *v = QLocale().toDouble(text.trimmed(), &ok);
+  return ok && std::isfinite(*v);
+}
+
 }  // namespace
 
 PlanTableModel::PlanTableModel(PlanDocument* doc, QObject* parent) : QAbstractTableModel(parent), doc_(doc) {
@@ -80,11 +94,7 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::TextAlignmentRole && col >= AlphaColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
   if (!display) return {};
   const bool sort = role == SortRole;
-  // Edited as text (a line edit, not the default editor's two-decimal spin box, which would
-  // round beta = 0.125 to 0.13 on commit), in the shortest form that reads back exactly.
-  auto rule_number = [&](double v) -> QVariant {
-    return role == Qt::EditRole ? QVariant(QString::number(v, 'g', QLocale::FloatingPointShortest)) : QVariant(v);
-  };
+  auto rule_number = [&](double v) -> QVariant { return sort ? QVariant(v) : QVariant(exact_text(v)); };
   switch (col) {
     case LayerColumn: return layer;
     case UnitColumn: return unit;
@@ -103,7 +113,7 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (role == Qt::ToolTipRole && orientation == Qt::Horizontal && (section == AlphaColumn || section == BetaColumn))
-    return tr("Span = alpha + beta × N tokens. Edit a cell with one number, or with \"alpha, beta\" to set both at once");
+    return tr("Span = alpha + beta × N tokens. Edit a cell with one number, or with \"alpha; beta\" to set both at once");
   if ((role != Qt::DisplayRole && role != kCsvHeaderRole) || orientation != Qt::Horizontal) return {};
   if (section < 0 || section >= columnCount()) return {};
   const bool kv = doc_->hasPlan() && doc_->plan().granularity == Granularity::kv_head;
@@ -139,19 +149,21 @@ bool PlanTableModel::setData(const QModelIndex& index, const QVariant& value, in
     return doc_->editLocked(layer, unit, value.toInt() == Qt::Checked);
   if (role != Qt::EditRole) return false;
   if (index.column() != AlphaColumn && index.column() != BetaColumn) return false;
-  // One number sets the cell's field; "alpha, beta" in either cell sets both in one step (one
-  // undo), for changes that are valid only together (a larger alpha with a smaller beta).
-  const QStringList parts = value.toString().split(QLatin1Char(','));
+  // One number sets the cell's field; "alpha; beta" in either cell sets both in one step (one
+  // undo), for changes that are valid only together (a larger alpha with a smaller beta). A
+  // semicolon, never a comma: a comma is the decimal point in many locales ("0,1" is 0.1 there,
+  // not alpha 0 and beta 1). The full-width form of Chinese input methods is taken too.
+  QString text = value.toString();
+  text.replace(QChar(0xFF1B), QLatin1Char(';'));
+  const QStringList parts = text.split(QLatin1Char(';'));
   if (parts.size() > 2) {
-    emit editRefused(tr("Enter one number, or alpha and beta as \"alpha, beta\": %1").arg(value.toString()));
+    emit editRefused(tr("Enter one number, or alpha and beta as \"alpha; beta\": %1").arg(value.toString()));
     return false;
   }
   double v[2] = {0.0, 0.0};
   for (int i = 0; i < parts.size(); ++i) {
-    bool ok = false;
-    v[i] = parts[i].trimmed().toDouble(&ok);
-    if (!ok || !std::isfinite(v[i])) {
-      emit editRefused(tr("Not a number: %1").arg(parts[i].trimmed()));
+    if (!parse_number(parts[i], &v[i])) {
+      emit editRefused(tr("Not a number: \"%1\"").arg(parts[i].trimmed()));
       return false;
     }
   }
@@ -164,8 +176,8 @@ bool PlanTableModel::setData(const QModelIndex& index, const QVariant& value, in
   const RuleCheck check = rule_check(rule, doc_->preview().lengths());
   if (!check.ok()) {
     QString why = refusalText(rule, check);
-    if (parts.size() == 1 && check.fault == RuleFault::span_above_length)
-      why += tr(" (to change alpha and beta together, enter \"alpha, beta\")");
+    if (parts.size() == 1 && (check.fault == RuleFault::span_above_length || check.fault == RuleFault::span_not_positive))
+      why += tr(" (to change alpha and beta together, enter \"alpha; beta\")");
     emit editRefused(why);
     return false;
   }
@@ -232,8 +244,8 @@ QVariant PlanSummaryModel::data(const QModelIndex& index, int role) const {
     case LengthColumn: return static_cast<qlonglong>(length);
     case BudgetColumn: {
       auto it = doc_->plan().budgets.find(length);
-      if (it == doc_->plan().budgets.end()) return role == Qt::EditRole ? QVariant(1.0) : QVariant(QStringLiteral("–"));
-      return role == Qt::EditRole ? QVariant(it->second) : number(it->second, 3);
+      if (it == doc_->plan().budgets.end()) return role == Qt::EditRole ? QVariant(exact_text(1.0)) : QVariant(QStringLiteral("–"));
+      return role == Qt::EditRole ? QVariant(exact_text(it->second)) : number(it->second, 3);
     }
     case DensityColumn: return role == Qt::EditRole ? QVariant(preview.meanDensity(n)) : number(preview.meanDensity(n), 3);
     case WorkColumn: {
@@ -267,9 +279,11 @@ Qt::ItemFlags PlanSummaryModel::flags(const QModelIndex& index) const {
 bool PlanSummaryModel::setData(const QModelIndex& index, const QVariant& value, int role) {
   if (!checkIndex(index, CheckIndexOption::IndexIsValid) || role != Qt::EditRole || index.column() != BudgetColumn)
     return false;
-  bool ok = false;
-  const double b = value.toDouble(&ok);
-  if (!ok || !(b > 0.0 && b <= 1.0)) return false;  // a density budget is a fraction of the cache
+  double b = 0.0;
+  if (!parse_number(value.toString(), &b) || !(b > 0.0 && b <= 1.0)) {  // a fraction of the cache
+    emit editRefused(tr("A density budget is a fraction of the KV cache, above 0 and at most 1 (got \"%1\")").arg(value.toString()));
+    return false;
+  }
   return doc_->editBudget(doc_->preview().lengths()[static_cast<size_t>(index.row())], b);
 }
 

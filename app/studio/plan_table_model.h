@@ -55,6 +55,10 @@ class PlanSummaryModel : public QAbstractTableModel {
   bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
   void retranslate();
 
+ signals:
+  // A refused budget edit, and why: for the status bar.
+  void editRefused(const QString& why);
+
  private:
   PlanDocument* doc_;
   int rows_ = 0;

@@ -20,14 +20,16 @@ namespace moa::studio {
 RuleGridDialog::RuleGridDialog(const std::vector<int64_t>& lengths, const RuleGridChoice& current, QWidget* parent)
     : QDialog(parent), lengths_(lengths) {
   setWindowTitle(tr("Rule grid"));
-  const RuleGridSpec automatic = solve_grid_spec(lengths_, RuleGridChoice{});
+  // Without lengths (never offered by the editor, which needs a profiled length) there is no
+  // automatic grid to show; recount() says why and keeps OK off.
+  const RuleGridSpec automatic = lengths_.empty() ? RuleGridSpec{} : solve_grid_spec(lengths_, RuleGridChoice{});
   alpha_step_ = new QSpinBox(this);
   // Whole 64-token blocks, as spans are used; 0 shows as "automatic".
   alpha_step_->setRange(0, 1 << 16);
   alpha_step_->setSingleStep(64);
   alpha_step_->setSpecialValueText(tr("automatic (%1)").arg(automatic.alpha_step));
   alpha_step_->setSuffix(tr(" tokens"));
-  alpha_step_->setValue(static_cast<int>(current.alpha_step));
+  alpha_step_->setValue(static_cast<int>(std::clamp(current.alpha_step, 0.0, static_cast<double>(1 << 16))));
   betas_ = new QLineEdit(this);
   QStringList shown;
   for (double b : current.betas) shown << QString::number(b, 'g', QLocale::FloatingPointShortest);

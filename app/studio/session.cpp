@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QSettings>
 
+#include <algorithm>
+
 #include "core/util/error.h"
 #include "core/util/files.h"
 
@@ -55,8 +57,11 @@ Session Session::fromJson(const QJsonObject& o) {
   s.preview_prompts = o.value(QStringLiteral("preview_prompts")).toInt(4);
   s.detail_scale = o.value(QStringLiteral("detail_scale")).toString();
   s.max_rules_per_layer = o.value(QStringLiteral("max_rules_per_layer")).toInt(2);
-  s.grid_alpha_step = o.value(QStringLiteral("grid_alpha_step")).toDouble(0.0);
-  for (const QJsonValue& b : o.value(QStringLiteral("grid_betas")).toArray()) s.grid_betas.push_back(b.toDouble());
+  // A hand-edited session gets the values the Rule grid dialog could have produced: the step
+  // within its range, betas in [0, 1] (anything else is dropped).
+  s.grid_alpha_step = std::clamp(o.value(QStringLiteral("grid_alpha_step")).toDouble(0.0), 0.0, 65536.0);
+  for (const QJsonValue& b : o.value(QStringLiteral("grid_betas")).toArray())
+    if (b.isDouble() && b.toDouble() >= 0.0 && b.toDouble() <= 1.0) s.grid_betas.push_back(b.toDouble());
   s.language = o.value(QStringLiteral("language")).toString();
   return s;
 }

@@ -168,7 +168,7 @@ class Workspace : public QObject {
   struct TableCache {
     std::weak_ptr<const ProfileData> profile;
     Granularity granularity = Granularity::kv_head;
-    std::vector<Rule> grid;  // the candidate grid the table was built for (locks may add columns)
+    std::vector<Rule> grid;  // exactly the table's columns: the candidate grid plus locked rules off it
     std::shared_ptr<const LossTable> table;
   };
   std::shared_ptr<TableCache> table_cache_;

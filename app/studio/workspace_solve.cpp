@@ -66,28 +66,27 @@ quint64 Workspace::solve(const SolveOptions& options) {
         if (!current->locked.empty() && current->locked[l][u]) request.locks.push_back({l, u, current->rules[l][u]});
       }
   }
-  std::shared_ptr<const LossTable> cached = cachedTable(profile, granularity, base_grid);
+  // Locked rules outside the grid (typed in by hand) need a column in the table too. The table is
+  // cached for exactly these columns: every column is a candidate for every head, so a table
+  // with a column left from an earlier lock must not serve a solve without that lock.
+  std::vector<Rule> grid = base_grid;
+  for (const RuleLock& lk : request.locks)
+    if (std::find(grid.begin(), grid.end(), lk.rule) == grid.end()) grid.push_back(lk.rule);
+  std::shared_ptr<const LossTable> cached = cachedTable(profile, granularity, grid);
   auto cache = table_cache_;
   const Plan base = current ? *current : Plan{};
 
-  return solve_jobs_.start(tr("Solving plan"), [this, profile, granularity, base_grid, request, warm_rules,
+  return solve_jobs_.start(tr("Solving plan"), [this, profile, granularity, grid, request, warm_rules,
                                                   cached, cache, base](JobContext& job) {
     std::shared_ptr<const LossTable> table = cached;
-    // Locked rules outside the grid (typed in by hand) still need a column in the table.
-    std::vector<Rule> grid = base_grid;
-    bool table_has_locks = true;
-    for (const RuleLock& lk : request.locks) {
-      if (std::find(grid.begin(), grid.end(), lk.rule) == grid.end()) grid.push_back(lk.rule);
-      if (table && table->rule_index(lk.rule) < 0) table_has_locks = false;
-    }
-    if (!table || !table_has_locks) {
+    if (!table) {
       job.progress(0.05, tr("building loss tables"));
       auto built = std::make_shared<LossTable>(loss_table_build(profile->toProfile(), grid, granularity));
       table = built;
-      job.deliver([cache, profile, granularity, base_grid, table] {
+      job.deliver([cache, profile, granularity, grid, table] {
         cache->profile = profile;
         cache->granularity = granularity;
-        cache->grid = base_grid;
+        cache->grid = grid;
         cache->table = table;
       });
     }

@@ -73,8 +73,8 @@ class StudioModelsTest : public QObject {
     QVERIFY(table.setData(table.index(3, PlanTableModel::AlphaColumn), -127.0));  // span 1 at 512: allowed
     QVERIFY(rule_check(ws.plan()->plan().rules[1][1], {512, 1024}).ok());
     // Through the view's own delegate, as a user edits: a line edit holding the exact value (not a
-    // two-decimal spin box that would round 0.125 to 0.13), and "alpha, beta" sets both in one
-    // undo step where neither alone is valid (512 at the old beta 0.25 spans 640 > 512).
+    // two-decimal spin box that would round 0.125 to 0.13), and "alpha; beta" sets both in one
+    // undo step where neither alone is valid (alpha 512 at beta 0.125 spans 576 > 512 at 512).
     QVERIFY(ws.plan()->editRule(1, 1, Rule{0, 0.125}));
     QTableView view;
     view.setModel(&table);
@@ -89,17 +89,33 @@ class StudioModelsTest : public QObject {
     delegate->setModelData(editor, &table, beta_cell);  // committed unchanged: no rounding
     QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{0, 0.125}));
     const int before_pair = ws.plan()->undoStack()->count();
-    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("512")));  // 512 + 128 > 512
-    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("alpha, beta")));  // says how
-    line->setText(QStringLiteral(" 448 , 0.0625 "));
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("512")));  // 512 + 64 > 512
+    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("alpha; beta")));  // says how
+    line->setText(QStringLiteral(" 448 ; 0.0625 "));
     delegate->setModelData(editor, &table, beta_cell);
     QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{448, 0.0625}));
     QCOMPARE(ws.plan()->undoStack()->count(), before_pair + 1);
     delete editor;
-    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("1, 2, 3")));
-    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("64, x")));
-    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("Not a number: x")));
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("1; 2; 3")));
+    QVERIFY(!table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("64; x")));
+    QVERIFY(refused.last().at(0).toString().contains(QStringLiteral("Not a number: \"x\"")));
     QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{448, 0.0625}));
+    // A comma is a decimal point somewhere: in a German locale "0,03125" is one number, never a
+    // pair (it would be alpha 0, beta 1, a dense rule, accepted without a word).
+    QLocale::setDefault(QLocale(QLocale::German, QLocale::Germany));
+    QVERIFY(table.setData(table.index(3, PlanTableModel::BetaColumn), QStringLiteral("0,03125")));
+    QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{448, 0.03125}));
+    QVERIFY(table.setData(table.index(3, PlanTableModel::AlphaColumn), QStringLiteral("384\uFF1B0,0625")));  // full-width ;
+    QCOMPARE(ws.plan()->plan().rules[1][1], (Rule{384, 0.0625}));
+    QLocale::setDefault(QLocale::c());
+    // The budget is edited the same way: exact text, refusals said.
+    const QModelIndex budget_cell = summary.index(0, PlanSummaryModel::BudgetColumn);
+    QVERIFY(summary.setData(budget_cell, QStringLiteral("0.4375")));
+    QCOMPARE(summary.data(budget_cell, Qt::EditRole).toString(), QStringLiteral("0.4375"));
+    QSignalSpy budget_refused(&summary, &PlanSummaryModel::editRefused);
+    QVERIFY(!summary.setData(budget_cell, QStringLiteral("1.5")));
+    QCOMPARE(budget_refused.count(), 1);
+    QVERIFY(budget_refused.first().at(0).toString().contains(QStringLiteral("1.5")));
     QVERIFY(table.setData(table.index(2, table.lockedColumn()), Qt::Checked, Qt::CheckStateRole));
     QCOMPARE(table.data(table.index(2, table.lockedColumn()), Qt::CheckStateRole).toInt(), int(Qt::Checked));
     QVERIFY(summary.setData(summary.index(0, PlanSummaryModel::BudgetColumn), 0.6));

@@ -12,13 +12,16 @@ WORK=$(mktemp -d)
 # `xvfb-run -a` probes for a free number and races with any other Xvfb starting at the same
 # time (two test suites at once), and the app then draws on the other server.
 Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3> "$WORK/display" 2> "$WORK/xvfb.log" & xvfb=$!
-trap 'kill "$xvfb" 2>/dev/null; rm -rf "$WORK"' EXIT
+app=
+trap 'kill $app "$xvfb" 2>/dev/null; rm -rf "$WORK"' EXIT
 for i in $(seq 100); do [ -s "$WORK/display" ] && break; sleep 0.1; done
 [ -s "$WORK/display" ] || { echo "Xvfb did not start:" >&2; cat "$WORK/xvfb.log" >&2; exit 1; }
 export DISPLAY=":$(head -1 "$WORK/display")"
 # A real X server is the point: an inherited QT_QPA_PLATFORM=offscreen (the Qt tests' setting)
-# would make the app draw nowhere and the screenshot one flat colour.
-unset QT_QPA_PLATFORM
+# would make the app draw nowhere and the screenshot one flat colour, and on a Wayland desktop
+# Qt would pick Wayland and draw on the developer's screen.
+export QT_QPA_PLATFORM=xcb
+unset WAYLAND_DISPLAY
 export MOA_STUDIO_QM_DIR="$BUILD/app/studio" XDG_RUNTIME_DIR="$WORK/xdg"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 "$BUILD/tests/gui/studio_tour" --out "$WORK/tour" --lengths 1024 --samples 1 --model "$SRC/resources/demo-model"

@@ -189,8 +189,21 @@ TEST(PlanEditCli, SetLockCheckAndReprice) {
   EXPECT_NE(slurp(log).find("out of range"), std::string::npos) << slurp(log);
   EXPECT_NE(run("plan edit '" + in.string() + "' --set 0:0=64 --out '" + never.string() + "'", log), 0);
   EXPECT_NE(slurp(log).find("LAYER:HEAD=ALPHA,BETA"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("plan edit '" + in.string() + "' --set 0:0=64abc,0.5 --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("LAYER:HEAD=ALPHA,BETA"), std::string::npos) << slurp(log);
+  // Heads 0 and 1 share KV group 0: two rules for one unit is a mistake, not "the last wins".
+  EXPECT_NE(run("plan edit '" + in.string() + "' --set 0:0=64,0.5 --set 0:1=128,0.5 --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("same KV group"), std::string::npos) << slurp(log);
   EXPECT_NE(run("plan edit '" + in.string() + "' --out '" + never.string() + "'", log), 0);
   EXPECT_NE(slurp(log).find("nothing to edit"), std::string::npos) << slurp(log);
+  // A lock alone changes no rule: the predicted loss stays; --unlock after --lock.
+  ASSERT_EQ(run("plan edit '" + in.string() + "' --lock 1:0 --lock 1:2 --unlock 1:2 --out '" + out.string() + "'", log), 0)
+      << slurp(log);
+  const moa::Plan locked = moa::plan_read(out);
+  EXPECT_EQ(locked.predicted_loss, p.predicted_loss);
+  EXPECT_EQ(locked.rules, p.rules);
+  EXPECT_TRUE(locked.locked[1][0]);
+  EXPECT_FALSE(locked.locked[1][1]);
   const fs::path ref = dir / "p.reference.json";
   moa::plan_write(ref, p, moa::PlanFormat::reference_json);  // carries no lengths
   EXPECT_NE(run("plan edit '" + ref.string() + "' --set 0:0=64,0.5 --out '" + never.string() + "'", log), 0);
@@ -230,6 +243,14 @@ TEST(PlanEditCli, SetLockCheckAndReprice) {
   ASSERT_EQ(run("plan edit '" + in.string() + "' --set 1:3=512,0.125 --profile '" + prof_path.string() + "' --out '" +
                     out.string() + "'", log), 0) << slurp(log);
   const moa::Plan priced = moa::plan_read(out);
+  EXPECT_EQ(priced.provenance.at("repriced_with"), prof_path.string());
+  // A profile of another model is refused by name.
+  moa::Plan other_model = p;
+  other_model.model_hash = "someone-else";
+  moa::plan_write(dir / "other.moaplan.json", other_model, moa::PlanFormat::moa);
+  EXPECT_NE(run("plan edit '" + (dir / "other.moaplan.json").string() + "' --set 1:3=512,0.125 --profile '" +
+                prof_path.string() + "' --out '" + never.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("someone-else"), std::string::npos) << slurp(log);
   for (const int64_t n : {2048, 4096}) {
     const moa::LengthProfile& lp = prof.lengths.at(n);
     const auto bands = moa::plan_band_blocks(expect, n);
