@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "app/studio/compare_view.h"
+#include "app/studio/plan_editor.h"
 #include "app/studio/plan_table_model.h"
 #include "app/studio/rule_grid_dialog.h"
 #include "core/plan/plan_io.h"
@@ -136,6 +137,16 @@ class StudioPlanEditTest : public QObject {
       refused = QString::fromUtf8(e.what()).contains(QStringLiteral("no rule valid"));
     }
     QVERIFY(refused);
+
+    // The editor offers the dialog only once the profile has a length (an empty or loading one
+    // has no grid to draw); the dialog itself, given no lengths, says so and keeps OK off.
+    Workspace empty_ws;
+    PlanEditor editor(&empty_ws);
+    QVERIFY(!editor.ruleGridButton()->isEnabled());
+    QVERIFY(test::open_profile_and_wait(empty_ws, path));
+    QVERIFY(editor.ruleGridButton()->isEnabled());
+    RuleGridDialog no_lengths({}, RuleGridChoice{});
+    QVERIFY(!no_lengths.buttons()->button(QDialogButtonBox::Ok)->isEnabled());
 
     RuleGridDialog dialog(lengths, RuleGridChoice{});
     QPushButton* ok = dialog.buttons()->button(QDialogButtonBox::Ok);

@@ -3,6 +3,7 @@
 
 #include "core/model/config.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 
 namespace {
 
@@ -96,4 +97,22 @@ TEST(Config, ErrorsNameTheFileAndTheKey) {
             std::string::npos);
   EXPECT_NE(error_of("not json").find("not valid JSON"), std::string::npos);
   EXPECT_NE(error_of("[]").find("JSON object"), std::string::npos);
+}
+
+// The one JSON entry point of every reader: the file, the line of a JSON Lines file (none for
+// line 0), what failed, and nlohmann's detail; a number no double holds is an error like any
+// other, never a raw library exception.
+TEST(JsonRead, ErrorsNameTheFileAndLine) {
+  EXPECT_EQ(moa::json_parse_or_fail("{\"a\": [1, 2]}", "x.json")["a"][1], 2);
+  auto message = [](std::string_view text, size_t line, std::string_view problem) {
+    try {
+      moa::json_parse_or_fail(text, "dir/x.jsonl", line, problem);
+    } catch (const moa::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("{\"a\": ", 0, "not valid JSON").rfind("dir/x.jsonl: not valid JSON: ", 0), 0u) << message("{", 0, "x");
+  EXPECT_EQ(message("{\"a\": ", 7, "not valid JSON").rfind("dir/x.jsonl: line 7: not valid JSON: ", 0), 0u);
+  EXPECT_EQ(message("[47E49999]", 3, "malformed JSON").rfind("dir/x.jsonl: line 3: malformed JSON: ", 0), 0u);
 }
