@@ -76,22 +76,9 @@ int run(const moa::cli::Args& args) {
   const moa::Plan before = moa::plan_read(file);
   moa::Plan plan = before;
 
-  // The lengths rules are checked and priced at: the plan's budget lengths (what Studio uses
-  // without a profile), or --lengths; reference files carry none.
-  std::vector<int64_t> lengths;
-  if (args.has("lengths")) {
-    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) lengths.push_back(n);
-  } else {
-    for (const auto& [n, d] : plan.budgets) lengths.push_back(n);
-  }
-  if (lengths.empty()) moa::fail_file(file, "the plan states no lengths (a reference file?): give --lengths to check the rules at");
-  for (int64_t n : lengths)
-    if (n <= 0 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
-  std::sort(lengths.begin(), lengths.end());
-  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
-
+  // The profile first: its lengths are what Studio checks edits at when one is open.
   std::optional<moa::Profile> profile;
-  std::vector<int64_t> priced;  // lengths with a predicted loss: the plan's lengths the profile has samples at
+  std::vector<int64_t> profiled;  // lengths with at least one finished sample
   if (args.has("profile")) {
     profile = moa::profile_read(args.get("profile"));
     const auto& m = profile->meta;
@@ -99,11 +86,31 @@ int run(const moa::cli::Args& args) {
     // A profile of another model would price the plan with the wrong heads' influence.
     if (!plan.model_hash.empty() && plan.model_hash != "unknown" && plan.model_hash != m.model_hash)
       moa::fail_file(args.get("profile"), "profiles model " + m.model_hash + " but the plan is for model " + plan.model_hash);
-    for (int64_t n : lengths) {
-      auto it = profile->lengths.find(n);
-      if (it != profile->lengths.end() && it->second.samples_done() > 0) priced.push_back(n);
-    }
-    if (priced.empty()) moa::fail_file(args.get("profile"), "has no profiled sample at any of the plan's lengths");
+    for (const auto& [n, lp] : profile->lengths)
+      if (lp.samples_done() > 0) profiled.push_back(n);
+  }
+
+  // The lengths rules are checked at: --lengths, or the plan's budget lengths and the profiled
+  // ones (a rule must be valid at each); reference files carry none.
+  std::vector<int64_t> lengths;
+  if (args.has("lengths")) {
+    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) lengths.push_back(n);
+  } else {
+    for (const auto& [n, d] : plan.budgets) lengths.push_back(n);
+    lengths.insert(lengths.end(), profiled.begin(), profiled.end());
+  }
+  if (lengths.empty())
+    moa::fail_file(file, "the plan states no lengths (a reference file?): give --lengths or --profile to check the rules at");
+  for (int64_t n : lengths)
+    if (n <= 0 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+
+  std::vector<int64_t> priced;  // lengths with a predicted loss: those the profile has samples at
+  if (profile) {
+    for (int64_t n : lengths)
+      if (std::find(profiled.begin(), profiled.end(), n) != profiled.end()) priced.push_back(n);
+    if (priced.empty()) moa::fail_file(args.get("profile"), "has no profiled sample at any of the lengths checked");
   }
 
   int edits = 0;

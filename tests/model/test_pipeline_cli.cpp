@@ -244,6 +244,11 @@ TEST(PlanEditCli, SetLockCheckAndReprice) {
                     out.string() + "'", log), 0) << slurp(log);
   const moa::Plan priced = moa::plan_read(out);
   EXPECT_EQ(priced.provenance.at("repriced_with"), prof_path.string());
+  // A reference file states no lengths: the profile's serve, for the check and the price.
+  const fs::path ref_out = dir / "ref_edited.moaplan.json";
+  ASSERT_EQ(run("plan edit '" + ref.string() + "' --set 1:3=512,0.125 --profile '" + prof_path.string() + "' --out '" +
+                    ref_out.string() + "'", log), 0) << slurp(log);
+  EXPECT_EQ(moa::plan_read(ref_out).predicted_loss.size(), 2u);
   // A profile of another model is refused by name.
   moa::Plan other_model = p;
   other_model.model_hash = "someone-else";
