@@ -30,27 +30,12 @@ struct Target {
   std::string text;  // the option as given, for messages
 };
 
-// "L:H" (query head) -> the plan's unit.
-Target parse_target(const std::string& option, const std::string& text, const moa::Plan& plan) {
-  const auto colon = text.find(':');
-  Target t;
-  t.text = text;
-  try {
-    if (colon == std::string::npos) throw std::invalid_argument("no colon");
-    size_t used = 0;
-    t.layer = std::stoi(text.substr(0, colon), &used);
-    if (used != colon) throw std::invalid_argument("layer");
-    const std::string head_text = text.substr(colon + 1);
-    const int head = std::stoi(head_text, &used);
-    if (used != head_text.size()) throw std::invalid_argument("head");
-    if (t.layer < 0 || t.layer >= plan.num_layers || head < 0 || head >= plan.num_heads)
-      throw moa::Error("--" + option + " '" + text + "': layer or head out of range (" + std::to_string(plan.num_layers) +
-                       " layers, " + std::to_string(plan.num_heads) + " heads)");
-    t.unit = head / plan.group_size();
-  } catch (const std::logic_error&) {
-    throw moa::Error("--" + option + " '" + text + "': expected LAYER:HEAD with integers");
-  }
-  return t;
+// "L:H" or "L:H=alpha,beta" (query head) -> the plan's unit (and the rule).
+Target parse_target(const std::string& option, const std::string& text, const moa::Plan& plan, bool with_rule,
+                    moa::Rule* rule = nullptr) {
+  const moa::cli::HeadArg a = moa::cli::parse_head_arg(option, text, plan.num_layers, plan.num_heads, with_rule);
+  if (rule) *rule = {a.alpha, a.beta};
+  return Target{a.layer, a.head / plan.group_size(), text};
 }
 
 // Predicted loss of the plan at each length the profile has, from a table of exactly the plan's rules.
@@ -116,23 +101,8 @@ int run(const moa::cli::Args& args) {
   int edits = 0;
   std::vector<Target> set_targets;
   for (const std::string& text : args.get_all("set")) {
-    const auto eq = text.find('=');
-    const Target t = parse_target("set", text.substr(0, eq == std::string::npos ? text.size() : eq), plan);
-    const std::string rule_part = eq == std::string::npos ? std::string() : text.substr(eq + 1);
-    const auto comma = rule_part.find(',');
     moa::Rule rule;
-    try {
-      if (comma == std::string::npos) throw std::invalid_argument("no comma");
-      size_t used = 0;
-      const std::string alpha_text = rule_part.substr(0, comma);
-      rule.alpha = std::stod(alpha_text, &used);
-      if (used != alpha_text.size()) throw std::invalid_argument("alpha");
-      const std::string beta_text = rule_part.substr(comma + 1);
-      rule.beta = std::stod(beta_text, &used);
-      if (used != beta_text.size()) throw std::invalid_argument("beta");
-    } catch (const std::logic_error&) {
-      throw moa::Error("--set '" + text + "': expected LAYER:HEAD=ALPHA,BETA with numbers");
-    }
+    const Target t = parse_target("set", text, plan, true, &rule);
     const moa::RuleCheck check = moa::rule_check(rule, lengths);
     if (!check.ok()) throw moa::Error("--set '" + text + "': " + moa::rule_fault_text(rule, check));
     for (const Target& earlier : set_targets)
@@ -145,7 +115,7 @@ int run(const moa::cli::Args& args) {
   }
   for (const char* option : {"lock", "unlock"}) {
     for (const std::string& text : args.get_all(option)) {
-      const Target t = parse_target(option, text, plan);
+      const Target t = parse_target(option, text, plan, false);
       const bool lock = std::string(option) == "lock";
       ++edits;
       if (plan.locked.empty() && !lock) continue;  // nothing is locked: nothing to unlock

@@ -24,24 +24,12 @@ const std::vector<std::string> kSolveOptions = {
 
 // "L:H=alpha,beta" with H a query head; kv_head plans lock the head's KV group.
 moa::RuleLock parse_lock(const std::string& text, const moa::LossTable& table, int group) {
-  const auto colon = text.find(':'), eq = text.find('='), comma = text.find(',', eq == std::string::npos ? 0 : eq);
-  if (colon == std::string::npos || eq == std::string::npos || comma == std::string::npos || colon > eq)
-    throw moa::Error("--lock '" + text + "': expected LAYER:HEAD=ALPHA,BETA");
-  try {
-    moa::RuleLock lk;
-    size_t pos = 0;
-    lk.layer = std::stoi(text.substr(0, colon), &pos);
-    const int head = std::stoi(text.substr(colon + 1, eq - colon - 1));
-    lk.unit = head / group;
-    lk.rule.alpha = std::stod(text.substr(eq + 1, comma - eq - 1));
-    lk.rule.beta = std::stod(text.substr(comma + 1));
-    if (head < 0 || lk.layer < 0 || lk.layer >= table.num_layers || head >= table.num_heads)
-      throw moa::Error("--lock '" + text + "': layer or head out of range (" + std::to_string(table.num_layers) +
-                       " layers, " + std::to_string(table.num_heads) + " heads)");
-    return lk;
-  } catch (const std::logic_error&) {
-    throw moa::Error("--lock '" + text + "': expected LAYER:HEAD=ALPHA,BETA with numbers");
-  }
+  const moa::cli::HeadArg a = moa::cli::parse_head_arg("lock", text, table.num_layers, table.num_heads, true);
+  moa::RuleLock lk;
+  lk.layer = a.layer;
+  lk.unit = a.head / group;
+  lk.rule = {a.alpha, a.beta};
+  return lk;
 }
 
 struct Setup {

@@ -120,4 +120,43 @@ std::vector<double> parse_double_list(const std::string& text, const std::string
   return out;
 }
 
+namespace {
+// Whole-string conversions: "512abc" is not 512.
+int whole_int(const std::string& text) {
+  size_t used = 0;
+  const int v = std::stoi(text, &used);
+  if (used != text.size()) throw std::invalid_argument(text);
+  return v;
+}
+double whole_double(const std::string& text) {
+  size_t used = 0;
+  const double v = std::stod(text, &used);
+  if (used != text.size()) throw std::invalid_argument(text);
+  return v;
+}
+}  // namespace
+
+HeadArg parse_head_arg(const std::string& option, const std::string& text, int layers, int heads, bool with_rule) {
+  const std::string form = with_rule ? "LAYER:HEAD=ALPHA,BETA" : "LAYER:HEAD";
+  const auto colon = text.find(':'), eq = text.find('=');
+  const auto comma = text.find(',', eq == std::string::npos ? 0 : eq);
+  if (colon == std::string::npos || (with_rule != (eq != std::string::npos)) || (with_rule && (comma == std::string::npos || colon > eq)))
+    throw Error("--" + option + " '" + text + "': expected " + form);
+  HeadArg a;
+  try {
+    a.layer = whole_int(text.substr(0, colon));
+    a.head = whole_int(text.substr(colon + 1, with_rule ? eq - colon - 1 : std::string::npos));
+    if (with_rule) {
+      a.alpha = whole_double(text.substr(eq + 1, comma - eq - 1));
+      a.beta = whole_double(text.substr(comma + 1));
+    }
+  } catch (const std::logic_error&) {
+    throw Error("--" + option + " '" + text + "': expected " + form + " with numbers");
+  }
+  if (a.layer < 0 || a.layer >= layers || a.head < 0 || a.head >= heads)
+    throw Error("--" + option + " '" + text + "': layer or head out of range (" + std::to_string(layers) + " layers, " +
+                std::to_string(heads) + " heads)");
+  return a;
+}
+
 }  // namespace moa::cli

@@ -45,4 +45,16 @@ struct Register {
 std::vector<long long> parse_int_list(const std::string& text, const std::string& what);
 std::vector<double> parse_double_list(const std::string& text, const std::string& what);
 
+// A head with an optional rule, as `moa solve --lock` and `moa plan edit` take it:
+// "LAYER:HEAD" or, with_rule, "LAYER:HEAD=ALPHA,BETA"; HEAD is a query head. Integers and
+// numbers must be whole (no trailing characters) and the head inside `layers` x `heads`;
+// errors quote the option and its text.
+struct HeadArg {
+  int layer = 0;
+  int head = 0;
+  double alpha = 0.0;
+  double beta = 0.0;
+};
+HeadArg parse_head_arg(const std::string& option, const std::string& text, int layers, int heads, bool with_rule);
+
 }  // namespace moa::cli

@@ -249,6 +249,15 @@ TEST(PlanEditCli, SetLockCheckAndReprice) {
   ASSERT_EQ(run("plan edit '" + ref.string() + "' --set 1:3=512,0.125 --profile '" + prof_path.string() + "' --out '" +
                     ref_out.string() + "'", log), 0) << slurp(log);
   EXPECT_EQ(moa::plan_read(ref_out).predicted_loss.size(), 2u);
+  // moa solve --lock parses heads the same way (shared parser): the locked rule lands on the
+  // head's KV group; a rule with trailing characters is refused.
+  const fs::path solved = dir / "solved.moaplan.json";
+  ASSERT_EQ(run("solve --profile '" + prof_path.string() + "' --budget 0.6 --lock 1:3=512,0.125 --out '" + solved.string() + "'",
+                log), 0) << slurp(log);
+  EXPECT_EQ(moa::plan_read(solved).rules[1][1], (moa::Rule{512, 0.125}));
+  EXPECT_NE(run("solve --profile '" + prof_path.string() + "' --budget 0.6 --lock 1:3=512,0.125x --out '" + never.string() + "'",
+                log), 0);
+  EXPECT_NE(slurp(log).find("with numbers"), std::string::npos) << slurp(log);
   // A profile of another model is refused by name.
   moa::Plan other_model = p;
   other_model.model_hash = "someone-else";
