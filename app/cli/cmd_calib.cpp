@@ -14,12 +14,8 @@ int run_build(const moa::cli::Args& args) {
   args.allow_only({"model", "input", "lengths", "out", "max-new-tokens", "device", "demo", "count", "seed", "quiet"});
   std::vector<int64_t> lengths = {2048, 4096, 8192};
   if (args.has("lengths")) {
-    lengths.clear();
-    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) {
-      // The profiler pools 64x64 blocks: a record of another length could not be profiled.
-      if (n < 64 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
-      lengths.push_back(n);
-    }
+    // The profiler pools 64x64 blocks: a record of another length could not be profiled.
+    lengths = moa::cli::parse_length_list(args.get("lengths"), "--lengths");
   }
   const std::string out = args.get("out");
   moa::check_writable(out);  // before the work, not after

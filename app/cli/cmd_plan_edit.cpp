@@ -38,18 +38,24 @@ Target parse_target(const std::string& option, const std::string& text, const mo
   return Target{a.layer, a.head / plan.group_size(), text};
 }
 
-// Predicted loss of the plan at each length the profile has, from a table of exactly the plan's rules.
-std::map<int64_t, double> plan_loss(const moa::Plan& plan, const moa::Profile& profile, const std::vector<int64_t>& lengths) {
+// Predicted loss of each plan at each length, from one table of exactly the rules they use
+// (building it is the O(blocks^2) per head and length part: once, not once per plan).
+std::vector<std::map<int64_t, double>> plan_losses(const std::vector<const moa::Plan*>& plans, const moa::Profile& profile,
+                                                   const std::vector<int64_t>& lengths) {
   std::vector<moa::Rule> rules;
-  for (const auto& layer : plan.rules) rules.insert(rules.end(), layer.begin(), layer.end());
+  for (const moa::Plan* p : plans)
+    for (const auto& layer : p->rules) rules.insert(rules.end(), layer.begin(), layer.end());
   std::sort(rules.begin(), rules.end());
   rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
-  const moa::LossTable table = moa::loss_table_build(profile, rules, plan.granularity, lengths);
-  std::vector<int> assignment;  // rule index per [layer][unit], as the solver's
-  for (int l = 0; l < plan.num_layers; ++l)
-    for (int u = 0; u < plan.units_per_layer(); ++u) assignment.push_back(table.rule_index(plan.rules[l][u]));
-  std::map<int64_t, double> out;
-  for (int n = 0; n < table.num_lengths(); ++n) out[table.lengths[n]] = moa::loss_table_total(table, assignment, n);
+  const moa::LossTable table = moa::loss_table_build(profile, rules, plans.front()->granularity, lengths);
+  std::vector<std::map<int64_t, double>> out;
+  for (const moa::Plan* p : plans) {
+    std::vector<int> assignment;  // rule index per [layer][unit], as the solver's
+    for (int l = 0; l < p->num_layers; ++l)
+      for (int u = 0; u < p->units_per_layer(); ++u) assignment.push_back(table.rule_index(p->rules[l][u]));
+    auto& losses = out.emplace_back();
+    for (int n = 0; n < table.num_lengths(); ++n) losses[table.lengths[n]] = moa::loss_table_total(table, assignment, n);
+  }
   return out;
 }
 
@@ -79,15 +85,13 @@ int run(const moa::cli::Args& args) {
   // ones (a rule must be valid at each); reference files carry none.
   std::vector<int64_t> lengths;
   if (args.has("lengths")) {
-    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) lengths.push_back(n);
+    lengths = moa::cli::parse_length_list(args.get("lengths"), "--lengths");
   } else {
     for (const auto& [n, d] : plan.budgets) lengths.push_back(n);
     lengths.insert(lengths.end(), profiled.begin(), profiled.end());
   }
   if (lengths.empty())
     moa::fail_file(file, "the plan states no lengths (a reference file?): give --lengths or --profile to check the rules at");
-  for (int64_t n : lengths)
-    if (n <= 0 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
   std::sort(lengths.begin(), lengths.end());
   lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
 
@@ -132,8 +136,9 @@ int run(const moa::cli::Args& args) {
   // the predicted loss, when rules changed, re-priced from the profile where it has the length
   // and dropped elsewhere (it would be stale). A lock-only edit keeps it.
   const bool rules_changed = plan.rules != before.rules;
-  const std::map<int64_t, double> loss_before = profile ? plan_loss(before, *profile, priced) : std::map<int64_t, double>{};
-  const std::map<int64_t, double> loss_after = profile ? plan_loss(plan, *profile, priced) : std::map<int64_t, double>{};
+  const auto losses = profile ? plan_losses({&before, &plan}, *profile, priced) : std::vector<std::map<int64_t, double>>(2);
+  const std::map<int64_t, double>& loss_before = losses[0];
+  const std::map<int64_t, double>& loss_after = losses[1];
   std::vector<int64_t> density_lengths = lengths;
   for (const auto& [n, d] : plan.density) density_lengths.push_back(n);
   for (const auto& [n, b] : plan.budgets) density_lengths.push_back(n);

@@ -25,13 +25,11 @@ int run(const moa::cli::Args& args) {
   const moa::Plan plan = moa::plan_read(file);
   std::vector<int64_t> lengths;
   if (args.has("lengths")) {
-    for (long long n : moa::cli::parse_int_list(args.get("lengths"), "--lengths")) lengths.push_back(n);
+    lengths = moa::cli::parse_length_list(args.get("lengths"), "--lengths");
   } else {
     for (const auto& [n, d] : plan.budgets) lengths.push_back(n);
     if (lengths.empty()) lengths = {4096, 8192, 16384, 32768};  // reference files carry no lengths
   }
-  for (int64_t n : lengths)
-    if (n <= 0 || n % 64 != 0) throw moa::Error("--lengths: " + std::to_string(n) + " is not a positive multiple of 64");
 
   // With a model: the plan is checked against its shape, and the per-KV-head cache it gives is
   // sized the way the engine sizes it (core/runtime/moa_cache.h), in bf16.

@@ -120,6 +120,15 @@ std::vector<double> parse_double_list(const std::string& text, const std::string
   return out;
 }
 
+std::vector<int64_t> parse_length_list(const std::string& text, const std::string& what) {
+  std::vector<int64_t> out;
+  for (long long n : parse_int_list(text, what)) {
+    if (n <= 0 || n % 64 != 0) throw Error(what + ": " + std::to_string(n) + " is not a positive multiple of 64");
+    out.push_back(n);
+  }
+  return out;
+}
+
 namespace {
 // Whole-string conversions: "512abc" is not 512.
 int whole_int(const std::string& text) {

@@ -1,5 +1,6 @@
 #pragma once
 // The moa CLI: every subcommand lives in its own cmd_*.cpp and registers itself here.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -44,6 +45,9 @@ struct Register {
 // Parses comma-separated integers, e.g. "2048,4096,8192".
 std::vector<long long> parse_int_list(const std::string& text, const std::string& what);
 std::vector<double> parse_double_list(const std::string& text, const std::string& what);
+// Token lengths, e.g. "2048,4096": each a positive multiple of 64 (the 64-token blocks every
+// layout and profile is built of), in the order given.
+std::vector<int64_t> parse_length_list(const std::string& text, const std::string& what);
 
 // A head with an optional rule, as `moa solve --lock` and `moa plan edit` take it:
 // "LAYER:HEAD" or, with_rule, "LAYER:HEAD=ALPHA,BETA"; HEAD is a query head. Integers and

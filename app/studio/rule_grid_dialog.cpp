@@ -111,7 +111,7 @@ void RuleGridDialog::recount() {
   }
   const RuleGridSpec spec = solve_grid_spec(lengths_, choice());
   const size_t rules = rule_grid(spec, lengths_).size();
-  const long long alphas = static_cast<long long>(std::floor((spec.alpha_max - spec.alpha_min) / spec.alpha_step + 1e-9)) + 1;  // as rule_grid counts
+  const long long alphas = rule_grid_alpha_count(spec);
   count_->setText(rules == 0 ? tr("No rule of this grid is valid at every profiled length")
                              : tr("%1 candidate rules (of %2 alphas × %3 betas) per head; the loss table and the MILP "
                                   "grow with this number")

@@ -99,14 +99,19 @@ RuleGridSpec default_grid_spec(const std::vector<int64_t>& lengths) {
   return spec;
 }
 
+int64_t rule_grid_alpha_count(const RuleGridSpec& spec) {
+  // The 1e-9 keeps alpha_max itself when the step divides the range up to rounding.
+  return static_cast<int64_t>(std::floor((spec.alpha_max - spec.alpha_min) / spec.alpha_step + 1e-9)) + 1;
+}
+
 std::vector<Rule> rule_grid(const RuleGridSpec& spec, const std::vector<int64_t>& lengths) {
   if (lengths.empty()) throw Error("rule grid: no lengths given");
   if (spec.alpha_step <= 0) throw Error("rule grid: alpha step must be positive");
   if (spec.betas.empty()) throw Error("rule grid: no beta values given");
   for (int64_t n : lengths) length_blocks(n);
   std::vector<Rule> rules;
-  const auto steps = static_cast<int64_t>(std::floor((spec.alpha_max - spec.alpha_min) / spec.alpha_step + 1e-9));
-  for (int64_t i = 0; i <= steps; ++i) {
+  const int64_t alphas = rule_grid_alpha_count(spec);
+  for (int64_t i = 0; i < alphas; ++i) {
     const double alpha = spec.alpha_min + static_cast<double>(i) * spec.alpha_step;
     for (double beta : spec.betas) {
       const Rule r{alpha, beta};

@@ -69,6 +69,8 @@ struct RuleGridSpec {
 // The DESIGN §4 default: alpha from -min_len to max_len step 1024, beta in {0, 1/8, ..., 1}.
 RuleGridSpec default_grid_spec(const std::vector<int64_t>& lengths);
 std::vector<Rule> rule_grid(const RuleGridSpec& spec, const std::vector<int64_t>& lengths);
+// Alpha values the grid steps through (before rule_check drops any): alpha_min + i * alpha_step <= alpha_max.
+int64_t rule_grid_alpha_count(const RuleGridSpec& spec);
 std::vector<Rule> default_rule_grid(const std::vector<int64_t>& lengths);
 
 }  // namespace moa
