@@ -9,6 +9,13 @@
 
 namespace moa::test {
 
+// Wall-time targets (DESIGN §7) are asserted at their spec values only with MOA_STRICT_TIMING=1
+// (a quiet machine, scripts/gui_timing.sh). In CI two tests share two cores and a scheduler
+// preemption alone can pass 100 ms, so there the tests assert bounds ten times looser: still
+// far below what a GUI thread doing the work itself (seconds) would show.
+inline bool strict_timing() { return qEnvironmentVariableIntValue("MOA_STRICT_TIMING") == 1; }
+inline qint64 timing_bound_ms(qint64 spec_ms) { return strict_timing() ? spec_ms : 10 * spec_ms; }
+
 inline QString fixture_path(const QTemporaryDir& dir, const char* name) { return dir.filePath(QString::fromLatin1(name)); }
 
 // Opens a profile and waits for the load job to end; returns false on timeout.

@@ -44,8 +44,6 @@ class StallProbe : public QObject {
   qint64 worst_ = 0;
 };
 
-bool strict_timing() { return qEnvironmentVariableIntValue("MOA_STRICT_TIMING") == 1; }
-
 }  // namespace
 
 class StudioPerfTest : public QObject {
@@ -73,7 +71,7 @@ class StudioPerfTest : public QObject {
     w.headGrid()->plot()->replot(QCustomPlot::rpImmediateRefresh);
     const qint64 ms = t.elapsed();
     qInfo("32x32 heads at 2k/4k/8k: opened and drawn in %lld ms", ms);
-    if (strict_timing()) QVERIFY2(ms <= 500, qPrintable(QStringLiteral("%1 ms").arg(ms)));
+    if (test::strict_timing()) QVERIFY2(ms <= 500, qPrintable(QStringLiteral("%1 ms").arg(ms)));
     QCOMPARE(w.headGrid()->values().layers, 32);
     QCOMPARE(w.headGrid()->values().heads, 32);
     QVERIFY(w.workspace()->profile()->isComplete());
@@ -102,7 +100,7 @@ class StudioPerfTest : public QObject {
     QTest::qWait(20);
     const qint64 during_solve = probe.worst();
     qInfo("worst event-loop gap: %lld ms while loading, %lld ms while solving", during_load, during_solve);
-    if (strict_timing()) {
+    if (test::strict_timing()) {
       QVERIFY2(during_load <= 100, qPrintable(QString::number(during_load)));
       QVERIFY2(during_solve <= 100, qPrintable(QString::number(during_solve)));
     }
