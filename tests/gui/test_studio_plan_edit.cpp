@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "app/studio/compare_view.h"
 #include "app/studio/plan_editor.h"
@@ -68,6 +69,45 @@ class StudioPlanEditTest : public QObject {
     QCOMPARE(doc->plan().rules[1][1].beta, 0.75);  // locked rule kept by the solver
     doc->undoStack()->undo();
     QCOMPARE(plan_to_json(doc->plan()), edited);
+  }
+
+  // A rule typed in by hand and locked gets a column in the loss table for that solve only: once
+  // the head is unlocked, the next solve on the same grid must not offer it to any head. The grid
+  // here holds only the dense rule, so at a budget of 0.5 the re-solve is infeasible; with the
+  // locked rule's column still in a cached table it would put half the heads on that rule.
+  void unlockedHandRuleIsNoLongerACandidate() {
+    const QString path = dir_.filePath(QStringLiteral("lock.moaprof.h5"));
+    test::fixture_profile_write(path.toStdString(), 4, 8, 8, {512, 1024, 2048});
+    Workspace ws;
+    QVERIFY(test::open_profile_and_wait(ws, path));
+    QVERIFY(test::solve_and_wait(ws));
+    PlanDocument* doc = ws.plan();
+    const Rule hand{100.0, 0.0};  // off every grid below (alpha is not a multiple of 64)
+    QVERIFY(doc->editRule(0, 0, hand));
+    QVERIFY(doc->editLocked(0, 0, true));
+    for (int64_t n : {512, 1024, 2048}) QVERIFY(doc->editBudget(n, 1.0));
+    SolveOptions dense_only;
+    dense_only.grid = RuleGridChoice{512, {1.0}};  // alphas -512, 0, 512: only (0, 1) is valid
+    auto solve = [&](const SolveOptions& options) {
+      QSignalSpy done(ws.solveJobs(), &JobTracker::finished);
+      ws.solve(options);
+      if (!done.wait(60000)) return QPair<JobOutcome, QString>(JobOutcome::Failed, QStringLiteral("timeout"));
+      return QPair<JobOutcome, QString>(done.first().at(1).value<JobOutcome>(), done.first().at(2).toString());
+    };
+    auto [outcome, text] = solve(dense_only);
+    QVERIFY2(outcome == JobOutcome::Done, qPrintable(text));
+    for (int l = 0; l < 4; ++l)
+      for (int h = 0; h < 8; ++h) {
+        const Rule expected = (l == 0 && h == 0) ? hand : Rule{0.0, 1.0};
+        QCOMPARE(doc->plan().rules[l][h], expected);
+      }
+    QVERIFY(doc->editLocked(0, 0, false));
+    for (int64_t n : {512, 1024, 2048}) QVERIFY(doc->editBudget(n, 0.5));
+    const std::string before = plan_to_json(doc->plan());
+    std::tie(outcome, text) = solve(dense_only);
+    QVERIFY2(outcome == JobOutcome::Failed, qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("below the smallest achievable mean density 1")), qPrintable(text));
+    QCOMPARE(plan_to_json(doc->plan()), before);  // a failed solve leaves the plan alone
   }
 
   void compareShowsTheEditAsADifference() {
