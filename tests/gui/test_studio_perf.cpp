@@ -1,7 +1,8 @@
 // DESIGN §7 GUI targets: a 32 x 32-head profile at 3 lengths opens and draws in <= 0.5 s,
 // and the event loop never stalls > 100 ms while jobs run (timer probe). The times are always
-// measured and printed; they are asserted only with MOA_STRICT_TIMING=1 (a quiet machine, as
-// `scripts/gui_timing.sh` runs it): in CI two tests share two cores and wall times are noise.
+// measured and printed; they are asserted at these values with MOA_STRICT_TIMING=1 (a quiet
+// machine, as `scripts/gui_timing.sh` runs it) and at ten times them otherwise: in CI two tests
+// share two cores and wall times are noisy (gui_test_util.h).
 #include <QElapsedTimer>
 #include <QTimer>
 #include <QtTest>
@@ -71,7 +72,7 @@ class StudioPerfTest : public QObject {
     w.headGrid()->plot()->replot(QCustomPlot::rpImmediateRefresh);
     const qint64 ms = t.elapsed();
     qInfo("32x32 heads at 2k/4k/8k: opened and drawn in %lld ms", ms);
-    if (test::strict_timing()) QVERIFY2(ms <= 500, qPrintable(QStringLiteral("%1 ms").arg(ms)));
+    QVERIFY2(ms <= test::timing_bound_ms(500), qPrintable(QStringLiteral("%1 ms").arg(ms)));
     QCOMPARE(w.headGrid()->values().layers, 32);
     QCOMPARE(w.headGrid()->values().heads, 32);
     QVERIFY(w.workspace()->profile()->isComplete());
@@ -100,10 +101,8 @@ class StudioPerfTest : public QObject {
     QTest::qWait(20);
     const qint64 during_solve = probe.worst();
     qInfo("worst event-loop gap: %lld ms while loading, %lld ms while solving", during_load, during_solve);
-    if (test::strict_timing()) {
-      QVERIFY2(during_load <= 100, qPrintable(QString::number(during_load)));
-      QVERIFY2(during_solve <= 100, qPrintable(QString::number(during_solve)));
-    }
+    QVERIFY2(during_load <= test::timing_bound_ms(100), qPrintable(QString::number(during_load)));
+    QVERIFY2(during_solve <= test::timing_bound_ms(100), qPrintable(QString::number(during_solve)));
     QVERIFY(w.workspace()->plan()->hasPlan());
   }
 };
