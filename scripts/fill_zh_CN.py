@@ -9,6 +9,19 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    # The core's progress formats (context CoreProgress, app/studio/core_progress.cpp).
+    "loading %1": "正在加载 %1",
+    "length %1, sample %2/%3: forward layer %4": "长度 %1，样本 %2/%3：前向 第 %4 层",
+    "length %1, sample %2/%3: backward layer %4": "长度 %1，样本 %2/%3：反向 第 %4 层",
+    "length %1, sample %2/%3: writing %4": "长度 %1，样本 %2/%3：正在写入 %4",
+    "length %1, sample %2/%3 done, answer loss %4": "长度 %1，样本 %2/%3 完成，回答损失 %4",
+    "length %1: record %2/%3": "长度 %1：记录 %2/%3",
+    "length %1: the model answers record %2": "长度 %1：模型正在回答记录 %2",
+    "done": "完成",
+    "%1: prompt %2/%3 (%4 tokens) correct": "%1：提示 %2/%3（%4 个词元）正确",
+    "%1: prompt %2/%3 (%4 tokens) wrong": "%1：提示 %2/%3（%4 个词元）错误",
+    "%1: perplexity record %2/%3": "%1：困惑度记录 %2/%3",
+    "generated %1/%2": "已生成 %1/%2",
     "Not a number: %1": "不是数字：%1",
     "Not a number: \"%1\"": "不是数字：“%1”",
     "A density budget is a fraction of the KV cache, above 0 and at most 1 (got \"%1\")": "密度预算是 KV 缓存的比例，须大于 0 且不超过 1（输入为“%1”）",

@@ -2,6 +2,69 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CoreProgress</name>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="11" />
+        <source>loading %1</source>
+        <translation>正在加载 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="12" />
+        <source>length %1, sample %2/%3: forward layer %4</source>
+        <translation>长度 %1，样本 %2/%3：前向 第 %4 层</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="13" />
+        <source>length %1, sample %2/%3: backward layer %4</source>
+        <translation>长度 %1，样本 %2/%3：反向 第 %4 层</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="14" />
+        <source>length %1, sample %2/%3: writing %4</source>
+        <translation>长度 %1，样本 %2/%3：正在写入 %4</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="15" />
+        <source>length %1, sample %2/%3 done, answer loss %4</source>
+        <translation>长度 %1，样本 %2/%3 完成，回答损失 %4</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="16" />
+        <source>length %1: record %2/%3</source>
+        <translation>长度 %1：记录 %2/%3</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="17" />
+        <source>length %1: the model answers record %2</source>
+        <translation>长度 %1：模型正在回答记录 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="18" />
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="19" />
+        <source>%1: prompt %2/%3 (%4 tokens) correct</source>
+        <translation>%1：提示 %2/%3（%4 个词元）正确</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="20" />
+        <source>%1: prompt %2/%3 (%4 tokens) wrong</source>
+        <translation>%1：提示 %2/%3（%4 个词元）错误</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="21" />
+        <source>%1: perplexity record %2/%3</source>
+        <translation>%1：困惑度记录 %2/%3</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/core_progress.cpp" line="22" />
+        <source>generated %1/%2</source>
+        <translation>已生成 %1/%2</translation>
+    </message>
+</context>
+<context>
     <name>GridMetric</name>
     <message>
         <location filename="../app/studio/grid_metric.cpp" line="15" />

@@ -7,6 +7,8 @@
 #include <exception>
 #include <type_traits>
 
+#include "app/studio/core_progress.h"
+
 namespace moa::studio {
 
 // The core's hot loops call this thousands of times a second: the message is converted only
@@ -21,18 +23,18 @@ bool JobContext::report(double fraction, const Text& message) {
   last_post_ = now;
   QString text;
   if constexpr (std::is_same_v<Text, QString>) text = message;
-  else text = QString::fromStdString(message);
+  else text = core_progress_text(message);
   JobTracker* tracker = tracker_;
   const quint64 id = id_;
   tracker_->post(id_, [tracker, id, permille, text] { emit tracker->progressChanged(id, permille, text); });
   return !stop_->load();
 }
 
-bool JobContext::progress(double fraction, const std::string& message) { return report(fraction, message); }
+bool JobContext::progress(double fraction, const moa::ProgressText& message) { return report(fraction, message); }
 bool JobContext::progress(double fraction, const QString& message) { return report(fraction, message); }
 
 moa::ProgressFn JobContext::progressFn() {
-  return [this](double fraction, const std::string& message) { return progress(fraction, message); };
+  return [this](double fraction, const moa::ProgressText& message) { return progress(fraction, message); };
 }
 
 void JobContext::deliver(std::function<void()> fn) { tracker_->post(id_, std::move(fn)); }

@@ -29,8 +29,8 @@ class JobContext {
   bool stopRequested() const { return stop_->load(); }
   // Reports progress (throttled to ~30 Hz so the GUI's event queue never floods) and
   // returns false once Stop was pressed or the job was superseded: the core's ProgressFn.
-  bool progress(double fraction, const std::string& message);  // the core's messages (English)
-  bool progress(double fraction, const QString& message);      // Studio's own, translated
+  bool progress(double fraction, const moa::ProgressText& message);  // the core's (translated here)
+  bool progress(double fraction, const QString& message);            // Studio's own, translated
   moa::ProgressFn progressFn();
   // Runs fn on the GUI thread, unless a newer job started in the meantime.
   void deliver(std::function<void()> fn);

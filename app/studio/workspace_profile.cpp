@@ -85,7 +85,7 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
       align.model_dir = request.model_dir;
       align.threads = request.threads;
       request.records = calib_build_demo(request.lengths, static_cast<int>(request.samples), 1, &align,
-                                         [&job](double f, const std::string& m) { return job.progressFn()(0.1 * f, m); });
+                                         [&job](double f, const ProgressText& m) { return job.progressFn()(0.1 * f, m); });
     }
     // Profiling is ~all of the work; reading the result back is the last 5%. After each
     // finished sample (at most once a second) the file, which the profiler leaves consistent
@@ -95,7 +95,7 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
     int64_t staged = 0, previous = -1;
     auto last_stage = std::chrono::steady_clock::now();
     try {
-      profile_run(request, [&](double f, const std::string& m) {
+      profile_run(request, [&](double f, const ProgressText& m) {
         const auto done = static_cast<int64_t>(std::floor(f * pairs + 1e-9));
         const auto now = std::chrono::steady_clock::now();
         // The first report at a sample boundary comes before the sample is written ("writing"),

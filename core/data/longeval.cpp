@@ -13,6 +13,7 @@
 #include "core/util/error.h"
 #include "core/util/files.h"
 #include "core/util/json_read.h"
+#include "core/util/progress_formats.h"
 
 namespace moa {
 namespace {
@@ -193,7 +194,7 @@ std::vector<LongEvalSample> longeval_generate_set(const LongEvalSetSpec& spec, c
         one.seed = seed_mix(spec.seed, level_tag, depth_tag, static_cast<uint64_t>(r));
         out.push_back(longeval_generate(one, count));
         report(progress, static_cast<double>(out.size()) / static_cast<double>(total),
-               "generated " + std::to_string(out.size()) + "/" + std::to_string(total));
+               {progress_format::kLongEvalGenerated, {std::to_string(out.size()), std::to_string(total)}});
       }
     }
   }

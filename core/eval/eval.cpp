@@ -19,6 +19,7 @@
 #include "core/util/error.h"
 #include "core/util/files.h"
 #include "core/util/json_read.h"
+#include "core/util/progress_formats.h"
 
 namespace moa {
 
@@ -139,8 +140,8 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
     retrieval_add(res.retrieval, s, ok);
     res.answers.push_back(answer);
     report(progress, static_cast<double>(i + 1) / total_items,
-           res.label + ": prompt " + std::to_string(i + 1) + "/" + std::to_string(r.samples.size()) + " (" +
-               std::to_string(ids.size()) + " tokens) " + (ok ? "correct" : "wrong"));
+           {ok ? progress_format::kEvalPromptCorrect : progress_format::kEvalPromptWrong,
+            {res.label, std::to_string(i + 1), std::to_string(r.samples.size()), std::to_string(ids.size())}});
   }
   res.mean_density = r.samples.empty() ? 1.0 : density_sum / r.samples.size();
 
@@ -168,7 +169,7 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
     nll -= logp.gather(1, tgt.unsqueeze(1)).sum().item<double>();
     count += T - score_from;
     report(progress, static_cast<double>(r.samples.size() + i + 1) / total_items,
-           res.label + ": perplexity record " + std::to_string(i + 1) + "/" + std::to_string(r.ppl.size()));
+           {progress_format::kEvalPerplexity, {res.label, std::to_string(i + 1), std::to_string(r.ppl.size())}});
   }
   res.ppl_tokens = count;
   res.nll = count ? nll / count : 0;

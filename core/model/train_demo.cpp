@@ -261,7 +261,7 @@ TrainDemoReport train_demo(const TrainDemoOptions& o, const ProgressFn& progress
                     static_cast<long long>(step), b.stage, static_cast<long long>(R), static_cast<long long>(C), lr,
                     rep.final_loss, answer_loss, norm.item<double>(), now() - t_start);
       log << line << "\n";
-      report(progress, static_cast<double>(step) / o.steps, line);
+      report(progress, static_cast<double>(step) / o.steps, std::string(line));
       if (o.head_lasso > 0 && step % 500 == 0) {
         compat::NoGrad ng;
         const std::string norms = format_head_norms(head_output_norms(master, cfg));

@@ -11,6 +11,7 @@
 #include "core/profile/profile_inputs.h"
 #include "core/runtime/generate.h"
 #include "core/util/error.h"
+#include "core/util/progress_formats.h"
 
 namespace moa {
 
@@ -55,8 +56,8 @@ CalibBuildResult calib_build(const CalibBuildRequest& req, const ProgressFn& pro
   for (int64_t n : req.lengths) {
     size_t made = 0;
     for (size_t i = 0; i < docs.size(); ++i, ++done) {
-      report(progress, done / total, "length " + std::to_string(n) + ": record " + std::to_string(i + 1) + "/" +
-                                         std::to_string(docs.size()));
+      report(progress, done / total,
+             {progress_format::kCalibRecord, {std::to_string(n), std::to_string(i + 1), std::to_string(docs.size())}});
       const CalibRecord& doc = docs[i];
       const auto prefix = tok.prefix(), context = tok.encode(doc.context),
                  question = tok.encode(std::string(calib_separator(doc.context)) + doc.question);
@@ -94,7 +95,7 @@ CalibBuildResult calib_build(const CalibBuildRequest& req, const ProgressFn& pro
     if (made == 0)
       fail_file(req.input.string(), "no document is long enough for length " + std::to_string(n) + " tokens");
   }
-  report(progress, 1.0, "done");
+  report(progress, 1.0, {progress_format::kDone, {}});
   return out;
 }
 
@@ -134,7 +135,7 @@ std::vector<CalibRecord> calib_build_demo(const std::vector<int64_t>& lengths, i
       CalibSequence s = assemble(r.answer);
       if (model) {
         report(progress, static_cast<double>(out.size()) / total,
-               "length " + std::to_string(n) + ": the model answers record " + std::to_string(out.size() + 1));
+               {progress_format::kCalibModelAnswers, {std::to_string(n), std::to_string(out.size() + 1)}});
         // The padding depends on the answer's length, so the prompt is final once the model's
         // answer keeps the length it was asked with (at most a few rounds).
         for (int round = 0; round < 4; ++round) {
@@ -154,7 +155,7 @@ std::vector<CalibRecord> calib_build_demo(const std::vector<int64_t>& lengths, i
       out.push_back(std::move(r));
     }
   }
-  report(progress, 1.0, "done");
+  report(progress, 1.0, {progress_format::kDone, {}});
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "core/profile/profile_store.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/progress_formats.h"
 
 namespace moa {
 
@@ -149,7 +150,7 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
       done += std::min<int64_t>(writer->state(per_length.front().length).samples_done(),
                                 static_cast<int64_t>(per_length.size()));
   }
-  report(progress, total ? static_cast<double>(done) / total : 1.0, "loading " + ck->name());
+  report(progress, total ? static_cast<double>(done) / total : 1.0, {progress_format::kLoadingModel, {ck->name()}});
   LlamaModel model(ck, device, to_scalar_type(dtype));
   if (!writer) writer.emplace(req.out, meta, req.lengths, req.samples, false);
 
@@ -162,24 +163,30 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
       in.ids.assign(job.seq.input_ids.begin(), job.seq.input_ids.end());
       in.answer_begin = static_cast<int64_t>(job.seq.answer_begin);
       in.answer_end = static_cast<int64_t>(job.seq.answer_end);
-      const std::string what = "length " + std::to_string(n) + ", sample " + std::to_string(k + 1) + "/" +
-                               std::to_string(per_length.size());
+      // length, sample, samples: the first arguments of every per-sample format.
+      const std::vector<std::string> what = {std::to_string(n), std::to_string(k + 1), std::to_string(per_length.size())};
+      auto with = [&what](std::string last) {
+        std::vector<std::string> args = what;
+        args.push_back(std::move(last));
+        return args;
+      };
       const double base = static_cast<double>(done) / total, step = 1.0 / total;
       const double layers = static_cast<double>(c.num_layers);
       auto tick = [&](int layer, const char* phase) {
         // forward: first half of the sample's share; backward (top layer first): second half.
         const bool fwd = std::string(phase) == "forward";
         const double within = fwd ? 0.5 * layer / layers : 0.5 + 0.5 * (layers - 1 - layer) / layers;
-        report(progress, base + step * within, what + ": " + phase + " layer " + std::to_string(layer + 1));
+        report(progress, base + step * within,
+               {fwd ? progress_format::kProfileForward : progress_format::kProfileBackward, with(std::to_string(layer + 1))});
       };
       const InfluenceResult r = reference ? influence_reference(model, in, false, tick) : influence_fused(model, in, tick);
-      report(progress, base + step, what + ": writing " + req.out.filename().string());
+      report(progress, base + step, {progress_format::kProfileWriting, with(req.out.filename().string())});
       const auto pooled = r.pooled.contiguous();
       writer->add_sample(n, static_cast<int64_t>(job.record), job.digest, r.loss,
                          std::vector<float>(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel()));
       ++done;
       ++summary.samples_done;
-      report(progress, static_cast<double>(done) / total, what + " done, answer loss " + std::to_string(r.loss));
+      report(progress, static_cast<double>(done) / total, {progress_format::kProfileSampleDone, with(std::to_string(r.loss))});
     }
   }
   summary.seconds = now() - t_start;

@@ -1,15 +1,21 @@
 // Simplified Chinese: the catalogue is complete, and switching language at run time
-// retranslates menus, views and model headers (and switching back restores English).
+// retranslates menus, views and model headers (and switching back restores English); the core's
+// progress messages (profiling, calibration, evaluation) are translated too.
 #include <QFile>
 #include <QMenuBar>
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include <set>
+#include <string>
+
+#include "app/studio/core_progress.h"
 #include "app/studio/head_detail_view.h"
 #include "app/studio/language.h"
 #include "app/studio/main_window.h"
 #include "app/studio/plan_editor.h"
 #include "app/studio/plan_table_model.h"
+#include "core/util/progress_formats.h"
 #include "tests/gui/gui_test_util.h"
 
 using namespace moa::studio;
@@ -52,6 +58,47 @@ class StudioI18nTest : public QObject {
     QCOMPARE(language_apply(QStringLiteral("en")), QStringLiteral("en"));
     QCoreApplication::processEvents();
     QCOMPARE(menu_title(), QStringLiteral("&File"));
+  }
+
+  void coreProgressIsTranslated() {
+    // Studio lists exactly the core's formats for lupdate.
+    std::set<std::string> core, listed;
+    for (const char* f : moa::progress_format::kAll) core.insert(f);
+    for (const char* f : core_progress_formats()) listed.insert(f);
+    QCOMPARE(listed.size(), core_progress_formats().size());  // no duplicates
+    QVERIFY(core == listed);
+
+    qputenv("MOA_STUDIO_QM_DIR", QByteArray(MOA_STUDIO_QM_DIR));
+    namespace pf = moa::progress_format;
+    const moa::ProgressText forward{pf::kProfileForward, {"2048", "1", "3", "5"}};
+    // An argument that looks like a placeholder (a file name) is not substituted again.
+    const moa::ProgressText writing{pf::kProfileWriting, {"2048", "1", "3", "run%1.moaprof.h5"}};
+    const moa::ProgressText free_text(std::string("step 10 loss 2.5 (%2)"));
+    QCOMPARE(core_progress_text(forward), QString::fromStdString(forward.text()));
+    QCOMPARE(core_progress_text(forward), QStringLiteral("length 2048, sample 1/3: forward layer 5"));
+
+    QCOMPARE(language_apply(QStringLiteral("zh_CN")), QStringLiteral("zh_CN"));
+    QCOMPARE(core_progress_text(forward), QStringLiteral("长度 2048，样本 1/3：前向 第 5 层"));
+    QCOMPARE(core_progress_text(writing), QStringLiteral("长度 2048，样本 1/3：正在写入 run%1.moaprof.h5"));
+    QCOMPARE(core_progress_text(free_text), QStringLiteral("step 10 loss 2.5 (%2)"));
+    // Every format has a translation that keeps its placeholders.
+    for (const char* f : moa::progress_format::kAll) {
+      const QString zh = QCoreApplication::translate("CoreProgress", f);
+      QVERIFY2(zh != QString::fromUtf8(f), f);
+      for (const char* p : {"%1", "%2", "%3", "%4"})
+        QCOMPARE(zh.contains(QLatin1String(p)), QString::fromUtf8(f).contains(QLatin1String(p)));
+    }
+    // Through a job's ProgressFn, as the profiler calls it.
+    JobTracker jobs;
+    QSignalSpy progress(&jobs, &JobTracker::progressChanged);
+    QSignalSpy finished(&jobs, &JobTracker::finished);
+    jobs.start(QStringLiteral("t"), [](JobContext& job) { moa::report(job.progressFn(), 1.0, {pf::kDone, {}}); });
+    QVERIFY(finished.wait(5000));
+    QTRY_VERIFY(!progress.isEmpty());
+    QCOMPARE(progress.last().at(2).toString(), QStringLiteral("完成"));
+
+    QCOMPARE(language_apply(QStringLiteral("en")), QStringLiteral("en"));
+    QCOMPARE(core_progress_text(writing), QStringLiteral("length 2048, sample 1/3: writing run%1.moaprof.h5"));
   }
 };
 

@@ -4,6 +4,7 @@
 #include "core/model/config.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/progress.h"
 
 namespace {
 
@@ -115,4 +116,19 @@ TEST(JsonRead, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(message("{\"a\": ", 0, "not valid JSON").rfind("dir/x.jsonl: not valid JSON: ", 0), 0u) << message("{", 0, "x");
   EXPECT_EQ(message("{\"a\": ", 7, "not valid JSON").rfind("dir/x.jsonl: line 7: not valid JSON: ", 0), 0u);
   EXPECT_EQ(message("[47E49999]", 3, "malformed JSON").rfind("dir/x.jsonl: line 3: malformed JSON: ", 0), 0u);
+}
+
+// Progress messages: a format and its arguments, substituted in one pass (an argument's own
+// "%1" stays), placeholders beyond the arguments kept; free text passes through unchanged.
+TEST(ProgressText, SubstitutesInOnePass) {
+  EXPECT_EQ(moa::progress_substitute("length %1, sample %2/%3", {"2048", "1", "3"}), "length 2048, sample 1/3");
+  EXPECT_EQ(moa::progress_substitute("%2 then %1", {"a", "b"}), "b then a");
+  EXPECT_EQ(moa::progress_substitute("writing %1", {"x%1%2.h5"}), "writing x%1%2.h5");
+  EXPECT_EQ(moa::progress_substitute("%1 of %2", {"3"}), "3 of %2");
+  EXPECT_EQ(moa::progress_substitute("100% %", {}), "100% %");
+  EXPECT_EQ(moa::progress_substitute("长度 %1：记录", {"64"}), "长度 64：记录");
+  const moa::ProgressText free_text(std::string("loss 2.5 (%2)"));
+  EXPECT_EQ(free_text.text(), "loss 2.5 (%2)");
+  const std::string converted = moa::ProgressText("done %1/%2", {"1", "2"});
+  EXPECT_EQ(converted, "done 1/2");
 }
