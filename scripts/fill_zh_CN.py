@@ -9,6 +9,16 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "The open documents do not match": "打开的文档彼此不匹配",
+    "Compare profile not opened": "未能打开对比分析结果",
+    "%1 layers × %2 heads (%3 KV)": "%1 层 × %2 头（%3 个 KV 头）",
+    "the model has %1 but the profile has %2": "模型为 %1，而分析结果为 %2",
+    "the profile is of model %1, the open model is %2": "分析结果属于模型 %1，而打开的模型是 %2",
+    "the plan does not fit the %1: %2": "方案与%1不符：%2",
+    "profile": "分析结果",
+    "the plan is for model %1, the profile is of model %2": "方案属于模型 %1，而分析结果属于模型 %2",
+    "model": "模型",
+    "the plan is for model %1, the open model is %2": "方案属于模型 %1，而打开的模型是 %2",
     # The core's progress formats (context CoreProgress, app/studio/core_progress.cpp).
     "loading %1": "正在加载 %1",
     "length %1, sample %2/%3: forward layer %4": "长度 %1，样本 %2/%3：前向 第 %4 层",
@@ -225,7 +235,7 @@ ZH = {
     "input length N (tokens)": "输入长度 N（token）",
     "span S(N) (tokens)": "跨度 S(N)（token）",
     "dense (S = N)": "稠密（S = N）",
-    "budget x N": "预算 × N",
+    "span at budget (ρ·N − 64 sink)": "预算对应的跨度（ρ·N − 64 个汇聚词元）",
     "L%1 H%2 %3": "L%1 H%2 %3",
     "profiled %1": "已剖析 %1",
     "Profile not opened: %1": "未能打开剖析：%1",

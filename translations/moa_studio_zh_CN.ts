@@ -320,487 +320,497 @@
 <context>
     <name>moa::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="86" />
+        <location filename="../app/studio/main_window.cpp" line="88" />
         <source>Solve failed</source>
         <translation>求解失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="176" />
+        <location filename="../app/studio/main_window.cpp" line="90" />
+        <source>The open documents do not match</source>
+        <translation>打开的文档彼此不匹配</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="92" />
+        <source>Compare profile not opened</source>
+        <translation>未能打开对比分析结果</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="187" />
         <source>About MoA Studio</source>
         <translation>关于 MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="177" />
+        <location filename="../app/studio/main_window.cpp" line="188" />
         <source>MoA Studio %1
 Mixture of Sparse Attention: inspect attention heads, edit and solve compression plans.</source>
         <translation>MoA Studio %1
 混合稀疏注意力：查看注意力头，编辑并求解压缩方案。</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="208" />
+        <location filename="../app/studio/main_window.cpp" line="219" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="209" />
+        <location filename="../app/studio/main_window.cpp" line="220" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="210" />
+        <location filename="../app/studio/main_window.cpp" line="221" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="211" />
+        <location filename="../app/studio/main_window.cpp" line="222" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="212" />
+        <location filename="../app/studio/main_window.cpp" line="223" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="213" />
+        <location filename="../app/studio/main_window.cpp" line="224" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="214" />
+        <location filename="../app/studio/main_window.cpp" line="225" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="215" />
+        <location filename="../app/studio/main_window.cpp" line="226" />
         <source>Open &amp;Model…</source>
         <translation>打开模型(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="216" />
+        <location filename="../app/studio/main_window.cpp" line="227" />
         <source>Open &amp;Demo Model</source>
         <translation>打开演示模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="217" />
+        <location filename="../app/studio/main_window.cpp" line="228" />
         <source>Open &amp;Profile…</source>
         <translation>打开剖析(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="218" />
+        <location filename="../app/studio/main_window.cpp" line="229" />
         <source>Open P&amp;lan…</source>
         <translation>打开方案(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="219" />
+        <location filename="../app/studio/main_window.cpp" line="230" />
         <source>&amp;Save Plan</source>
         <translation>保存方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="220" />
+        <location filename="../app/studio/main_window.cpp" line="231" />
         <source>Save Plan &amp;As…</source>
         <translation>方案另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="221" />
+        <location filename="../app/studio/main_window.cpp" line="232" />
         <source>Plan in MoA Reference Format (JSON/CSV)…</source>
         <translation>MoA 参考格式方案（JSON/CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="222" />
+        <location filename="../app/studio/main_window.cpp" line="233" />
         <source>Current Figure (PNG/PDF)…</source>
         <translation>当前图表（PNG/PDF）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="223" />
+        <location filename="../app/studio/main_window.cpp" line="234" />
         <source>Head Grid Values (CSV)…</source>
         <translation>头网格数值（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="224" />
+        <location filename="../app/studio/main_window.cpp" line="235" />
         <source>Plan Table (CSV)…</source>
         <translation>方案表（CSV）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="225" />
+        <location filename="../app/studio/main_window.cpp" line="236" />
         <source>Profile (HDF5)…</source>
         <translation>剖析（HDF5）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="226" />
+        <location filename="../app/studio/main_window.cpp" line="237" />
         <source>Open Session…</source>
         <translation>打开会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="227" />
+        <location filename="../app/studio/main_window.cpp" line="238" />
         <source>Save Session…</source>
         <translation>保存会话…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="228" />
+        <location filename="../app/studio/main_window.cpp" line="239" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="229" />
+        <location filename="../app/studio/main_window.cpp" line="240" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="230" />
+        <location filename="../app/studio/main_window.cpp" line="241" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="231" />
+        <location filename="../app/studio/main_window.cpp" line="242" />
         <source>Lock Selected Heads</source>
         <translation>锁定所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="232" />
+        <location filename="../app/studio/main_window.cpp" line="243" />
         <source>Unlock Selected Heads</source>
         <translation>解锁所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="233" />
+        <location filename="../app/studio/main_window.cpp" line="244" />
         <source>&amp;Profile Model…</source>
         <translation>剖析模型(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="234" />
+        <location filename="../app/studio/main_window.cpp" line="245" />
         <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
         <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="235" />
+        <location filename="../app/studio/main_window.cpp" line="246" />
         <source>Build &amp;Calibration Set…</source>
         <translation>构建校准集(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="236" />
+        <location filename="../app/studio/main_window.cpp" line="247" />
         <source>The open model answers long documents' questions itself (model-aligned calibration data)</source>
         <translation>由当前模型自行回答长文档中的问题（与模型对齐的校准数据）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="237" />
+        <location filename="../app/studio/main_window.cpp" line="248" />
         <source>&amp;Solve Plan</source>
         <translation>求解方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="238" />
+        <location filename="../app/studio/main_window.cpp" line="249" />
         <source>S&amp;top Job</source>
         <translation>停止任务(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="243" />
+        <location filename="../app/studio/main_window.cpp" line="254" />
         <source>&amp;About MoA Studio</source>
         <translation>关于 MoA Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="244" />
+        <location filename="../app/studio/main_window.cpp" line="255" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="245" />
+        <location filename="../app/studio/main_window.cpp" line="256" />
         <source>Head detail</source>
         <translation>头详情</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="246" />
+        <location filename="../app/studio/main_window.cpp" line="257" />
         <source>Rule plot</source>
         <translation>规则曲线</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="247" />
+        <location filename="../app/studio/main_window.cpp" line="258" />
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="278" />
+        <location filename="../app/studio/main_window.cpp" line="289" />
         <source>%1: stopped</source>
         <translation>%1：已停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="280" />
+        <location filename="../app/studio/main_window.cpp" line="291" />
         <source>%1: failed: %2</source>
         <translation>%1：失败：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="283" />
+        <location filename="../app/studio/main_window.cpp" line="294" />
         <source>%1: failed</source>
         <translation>%1：失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="286" />
+        <location filename="../app/studio/main_window.cpp" line="297" />
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="295" />
+        <location filename="../app/studio/main_window.cpp" line="306" />
         <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="301" />
+        <location filename="../app/studio/main_window.cpp" line="312" />
         <source>MoA Studio — %1</source>
         <translation>MoA Studio — %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="303" />
+        <location filename="../app/studio/main_window.cpp" line="314" />
         <source>&lt;b&gt;Model&lt;/b&gt; none</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="304" />
+        <location filename="../app/studio/main_window.cpp" line="315" />
         <source>MoA Studio</source>
         <translation>MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="308" />
+        <location filename="../app/studio/main_window.cpp" line="319" />
         <source>%1 (%2 samples)</source>
         <translation>%1（%2 个样本）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="309" />
+        <location filename="../app/studio/main_window.cpp" line="320" />
         <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="311" />
+        <location filename="../app/studio/main_window.cpp" line="322" />
         <source> — incomplete</source>
         <translation> — 不完整</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="313" />
+        <location filename="../app/studio/main_window.cpp" line="324" />
         <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="317" />
+        <location filename="../app/studio/main_window.cpp" line="328" />
         <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="318" />
+        <location filename="../app/studio/main_window.cpp" line="329" />
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="319" />
+        <location filename="../app/studio/main_window.cpp" line="330" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="319" />
+        <location filename="../app/studio/main_window.cpp" line="330" />
         <source>head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="321" />
+        <location filename="../app/studio/main_window.cpp" line="332" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="340" />
-        <location filename="../app/studio/main_window_files.cpp" line="108" />
+        <location filename="../app/studio/main_window.cpp" line="351" />
+        <location filename="../app/studio/main_window_files.cpp" line="111" />
         <source>Cannot profile</source>
         <translation>无法剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="351" />
+        <location filename="../app/studio/main_window.cpp" line="362" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="371" />
+        <location filename="../app/studio/main_window_files.cpp" line="154" />
         <source>Unsaved plan</source>
         <translation>方案未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="371" />
+        <location filename="../app/studio/main_window_files.cpp" line="154" />
         <source>The plan has edits that are not saved. Save them?</source>
         <translation>方案有尚未保存的修改。要保存吗？</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="52" />
-        <location filename="../app/studio/main_window_files.cpp" line="57" />
-        <location filename="../app/studio/main_window_files.cpp" line="95" />
-        <location filename="../app/studio/main_window_files.cpp" line="258" />
+        <location filename="../app/studio/main_window_files.cpp" line="55" />
+        <location filename="../app/studio/main_window_files.cpp" line="60" />
+        <location filename="../app/studio/main_window_files.cpp" line="98" />
+        <location filename="../app/studio/main_window_files.cpp" line="276" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="52" />
+        <location filename="../app/studio/main_window_files.cpp" line="55" />
         <source>%1: not a model directory, profile (.h5), plan (.json/.csv) or session</source>
         <translation>%1：不是模型目录、剖析文件（.h5）、方案文件（.json/.csv）或会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="64" />
+        <location filename="../app/studio/main_window_files.cpp" line="67" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="70" />
+        <location filename="../app/studio/main_window_files.cpp" line="73" />
         <source>Open checkpoint directory</source>
         <translation>打开检查点目录</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="75" />
+        <location filename="../app/studio/main_window_files.cpp" line="78" />
         <source>Open profile</source>
         <translation>打开剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="76" />
-        <location filename="../app/studio/main_window_files.cpp" line="89" />
+        <location filename="../app/studio/main_window_files.cpp" line="79" />
+        <location filename="../app/studio/main_window_files.cpp" line="92" />
         <source>MoA profiles (*.moaprof.h5 *.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5 *.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="86" />
+        <location filename="../app/studio/main_window_files.cpp" line="89" />
         <source>Open plan B</source>
         <translation>打开方案 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="81" />
+        <location filename="../app/studio/main_window_files.cpp" line="84" />
         <source>Open plan</source>
         <translation>打开方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="81" />
-        <location filename="../app/studio/main_window_files.cpp" line="87" />
+        <location filename="../app/studio/main_window_files.cpp" line="84" />
+        <location filename="../app/studio/main_window_files.cpp" line="90" />
         <source>Plans (*.moaplan.json *.json *.csv)</source>
         <translation>方案文件 (*.moaplan.json *.json *.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="88" />
+        <location filename="../app/studio/main_window_files.cpp" line="91" />
         <source>Open profile B</source>
         <translation>打开剖析 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="115" />
+        <location filename="../app/studio/main_window_files.cpp" line="118" />
         <source>Documents with questions (jsonl)</source>
         <translation>带问题的文档（jsonl）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="116" />
+        <location filename="../app/studio/main_window_files.cpp" line="119" />
         <source>JSON lines (*.jsonl);;All files (*)</source>
         <translation>JSON 行文件 (*.jsonl);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="118" />
+        <location filename="../app/studio/main_window_files.cpp" line="121" />
         <source>Calibration set</source>
         <translation>校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="119" />
+        <location filename="../app/studio/main_window_files.cpp" line="122" />
         <source>No documents chosen. Build the demo task's calibration set instead?</source>
         <translation>未选择文档。改为构建演示任务的校准集吗？</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="122" />
+        <location filename="../app/studio/main_window_files.cpp" line="125" />
         <source>Save calibration set</source>
         <translation>保存校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="124" />
+        <location filename="../app/studio/main_window_files.cpp" line="127" />
         <source>JSON lines (*.jsonl)</source>
         <translation>JSON 行 (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="129" />
+        <location filename="../app/studio/main_window_files.cpp" line="132" />
         <source>Cannot build the calibration set</source>
         <translation>无法构建校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="136" />
+        <location filename="../app/studio/main_window_files.cpp" line="139" />
         <source>Save plan</source>
         <translation>保存方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="136" />
+        <location filename="../app/studio/main_window_files.cpp" line="139" />
         <source>MoA plans (*.moaplan.json)</source>
         <translation>MoA 方案文件 (*.moaplan.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="144" />
-        <location filename="../app/studio/main_window_files.cpp" line="278" />
+        <location filename="../app/studio/main_window_files.cpp" line="147" />
+        <location filename="../app/studio/main_window_files.cpp" line="296" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="149" />
+        <location filename="../app/studio/main_window_files.cpp" line="166" />
         <source>MoA reference JSON (*.json)</source>
         <translation>MoA 参考 JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="149" />
+        <location filename="../app/studio/main_window_files.cpp" line="166" />
         <source>MoA reference CSV (*.csv)</source>
         <translation>MoA 参考 CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="151" />
+        <location filename="../app/studio/main_window_files.cpp" line="168" />
         <source>Export plan</source>
         <translation>导出方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="161" />
-        <location filename="../app/studio/main_window_files.cpp" line="177" />
-        <location filename="../app/studio/main_window_files.cpp" line="187" />
-        <location filename="../app/studio/main_window_files.cpp" line="197" />
-        <location filename="../app/studio/main_window_files.cpp" line="208" />
+        <location filename="../app/studio/main_window_files.cpp" line="178" />
+        <location filename="../app/studio/main_window_files.cpp" line="194" />
+        <location filename="../app/studio/main_window_files.cpp" line="204" />
+        <location filename="../app/studio/main_window_files.cpp" line="214" />
+        <location filename="../app/studio/main_window_files.cpp" line="225" />
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="171" />
+        <location filename="../app/studio/main_window_files.cpp" line="188" />
         <source>Export figure</source>
         <translation>导出图表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="172" />
+        <location filename="../app/studio/main_window_files.cpp" line="189" />
         <source>PNG image (*.png);;PDF document (*.pdf)</source>
         <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="182" />
+        <location filename="../app/studio/main_window_files.cpp" line="199" />
         <source>Export head grid values</source>
         <translation>导出头网格数值</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="182" />
-        <location filename="../app/studio/main_window_files.cpp" line="192" />
+        <location filename="../app/studio/main_window_files.cpp" line="199" />
+        <location filename="../app/studio/main_window_files.cpp" line="209" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="192" />
+        <location filename="../app/studio/main_window_files.cpp" line="209" />
         <source>Export plan table</source>
         <translation>导出方案表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="202" />
+        <location filename="../app/studio/main_window_files.cpp" line="219" />
         <source>Export profile</source>
         <translation>导出剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="203" />
+        <location filename="../app/studio/main_window_files.cpp" line="220" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="271" />
+        <location filename="../app/studio/main_window_files.cpp" line="289" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="271" />
-        <location filename="../app/studio/main_window_files.cpp" line="283" />
+        <location filename="../app/studio/main_window_files.cpp" line="289" />
+        <location filename="../app/studio/main_window_files.cpp" line="301" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="283" />
+        <location filename="../app/studio/main_window_files.cpp" line="301" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -1239,42 +1249,42 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::RulePlotView</name>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="51" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="52" />
         <source>Span of the selected heads' rules (Ctrl+click heads in the grid to add)</source>
         <translation>所选头规则的跨度（在网格中按住 Ctrl 点击以添加头）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="52" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="53" />
         <source>input length N (tokens)</source>
         <translation>输入长度 N（token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="53" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="54" />
         <source>span S(N) (tokens)</source>
         <translation>跨度 S(N)（token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="65" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="66" />
         <source>Open a profile or a plan to see the rules' spans</source>
         <translation>打开剖析或方案以查看规则跨度</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="77" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="78" />
         <source>dense (S = N)</source>
         <translation>稠密（S = N）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="83" />
-        <source>budget x N</source>
-        <translation>预算 × N</translation>
+        <location filename="../app/studio/rule_plot_view.cpp" line="87" />
+        <source>span at budget (ρ·N − 64 sink)</source>
+        <translation>预算对应的跨度（ρ·N − 64 个汇聚词元）</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="104" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="108" />
         <source>L%1 H%2 %3</source>
         <translation>L%1 H%2 %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/rule_plot_view.cpp" line="126" />
+        <location filename="../app/studio/rule_plot_view.cpp" line="130" />
         <source>profiled %1</source>
         <translation>已剖析 %1</translation>
     </message>
@@ -1297,58 +1307,98 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>未能打开比较剖析：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="68" />
+        <location filename="../app/studio/workspace.cpp" line="65" />
+        <source>%1 layers × %2 heads (%3 KV)</source>
+        <translation>%1 层 × %2 头（%3 个 KV 头）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="72" />
+        <source>the model has %1 but the profile has %2</source>
+        <translation>模型为 %1，而分析结果为 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="75" />
+        <source>the profile is of model %1, the open model is %2</source>
+        <translation>分析结果属于模型 %1，而打开的模型是 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="82" />
+        <source>the plan does not fit the %1: %2</source>
+        <translation>方案与%1不符：%2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="87" />
+        <source>profile</source>
+        <translation>分析结果</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="89" />
+        <source>the plan is for model %1, the profile is of model %2</source>
+        <translation>方案属于模型 %1，而分析结果属于模型 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="94" />
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="96" />
+        <source>the plan is for model %1, the open model is %2</source>
+        <translation>方案属于模型 %1，而打开的模型是 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/workspace.cpp" line="133" />
         <source>Opening model %1</source>
         <translation>正在打开模型 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="69" />
+        <location filename="../app/studio/workspace.cpp" line="134" />
         <source>reading config.json and mapping weights</source>
         <translation>正在读取 config.json 并映射权重</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="72" />
-        <location filename="../app/studio/workspace.cpp" line="96" />
+        <location filename="../app/studio/workspace.cpp" line="137" />
+        <location filename="../app/studio/workspace.cpp" line="161" />
         <source>model ready</source>
         <translation>模型已就绪</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="83" />
+        <location filename="../app/studio/workspace.cpp" line="148" />
         <source>Demo model not bundled: using a random tiny checkpoint in %1</source>
         <translation>未附带演示模型：改用 %1 中的随机微型检查点</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="84" />
+        <location filename="../app/studio/workspace.cpp" line="149" />
         <source>Preparing a random tiny model</source>
         <translation>正在准备随机微型模型</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="87" />
+        <location filename="../app/studio/workspace.cpp" line="152" />
         <source>writing random weights (preset 'tiny')</source>
         <translation>正在写入随机权重（预设 'tiny'）</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="90" />
+        <location filename="../app/studio/workspace.cpp" line="155" />
         <source>mapping weights</source>
         <translation>正在映射权重</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="105" />
+        <location filename="../app/studio/workspace.cpp" line="170" />
         <source>reading %1</source>
         <translation>正在读取 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="130" />
+        <location filename="../app/studio/workspace.cpp" line="195" />
         <source>summarising length %1</source>
         <translation>正在汇总长度 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="157" />
+        <location filename="../app/studio/workspace.cpp" line="222" />
         <source>profile ready</source>
         <translation>分析结果已就绪</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace.cpp" line="162" />
+        <location filename="../app/studio/workspace.cpp" line="227" />
         <source>Opening profile %1</source>
         <translation>正在打开剖析 %1</translation>
     </message>

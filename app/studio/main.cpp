@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
 
   moa::studio::language_apply(parser.value(language));
   moa::studio::MainWindow window;
+  window.setLanguageOverride(parser.value(language));
   const QStringList paths = parser.positionalArguments();
   bool model_given = false, session_given = false;
   for (const QString& p : paths) {

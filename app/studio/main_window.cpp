@@ -20,6 +20,8 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include <utility>
+
 #include "app/studio/compare_view.h"
 #include "app/studio/head_detail_view.h"
 #include "app/studio/head_grid_view.h"
@@ -84,6 +86,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs(), ws_->calibJobs()}) watchJobs(jobs);
   connect(ws_, &Workspace::message, this, [this](const QString& text) { showMessage(text); });
   connect(ws_, &Workspace::solveFailed, this, [this](const QString& text) { showError(tr("Solve failed"), text); });
+  connect(ws_, &Workspace::documentsMismatch, this,
+          [this](const QString& text) { showError(tr("The open documents do not match"), text); });
+  connect(ws_->compareJobs(), &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
+    if (outcome == JobOutcome::Failed) showError(tr("Compare profile not opened"), text);
+  });
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateModelInfo);
   connect(ws_->model(), &ModelDocument::changed, this, &MainWindow::updateActions);
   connect(ws_->profile(), &ProfileDocument::finished, this, &MainWindow::updateModelInfo);
@@ -170,8 +177,12 @@ void MainWindow::createActions() {
   connect(profile_run_, &QAction::triggered, this, &MainWindow::profileDialog);
   connect(calib_build_, &QAction::triggered, this, &MainWindow::calibrationDialog);
   connect(stop_action_, &QAction::triggered, stop_, &QPushButton::click);
-  connect(lang_en_, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("en")); });
-  connect(lang_zh_, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("zh_CN")); });
+  // A language the user picks (here or with --language) wins over the one a session names.
+  for (auto [action, code] : {std::pair{lang_en_, "en"}, std::pair{lang_zh_, "zh_CN"}})
+    connect(action, &QAction::triggered, this, [this, code = QString::fromLatin1(code)] {
+      language_override_ = code;
+      setLanguage(code);
+    });
   connect(about_, &QAction::triggered, this, [this] {
     QMessageBox::about(this, tr("About MoA Studio"),
                        tr("MoA Studio %1\nMixture of Sparse Attention: inspect attention heads, edit and "
@@ -364,19 +375,9 @@ void MainWindow::showError(const QString& what, const QString& detail) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  // Edits to a plan are work: not thrown away without asking (offscreen runs never ask).
-  QUndoStack* undo = ws_->plan()->undoStack();
-  if (ws_->plan()->hasPlan() && !undo->isClean() &&
-      QGuiApplication::platformName() != QStringLiteral("offscreen")) {
-    const auto answer = QMessageBox::question(this, tr("Unsaved plan"), tr("The plan has edits that are not saved. Save them?"),
-                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
-                                              QMessageBox::Save);
-    if (answer == QMessageBox::Cancel) return event->ignore();
-    if (answer == QMessageBox::Save) {
-      savePlan(false);
-      if (!undo->isClean()) return event->ignore();  // the save was cancelled or failed
-    }
-  }
+  // Edits to a plan are work: not thrown away without asking (offscreen runs, scripts closing
+  // the window, never ask).
+  if (QGuiApplication::platformName() != QStringLiteral("offscreen") && !planMayBeReplaced()) return event->ignore();
   const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
   QDir().mkpath(dir);
   try {

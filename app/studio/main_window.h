@@ -45,6 +45,8 @@ class MainWindow : public QMainWindow {
   void startSolve();
   void startProfile(const ProfileOptions& options);
   void setLanguage(const QString& code);
+  // A language given on the command line (or picked in the menu) wins over a restored session's.
+  void setLanguageOverride(const QString& code) { language_override_ = code; }
 
  protected:
   void changeEvent(QEvent* event) override;
@@ -69,6 +71,9 @@ class MainWindow : public QMainWindow {
   void profileDialog();
   void calibrationDialog();
   void savePlan(bool ask);
+  // Before the plan is replaced (another plan, a session, quitting): unsaved edits are work, so
+  // the user chooses Save / Discard / Cancel. True when the replacement may go ahead.
+  bool planMayBeReplaced();
   void exportPlanAs();
   void exportFigure();
   void exportGridCsv();
@@ -91,6 +96,7 @@ class MainWindow : public QMainWindow {
   QPushButton* stop_;
   JobTracker* shown_jobs_ = nullptr;
   Session pending_;  // view state to apply once a restored profile arrives
+  QString language_override_;
 
   QMenu* file_menu_ = nullptr;
   QMenu* recent_menu_ = nullptr;

@@ -5,6 +5,7 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QTabWidget>
+#include <QUndoStack>
 
 #include "app/studio/compare_view.h"
 #include "app/studio/data_export.h"
@@ -41,10 +42,12 @@ void MainWindow::openPath(const QString& path) {
       case DocumentKind::Model: when_done(ws_->modelJobs(), ws_->openModel(path)); break;
       case DocumentKind::Profile: when_done(ws_->profileJobs(), ws_->openProfile(path)); break;
       case DocumentKind::Plan:
+        if (!planMayBeReplaced()) return;
         ws_->openPlan(path);
         recent_files_add(path);
         break;
       case DocumentKind::Session:
+        if (!planMayBeReplaced()) return;
         restoreSession(session_load(path));
         recent_files_add(path);
         break;
@@ -145,6 +148,20 @@ void MainWindow::savePlan(bool ask) {
   }
 }
 
+bool MainWindow::planMayBeReplaced() {
+  QUndoStack* undo = ws_->plan()->undoStack();
+  if (!ws_->plan()->hasPlan() || undo->isClean()) return true;
+  const auto answer = QMessageBox::question(this, tr("Unsaved plan"), tr("The plan has edits that are not saved. Save them?"),
+                                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                            QMessageBox::Save);
+  if (answer == QMessageBox::Cancel) return false;
+  if (answer == QMessageBox::Save) {
+    savePlan(false);
+    return undo->isClean();  // false when the save was cancelled or failed
+  }
+  return true;
+}
+
 void MainWindow::exportPlanAs() {
   const QString json_filter = tr("MoA reference JSON (*.json)"), csv_filter = tr("MoA reference CSV (*.csv)");
   QString filter;
@@ -235,7 +252,8 @@ Session MainWindow::currentSession() const {
 }
 
 void MainWindow::restoreSession(const Session& s) {
-  if (!s.language.isEmpty()) setLanguage(s.language);
+  if (!language_override_.isEmpty()) setLanguage(language_override_);
+  else if (!s.language.isEmpty()) setLanguage(s.language);
   if (s.model.isEmpty()) ws_->openDemoModel();
   else ws_->openModel(s.model);
   if (auto m = grid_metric_from_key(s.metric)) grid_->setMetric(*m);

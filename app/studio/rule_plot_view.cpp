@@ -12,6 +12,7 @@
 #include "app/studio/mosaic.h"
 #include "app/studio/workspace.h"
 #include "core/plan/rule.h"
+#include "core/profile/profile_store.h"
 
 namespace moa::studio {
 
@@ -80,12 +81,15 @@ void RulePlotView::refresh() {
 
   if (plan && !plan->budgets.empty()) {
     QCPGraph* budget = plot_->addGraph();
-    budget->setName(tr("budget x N"));
+    // In span terms, as the curves are: density counts the 64-token sink too, so the span a head
+    // may have at density rho is rho * N - 64 (a head on the line is at the budget, up to the
+    // rounding of spans to 64-token blocks).
+    budget->setName(tr("span at budget (ρ·N − 64 sink)"));
     budget->setPen(QPen(QColor(200, 40, 40), 2, Qt::DashLine));
     QVector<double> bx, by;
     for (const auto& [n, b] : plan->budgets) {
       bx << static_cast<double>(n);
-      by << b * static_cast<double>(n);
+      by << std::max(0.0, b * static_cast<double>(n) - kSinkSize);
     }
     budget->setData(bx, by, true);
     budget->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 6));

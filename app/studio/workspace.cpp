@@ -43,6 +43,71 @@ Workspace::Workspace(QObject* parent)
   connect(&compare_jobs_, &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {
     if (outcome == JobOutcome::Failed) emit message(tr("Compare profile not opened: %1").arg(text));
   });
+  // A model, profile or plan replaced: say whether they still fit together. Checked when the
+  // loads end (a restored session replaces model and profile one after the other).
+  connect(&model_jobs_, &JobTracker::finished, this, &Workspace::checkDocuments);
+  connect(&profile_jobs_, &JobTracker::finished, this, &Workspace::checkDocuments);
+  connect(&plan_, &PlanDocument::planReset, this, &Workspace::checkDocuments);
+}
+
+namespace {
+
+bool hash_known(const std::string& h) { return !h.empty() && h != "unknown"; }
+
+}  // namespace
+
+QStringList Workspace::mismatches() const {
+  QStringList out;
+  std::shared_ptr<const Checkpoint> ck = model_.checkpoint();
+  ProfileDataPtr prof = profile_.data();
+  const Plan* plan = plan_.hasPlan() ? &plan_.plan() : nullptr;
+  const auto shape = [](int64_t layers, int64_t heads, int64_t kv) {
+    return tr("%1 layers × %2 heads (%3 KV)").arg(layers).arg(heads).arg(kv);
+  };
+  const auto short_hash = [](const std::string& h) { return QString::fromStdString(h.substr(0, 16)); };
+  if (ck && prof) {
+    const ModelConfig& c = ck->config();
+    const ProfileMeta& m = prof->meta;
+    if (c.num_layers != m.num_layers || c.num_heads != m.num_heads || c.num_kv_heads != m.num_kv_heads)
+      out << tr("the model has %1 but the profile has %2")
+                 .arg(shape(c.num_layers, c.num_heads, c.num_kv_heads), shape(m.num_layers, m.num_heads, m.num_kv_heads));
+    else if (hash_known(m.model_hash) && m.model_hash != ck->content_hash())
+      out << tr("the profile is of model %1, the open model is %2").arg(short_hash(m.model_hash), short_hash(ck->content_hash()));
+  }
+  if (plan) {
+    const auto validate = [&](int layers, int heads, int kv, const QString& what) {
+      try {
+        plan_validate(*plan, layers, heads, kv, "plan");
+      } catch (const std::exception& e) {
+        out << tr("the plan does not fit the %1: %2").arg(what, QString::fromStdString(e.what()));
+        return false;
+      }
+      return true;
+    };
+    if (prof && validate(prof->meta.num_layers, prof->meta.num_heads, prof->meta.num_kv_heads, tr("profile")) &&
+        hash_known(plan->model_hash) && hash_known(prof->meta.model_hash) && plan->model_hash != prof->meta.model_hash)
+      out << tr("the plan is for model %1, the profile is of model %2")
+                 .arg(short_hash(plan->model_hash), short_hash(prof->meta.model_hash));
+    if (ck) {
+      const ModelConfig& c = ck->config();
+      if (validate(static_cast<int>(c.num_layers), static_cast<int>(c.num_heads), static_cast<int>(c.num_kv_heads),
+                   tr("model")) &&
+          hash_known(plan->model_hash) && plan->model_hash != ck->content_hash())
+        out << tr("the plan is for model %1, the open model is %2")
+                   .arg(short_hash(plan->model_hash), short_hash(ck->content_hash()));
+    }
+  }
+  return out;
+}
+
+void Workspace::checkDocuments() {
+  if (model_jobs_.isRunning() || profile_jobs_.isRunning()) return;
+  // Said when something disagrees that did not before (not again when, say, clearing the plan
+  // leaves the rest of an earlier disagreement).
+  const QStringList now = mismatches();
+  const bool news = std::any_of(now.begin(), now.end(), [this](const QString& m) { return !last_mismatches_.contains(m); });
+  last_mismatches_ = now;
+  if (news) emit documentsMismatch(now.join(QStringLiteral("; ")));
 }
 
 Workspace::~Workspace() {
@@ -171,9 +236,12 @@ quint64 Workspace::openCompareProfile(const QString& path) {
 
 void Workspace::openPlan(const QString& path) {
   Plan p = plan_read(path.toStdString());
-  if (ProfileDataPtr prof = profile_.data())
+  if (ProfileDataPtr prof = profile_.data()) {
     plan_validate(p, prof->meta.num_layers, prof->meta.num_heads, prof->meta.num_kv_heads, path.toStdString());
-  else if (auto ck = model_.checkpoint())
+    if (hash_known(p.model_hash) && hash_known(prof->meta.model_hash) && p.model_hash != prof->meta.model_hash)
+      fail_file(path.toStdString(), "the plan is for model " + p.model_hash + " but the open profile is of model " +
+                                        prof->meta.model_hash + " (" + prof->path + "); open that model's profile first");
+  } else if (auto ck = model_.checkpoint())
     plan_validate(p, static_cast<int>(ck->config().num_layers), static_cast<int>(ck->config().num_heads),
                   static_cast<int>(ck->config().num_kv_heads), path.toStdString());
   plan_.setPlan(std::move(p), path);

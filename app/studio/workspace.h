@@ -78,6 +78,7 @@ class Workspace : public QObject {
   JobTracker* solveJobs() { return &solve_jobs_; }
   JobTracker* accuracyJobs() { return &accuracy_jobs_; }
   JobTracker* calibJobs() { return &calib_jobs_; }
+  JobTracker* compareJobs() { return &compare_jobs_; }
 
   // Jobs; each returns its id. Results land in the documents in stages.
   quint64 openModel(const QString& dir, const QString& note = QString());
@@ -101,7 +102,9 @@ class Workspace : public QObject {
   // (core eval_run, truly sparse attention as the plan says): the live preview's second,
   // slower half. Each call supersedes the previous measurement.
   quint64 measureAccuracy(const AccuracyOptions& options = {});
-  // Plans open synchronously (small JSON/CSV); throws moa::Error with the file name.
+  // Plans open synchronously (small JSON/CSV); throws moa::Error with the file name, also for
+  // a plan of another shape than the open profile or model, or of another model (content hash)
+  // than the open profile: its preview would be priced on that other model's influence.
   void openPlan(const QString& path);
   void savePlan(const QString& path);
 
@@ -124,6 +127,11 @@ class Workspace : public QObject {
 
   static QString demoModelDir();
 
+  // What the open model, profile and plan disagree on (shape, or the model's content hash);
+  // empty when they fit together. documentsMismatch says each new disagreement once a replaced
+  // document arrived and no model or profile is still loading.
+  QStringList mismatches() const;
+
  signals:
   void currentLengthChanged(qint64 length);
   void currentHeadChanged();
@@ -131,12 +139,14 @@ class Workspace : public QObject {
   void compareChanged();
   void message(const QString& text);  // one-line notes for the status bar
   void solveFailed(const QString& text);
+  void documentsMismatch(const QString& text);
   void calibrationBuilt(const QString& path, int records);
   // Result of measureAccuracy (only for the current measurement).
   void accuracyMeasured(qint64 length, int correct, int total, double density);
 
  private:
   quint64 loadProfileInto(JobTracker* jobs, const QString& path, bool compare);
+  void checkDocuments();
   // Worker side of a profile load: reads the file, then delivers meta, each length, finish.
   // Snapshot: a file the profiler is writing (or, stopped, has left): lengths without a finished
   // sample are skipped and the document stays incomplete. After Stop (snapshot_after_stop) the
@@ -160,6 +170,7 @@ class Workspace : public QObject {
   std::optional<Plan> compare_plan_;
   QString compare_plan_path_;
   quint64 profile_load_began_ = 0;  // id of the load that last reset the profile document
+  QStringList last_mismatches_;     // what was said; each disagreement is said once
   int64_t current_length_ = 0;
   HeadRef current_head_;
   std::vector<HeadRef> selected_;

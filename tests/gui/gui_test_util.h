@@ -1,8 +1,14 @@
 #pragma once
 // Helpers shared by the gui tests: a temp dir, fixture files, waiting for jobs.
+#include <QAbstractButton>
+#include <QApplication>
+#include <QMessageBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
+
+#include <functional>
 
 #include "app/studio/workspace.h"
 #include "tests/gui/profile_fixture.h"
@@ -34,5 +40,33 @@ inline bool solve_and_wait(studio::Workspace& ws, int ms = 60000) {
   qWarning("solve failed: %s", qPrintable(done.first().at(2).toString()));
   return false;
 }
+
+// While it lives, clicks `pick`'s button in the first message box that shows up (the box
+// runs its own event loop, so a timer does the clicking).
+class BoxAnswer {
+ public:
+  explicit BoxAnswer(std::function<QAbstractButton*(QMessageBox*)> pick) {
+    timer_.setInterval(10);
+    QObject::connect(&timer_, &QTimer::timeout, [this, pick] {
+      for (QWidget* w : QApplication::topLevelWidgets()) {
+        auto* box = qobject_cast<QMessageBox*>(w);
+        if (!box || !box->isVisible()) continue;
+        seen_ = true;
+        text_ = box->text();
+        timer_.stop();
+        pick(box)->click();
+        return;
+      }
+    });
+    timer_.start();
+  }
+  bool seen() const { return seen_; }
+  QString text() const { return text_; }
+
+ private:
+  QTimer timer_;
+  bool seen_ = false;
+  QString text_;
+};
 
 }  // namespace moa::test

@@ -15,6 +15,7 @@
 #include "app/studio/main_window.h"
 #include "app/studio/plan_editor.h"
 #include "app/studio/plan_table_model.h"
+#include "app/studio/session.h"
 #include "core/util/progress_formats.h"
 #include "tests/gui/gui_test_util.h"
 
@@ -58,6 +59,20 @@ class StudioI18nTest : public QObject {
     QCOMPARE(language_apply(QStringLiteral("en")), QStringLiteral("en"));
     QCoreApplication::processEvents();
     QCOMPARE(menu_title(), QStringLiteral("&File"));
+  }
+
+  // A session names its language; one given with --language (or picked in the menu) wins.
+  void explicitLanguageWinsOverTheSession() {
+    qputenv("MOA_STUDIO_QM_DIR", QByteArray(MOA_STUDIO_QM_DIR));
+    MainWindow w;
+    Session s;
+    s.language = QStringLiteral("zh_CN");
+    w.restoreSession(s);
+    QCOMPARE(language_current(), QStringLiteral("zh_CN"));
+    w.setLanguageOverride(QStringLiteral("en"));
+    w.restoreSession(s);
+    QCOMPARE(language_current(), QStringLiteral("en"));
+    w.workspace()->modelJobs()->waitForDone();
   }
 
   void coreProgressIsTranslated() {

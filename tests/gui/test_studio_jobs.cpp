@@ -1,5 +1,7 @@
 // Jobs: Stop takes effect within a second and leaves consistent documents; results of
 // superseded jobs are dropped (both for a test harness work function and for real solves).
+// Documents: opening a plan or session over unsaved edits asks first; a plan of another model
+// than the profile is refused; a model, profile and plan that disagree are said.
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSettings>
@@ -11,6 +13,10 @@
 
 #include "app/studio/main_window.h"
 #include "app/studio/session.h"
+#include "core/model/checkpoint.h"
+#include "core/model/config.h"
+#include "core/plan/plan_io.h"
+#include "core/util/error.h"
 #include "tests/gui/gui_test_util.h"
 
 using namespace moa;
@@ -181,6 +187,98 @@ class StudioJobsTest : public QObject {
     QCOMPARE(finished.last().at(1).value<JobOutcome>(), JobOutcome::Done);
     QTRY_VERIFY(recent_files().contains(QFileInfo(good).absoluteFilePath()));
     QVERIFY(!recent_files().contains(QFileInfo(bad).absoluteFilePath()));
+  }
+
+  void openingAPlanOverEditsAsksFirst() {
+    const QString prof = dir_.filePath(QStringLiteral("edits.moaprof.h5"));
+    test::fixture_profile_write(prof.toStdString(), 4, 8, 8, {512, 1024});
+    MainWindow w;
+    Workspace& ws = *w.workspace();
+    QVERIFY(test::open_profile_and_wait(ws, prof));
+    QVERIFY(test::solve_and_wait(ws));
+    const QString a = dir_.filePath(QStringLiteral("a.moaplan.json")), b = dir_.filePath(QStringLiteral("b.moaplan.json"));
+    ws.savePlan(b);
+    const Rule r = ws.plan()->plan().rules[1][2];
+    QVERIFY(ws.plan()->editRule(1, 2, Rule{r.alpha + 64, r.beta}));
+    ws.savePlan(a);
+    QVERIFY(ws.plan()->editRule(1, 3, Rule{r.alpha + 128, r.beta}));  // unsaved
+    const std::string edited = plan_to_json(ws.plan()->plan());
+    {
+      test::BoxAnswer cancel([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
+      w.openPath(b);
+      QVERIFY(cancel.seen());
+      QVERIFY(cancel.text().contains(QStringLiteral("not saved")));
+    }
+    QCOMPARE(plan_to_json(ws.plan()->plan()), edited);  // nothing replaced, edits and undo kept
+    QVERIFY(ws.plan()->undoStack()->canUndo());
+    QCOMPARE(ws.plan()->path(), a);
+    {
+      test::BoxAnswer discard([](QMessageBox* box) { return box->button(QMessageBox::Discard); });
+      w.openPath(b);
+      QVERIFY(discard.seen());
+    }
+    QCOMPARE(ws.plan()->path(), b);
+    QCOMPARE(plan_to_json(ws.plan()->plan()), plan_to_json(plan_read(b.toStdString())));
+    // Clean now: another open does not ask (a box would be answered Cancel and seen).
+    {
+      test::BoxAnswer none([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
+      w.openPath(a);
+      QTest::qWait(50);
+      QVERIFY(!none.seen());
+    }
+    QCOMPARE(ws.plan()->path(), a);
+  }
+
+  void documentsThatDisagreeAreSaid() {
+    // The tiny preset: 2 layers, 4 query / 2 KV heads.
+    const QString tiny = dir_.filePath(QStringLiteral("tiny-model"));
+    checkpoint_write_random(config_preset("tiny"), tiny.toStdString(), RandomCheckpointOptions{});
+    const QString same_shape = dir_.filePath(QStringLiteral("same.moaprof.h5"));
+    const QString other_shape = dir_.filePath(QStringLiteral("other.moaprof.h5"));
+    test::fixture_profile_write(same_shape.toStdString(), 2, 4, 2, {512});
+    test::fixture_profile_write(other_shape.toStdString(), 4, 8, 8, {512});
+    Workspace ws;
+    QSignalSpy said(&ws, &Workspace::documentsMismatch);
+    QVERIFY(test::open_profile_and_wait(ws, other_shape));
+    QVERIFY(test::solve_and_wait(ws));
+    QVERIFY(ws.mismatches().isEmpty());  // a plan solved from the profile fits it
+    QCOMPARE(said.count(), 0);
+
+    // A plan of another model (same shape) is refused while that profile is open.
+    const QString foreign = dir_.filePath(QStringLiteral("foreign.moaplan.json"));
+    {
+      Plan p = ws.plan()->plan();
+      p.model_hash = "deadbeefdeadbeef";
+      plan_write(foreign.toStdString(), p, PlanFormat::moa);
+    }
+    const std::string before = plan_to_json(ws.plan()->plan());
+    QString refusal;
+    try {
+      ws.openPlan(foreign);
+    } catch (const moa::Error& e) {
+      refusal = QString::fromUtf8(e.what());
+    }
+    QVERIFY2(refusal.startsWith(foreign) && refusal.contains(QStringLiteral("the plan is for model deadbeefdeadbeef but the "
+                                                                            "open profile is of model fixture-0001")),
+             qPrintable(refusal));
+    QCOMPARE(plan_to_json(ws.plan()->plan()), before);
+
+    // A model of another shape: said once the load ends, naming both shapes.
+    QSignalSpy model_done(ws.modelJobs(), &JobTracker::finished);
+    ws.openModel(tiny);
+    QVERIFY(model_done.wait(20000));
+    QTRY_COMPARE(said.count(), 1);
+    const QString text = said.last().at(0).toString();
+    QVERIFY2(text.contains(QStringLiteral("the model has 2 layers × 4 heads (2 KV) but the profile has 4 layers × 8 heads (8 KV)")),
+             qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("the plan does not fit the model")), qPrintable(text));
+    // The same disagreement is not said again by an unrelated check.
+    ws.plan()->clear();
+    QVERIFY(test::open_profile_and_wait(ws, same_shape));
+    // Same shape, another model's profile (the fixture's hash): still said, with the hashes.
+    QTRY_COMPARE(said.count(), 2);
+    QVERIFY2(said.last().at(0).toString().contains(QStringLiteral("the profile is of model fixture-0001, the open model is ")),
+             qPrintable(said.last().at(0).toString()));
   }
 };
 

@@ -28,31 +28,6 @@ using namespace moa::studio;
 
 Q_DECLARE_METATYPE(moa::studio::JobOutcome)
 
-// While it lives, clicks `pick`'s button in the first message box that shows up (the box
-// runs its own event loop, so a timer does the clicking).
-class BoxAnswer {
- public:
-  explicit BoxAnswer(std::function<QAbstractButton*(QMessageBox*)> pick) {
-    timer_.setInterval(10);
-    QObject::connect(&timer_, &QTimer::timeout, [this, pick] {
-      for (QWidget* w : QApplication::topLevelWidgets()) {
-        auto* box = qobject_cast<QMessageBox*>(w);
-        if (!box || !box->isVisible()) continue;
-        seen_ = true;
-        timer_.stop();
-        pick(box)->click();
-        return;
-      }
-    });
-    timer_.start();
-  }
-  bool seen() const { return seen_; }
-
- private:
-  QTimer timer_;
-  bool seen_ = false;
-};
-
 // Dense as a plan (every band as wide as the input): the demo model answers its own task.
 static Plan dense_plan(const ModelConfig& c) {
   Plan plan;
@@ -258,7 +233,7 @@ class StudioProfileTest : public QObject {
     {
       // No file yet: OK accepts without asking.
       ProfileDialog d({1024}, out);
-      BoxAnswer asked([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
+      test::BoxAnswer asked([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
       d.accept();
       QCOMPARE(d.result(), int(QDialog::Accepted));
       QVERIFY(!asked.seen());
@@ -279,7 +254,7 @@ class StudioProfileTest : public QObject {
     {
       // Cancel: back in the dialog, nothing chosen.
       ProfileDialog d({1024}, out);
-      BoxAnswer asked([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
+      test::BoxAnswer asked([](QMessageBox* box) { return box->button(QMessageBox::Cancel); });
       d.accept();
       QVERIFY(asked.seen());
       QCOMPARE(d.result(), int(QDialog::Rejected));
@@ -287,7 +262,7 @@ class StudioProfileTest : public QObject {
     }
     {
       ProfileDialog d({1024}, out);
-      BoxAnswer asked(button(QStringLiteral("Replace")));
+      test::BoxAnswer asked(button(QStringLiteral("Replace")));
       d.accept();
       QVERIFY(asked.seen());
       QCOMPARE(d.result(), int(QDialog::Accepted));
@@ -295,7 +270,7 @@ class StudioProfileTest : public QObject {
     }
     {
       ProfileDialog d({1024}, out);
-      BoxAnswer asked(button(QStringLiteral("Resume")));
+      test::BoxAnswer asked(button(QStringLiteral("Resume")));
       d.accept();
       QVERIFY(asked.seen());
       QCOMPARE(d.result(), int(QDialog::Accepted));

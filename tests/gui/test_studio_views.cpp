@@ -8,11 +8,13 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "app/studio/head_detail_view.h"
 #include "app/studio/head_grid_view.h"
 #include "app/studio/main_window.h"
 #include "app/studio/rule_plot_view.h"
+#include "core/plan/rule.h"
 #include "tests/gui/gui_test_util.h"
 
 using namespace moa;
@@ -111,6 +113,21 @@ class StudioViewsTest : public QObject {
         }
     }
     QCOMPARE(labels, 3);  // one per profiled length
+
+    // The budget line is in span terms like the curves: a head whose rule has exactly the budget
+    // density (sink included) lies on it, up to the 64-token block rounding of its span.
+    QCPGraph* budget = nullptr;
+    for (int g = 0; g < p->graphCount(); ++g)
+      if (p->graph(g)->name().startsWith(QStringLiteral("span at budget"))) budget = p->graph(g);
+    QVERIFY(budget);
+    const Plan& plan = ws.plan()->plan();
+    QCOMPARE(budget->data()->size(), static_cast<int>(plan.budgets.size()));
+    for (auto it = budget->data()->constBegin(); it != budget->data()->constEnd(); ++it) {
+      const auto n = static_cast<int64_t>(it->key);
+      const Rule at_budget{it->value, 0.0};  // span = the line's value at every length
+      QVERIFY2(std::abs(rule_density(at_budget, n) - plan.budgets.at(n)) < 64.0 / static_cast<double>(n),
+               qPrintable(QStringLiteral("N=%1: density %2 vs budget %3").arg(n).arg(rule_density(at_budget, n)).arg(plan.budgets.at(n))));
+    }
   }
 
   void headDetailColourRangeSharedOrPerHead() {
