@@ -20,15 +20,19 @@ const std::vector<std::string> kSolveOptions = {
     "profile", "budget", "max-rules-per-layer", "lock", "granularity", "min-fraction", "gap",
     "time-limit", "threads", "alpha-step", "betas", "baseline", "out", "format", "points", "out-dir",
     "validate-model", "validate-data", "validate-demo-length", "validate-records", "validate-device", "select-out",
-    "length-weights"};
+    "length-weights", "cbc-log"};
 
-// "L:H=alpha,beta" with H a query head; kv_head plans lock the head's KV group.
-moa::RuleLock parse_lock(const std::string& text, const moa::LossTable& table, int group) {
-  const moa::cli::HeadArg a = moa::cli::parse_head_arg("lock", text, table.num_layers, table.num_heads, true);
+// "L:H=alpha,beta" with H a query head; kv_head plans lock the head's KV group. The rule is
+// checked as the grid's rules are (core rule_check at the profiled lengths) before any work.
+moa::RuleLock parse_lock(const std::string& text, const moa::ProfileMeta& meta, int group,
+                         const std::vector<int64_t>& lengths) {
+  const moa::cli::HeadArg a = moa::cli::parse_head_arg("lock", text, meta.num_layers, meta.num_heads, true);
   moa::RuleLock lk;
   lk.layer = a.layer;
   lk.unit = a.head / group;
   lk.rule = {a.alpha, a.beta};
+  const moa::RuleCheck check = moa::rule_check(lk.rule, lengths);
+  if (!check.ok()) throw moa::Error("--lock '" + text + "': " + moa::rule_fault_text(lk.rule, check));
   return lk;
 }
 
@@ -45,6 +49,10 @@ Setup setup_from_args(const Args& args) {
   for (const auto& [n, lp] : profile.lengths)
     if (lp.samples_done() > 0) lengths.push_back(n);
   if (lengths.empty()) moa::fail_file(profile_path, "no length has any profiled sample yet");
+  for (const auto& [n, lp] : profile.lengths)
+    if (lp.samples_done() == 0)
+      std::cerr << "note: " << profile_path << ": length " << n << " has no finished sample (an interrupted run?); "
+                << "the plan is solved for the other lengths only\n";
   const auto budgets = moa::cli::parse_double_list(args.get("budget"), "--budget");
   Setup s;
   if (budgets.size() == 1) {
@@ -61,29 +69,27 @@ Setup setup_from_args(const Args& args) {
   spec.alpha_step = args.get_double("alpha-step", spec.alpha_step);
   if (args.has("betas")) spec.betas = moa::cli::parse_double_list(args.get("betas"), "--betas");
   std::vector<moa::Rule> rules = moa::rule_grid(spec, lengths);
+  s.request.free_rules = rules;  // a lock's own rule is that head's only
   // Locked rules and the streaming baseline's window need table rows too.
-  std::vector<std::string> lock_texts = args.get_all("lock");
-  for (const std::string& text : lock_texts) {
-    const auto eq = text.find('='), comma = text.find(',', eq == std::string::npos ? 0 : eq);
-    if (eq != std::string::npos && comma != std::string::npos) {
-      try {
-        rules.push_back({std::stod(text.substr(eq + 1, comma - eq - 1)), std::stod(text.substr(comma + 1))});
-      } catch (const std::logic_error&) {
-      }
-    }
+  const int group = granularity == moa::Granularity::head ? 1 : m.num_heads / m.num_kv_heads;
+  for (const std::string& text : args.get_all("lock")) {
+    s.request.locks.push_back(parse_lock(text, m, group, lengths));
+    rules.push_back(s.request.locks.back().rule);
   }
-  if (args.get("baseline", "") == "streaming") rules.push_back(moa::streaming_rule(s.request.budgets));
+  if (args.get("baseline", "") == "streaming") {
+    rules.push_back(moa::streaming_rule(s.request.budgets));
+    s.request.free_rules.push_back(rules.back());
+  }
   std::sort(rules.begin(), rules.end());
   rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
   s.table = moa::loss_table_build(profile, rules, granularity, lengths);
-  const int group = granularity == moa::Granularity::head ? 1 : m.num_heads / m.num_kv_heads;
-  for (const std::string& text : lock_texts) s.request.locks.push_back(parse_lock(text, s.table, group));
   s.request.max_rules_per_layer = static_cast<int>(args.get_int("max-rules-per-layer", 0));
   s.request.min_fraction = args.get_double("min-fraction", 0.0);
   s.request.relative_gap = args.get_double("gap", 1e-3);
   s.request.time_limit_s = args.get_double("time-limit", 60.0);
   if (!(s.request.time_limit_s > 0)) throw moa::Error("--time-limit must be a positive number of seconds");
   s.request.threads = static_cast<int>(args.get_int("threads", 2));
+  if (args.has("cbc-log")) s.request.log_level = 1;
   const std::string weighting = args.get("length-weights", "normalized");
   if (weighting == "normalized") s.request.weights = moa::length_weights_normalized(s.table);
   else if (weighting != "raw") throw moa::Error("--length-weights must be normalized or raw");
@@ -206,10 +212,17 @@ int run_convert(const Args& args) {
 }
 
 const char* kSolveUsage =
-    "--profile run.moaprof.h5 --budget 0.5[,0.5,0.5] [--max-rules-per-layer 2] [--lock L:H=alpha,beta ...]\n"
-    "       [--granularity head|kv_head] [--min-fraction 0.9] [--gap 0.001] [--time-limit 60] [--threads 2]\n"
-    "       [--alpha-step 1024] [--betas 0,0.125,...] [--baseline uniform|streaming|per-layer]\n"
-    "       --out plan.moaplan.json|plan.json|plan.csv [--format moa|reference|csv]";
+    "--profile run.moaprof.h5 --budget 0.5[,0.5,0.5] [--max-rules-per-layer K] [--lock L:H=alpha,beta ...]\n"
+    "       [--granularity head|kv_head] [--min-fraction F] [--gap 0.001] [--time-limit 60] [--threads 2]\n"
+    "       [--alpha-step 1024] [--betas 0,0.125,...] [--length-weights normalized|raw]\n"
+    "       [--baseline uniform|streaming|per-layer] [--cbc-log]\n"
+    "       --out plan.moaplan.json|plan.json|plan.csv [--format moa|reference|csv]\n\n"
+    "  --max-rules-per-layer K  at most K distinct rules per layer (default: no limit; the MoA paper uses 2,\n"
+    "                           as Studio does)\n"
+    "  --min-fraction F         density at least F x budget at every length too (default: off; e.g. 0.9)\n"
+    "  --gap G                  stop within this relative gap of CBC's bound; 0 proves optimality\n"
+    "  --length-weights         normalized (default): every length counts equally; raw: sum of losses\n"
+    "  --cbc-log                CBC's own log on stdout";
 
 moa::cli::Register reg_solve({"solve", "solve one plan (MILP) from a profile at density budgets", kSolveUsage, run_solve, {}});
 moa::cli::Register reg_plans({"plans", "list the Pareto set of plans over the profiled lengths",

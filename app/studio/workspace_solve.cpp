@@ -70,6 +70,7 @@ quint64 Workspace::solve(const SolveOptions& options) {
   // cached for exactly these columns: every column is a candidate for every head, so a table
   // with a column left from an earlier lock must not serve a solve without that lock.
   std::vector<Rule> grid = base_grid;
+  request.free_rules = base_grid;  // a lock's hand-typed rule stays that head's own
   for (const RuleLock& lk : request.locks)
     if (std::find(grid.begin(), grid.end(), lk.rule) == grid.end()) grid.push_back(lk.rule);
   std::shared_ptr<const LossTable> cached = cachedTable(profile, granularity, grid);

@@ -63,6 +63,21 @@ inline bool cuda_available() {
 #endif
 }
 
+// Debian's LibTorch 1.13 has no float16 matrix multiply on CPU ("addmm_impl_cpu_" not
+// implemented for 'Half'); PyTorch 2.x has one. Probed once rather than assumed from the version.
+inline bool cpu_half_matmul() {
+  static const bool ok = [] {
+    try {
+      const at::Tensor a = at::ones({2, 2}, at::TensorOptions().dtype(at::kHalf));
+      (void)at::mm(a, a);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }();
+  return ok;
+}
+
 // The one parser of a --device option: "cpu" or "cuda" (GPU 0), the latter only where this
 // build and machine have CUDA. `who` prefixes the error ("profile: device must be ...").
 inline at::Device parse_device(const std::string& name, const std::string& who) {

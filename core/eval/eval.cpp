@@ -48,7 +48,7 @@ std::vector<std::vector<int64_t>> eval_band_blocks(const EvalAttention& a, int n
   const int64_t nb = (total + kBlockSize - 1) / kBlockSize;
   if (a.mode == AttentionMode::plan) {
     if (!a.plan) throw Error("eval: plan mode without a plan");
-    return plan_band_blocks(*a.plan, nb * kBlockSize);
+    return plan_band_blocks(*a.plan, total);
   }
   // Uniform: sink + band whose attended blocks are the density's share of the sequence.
   const int64_t k = std::clamp<int64_t>(static_cast<int64_t>(std::llround(a.density * nb)) - 1, 1, nb);

@@ -71,7 +71,11 @@ std::shared_ptr<Checkpoint> Checkpoint::open(const fs::path& dir_in, const Check
   const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
   std::vector<fs::path> shard_paths;
   std::map<std::string, std::string> weight_map;
-  if (fs::exists(index)) {
+  // As transformers does: the single file wins when both are there (a stale index left next to
+  // a re-saved model.safetensors must not load other weights than transformers would).
+  if (fs::exists(single)) {
+    shard_paths.push_back(single);
+  } else if (fs::exists(index)) {
     const json j = json_parse_or_fail(read_text_file(index), index.string());
     if (!j.contains("weight_map") || !j["weight_map"].is_object())
       fail_file(index.string(), "'weight_map' missing or not an object");
@@ -84,12 +88,11 @@ std::shared_ptr<Checkpoint> Checkpoint::open(const fs::path& dir_in, const Check
       weight_map[it.key()] = f;
       files.insert(f);
     }
+    if (weight_map.empty()) fail_file(index.string(), "'weight_map' lists no tensors");
     for (const auto& f : files) {
       if (!fs::exists(dir / f)) fail_file((dir / f).string(), "missing shard listed in " + index.filename().string());
       shard_paths.push_back(dir / f);
     }
-  } else if (fs::exists(single)) {
-    shard_paths.push_back(single);
   } else {
     for (const auto& e : fs::directory_iterator(dir)) {
       const auto ext = e.path().extension().string();

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/compat/torch_compat.h"
 #include "core/model/checkpoint.h"
 #include "core/util/error.h"
 
@@ -85,6 +86,13 @@ int64_t KVCache::bytes() const {
 LlamaModel::LlamaModel(std::shared_ptr<Checkpoint> checkpoint, at::Device device, std::optional<at::ScalarType> dtype)
     : config_(checkpoint->config()), checkpoint_(std::move(checkpoint)), device_(device) {
   dtype_ = dtype.value_or(to_scalar_type(checkpoint_->weight_dtype()));
+  if (device_.is_cpu() && dtype_ == at::kHalf && !compat::cpu_half_matmul()) {
+    // A float16 checkpoint on such a CPU computes in float32; asking for float16 is refused.
+    if (!dtype) dtype_ = at::kFloat;
+    else
+      fail_file(checkpoint_->dir().string(), "float16 compute on CPU is not supported by this LibTorch (no float16 "
+                                             "matrix multiply on CPU); use --dtype float32 or bfloat16");
+  }
   assign([this](const std::string& name) { return load(name); });
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/profile/profile_store.h"
 #include "core/util/error.h"
 
 namespace moa {
@@ -92,6 +93,8 @@ Plan plan_expand_to_heads(const Plan& plan) {
 
 std::vector<std::vector<int64_t>> plan_band_blocks(const Plan& plan, int64_t length) {
   plan_check_shape(plan, "plan");
+  if (length <= 0) throw Error("length " + std::to_string(length) + " must be positive");
+  length = (length + kBlockSize - 1) / kBlockSize * kBlockSize;
   std::vector<std::vector<int64_t>> out(static_cast<size_t>(plan.num_layers));
   for (int l = 0; l < plan.num_layers; ++l)
     for (int h = 0; h < plan.num_heads; ++h) out[l].push_back(rule_band_blocks(plan.head_rule(l, h), length));

@@ -45,7 +45,9 @@ struct Plan {
 // kv_head -> head: every query head gets its group's rule (MoA reference layout).
 Plan plan_expand_to_heads(const Plan& plan);
 
-// Band blocks per [layer][query head] at length N: what the runtime and kernels consume.
+// Band blocks per [layer][query head] at length N: what the runtime and kernels consume. Rules
+// are defined on whole 64-token blocks, so any positive N is taken as its blocks, a partial last
+// block counting as one (a prompt plus new tokens is rarely a multiple of 64).
 std::vector<std::vector<int64_t>> plan_band_blocks(const Plan& plan, int64_t length);
 
 // Plan density at N: mean over query heads of the rule densities.

@@ -119,6 +119,10 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
   if (req.dtype) dtype = dtype_from_torch_name(*req.dtype);
   if (!dtype_is_float(dtype))
     throw Error(std::string("profile: dtype must be a floating-point type (got ") + dtype_torch_name(dtype) + ")");
+  // Before any file is touched (an --overwrite would otherwise empty the old profile first).
+  if (device.is_cpu() && dtype == DType::F16 && !compat::cpu_half_matmul())
+    throw Error("profile: float16 compute on CPU is not supported by this LibTorch (no float16 matrix multiply on "
+                "CPU); use --dtype float32 or bfloat16");
   const bool reference = req.implementation == ProfileImplementation::Reference;
 
   ProfileMeta meta;

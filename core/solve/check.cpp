@@ -1,4 +1,5 @@
 // Feasibility checks that do not share code with the MILP, and assignment -> Plan.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <set>
@@ -43,11 +44,19 @@ std::vector<std::string> assignment_violations(const LossTable& t, const SolveRe
       if (static_cast<int>(used.size()) > req.max_rules_per_layer)
         out.push_back("layer " + std::to_string(l) + " uses " + std::to_string(used.size()) + " rules > K");
     }
+  std::vector<char> locked(units, 0);
   for (const RuleLock& lk : req.locks) {
+    locked[static_cast<size_t>(lk.layer) * t.num_units + lk.unit] = 1;
     const int r = assignment[static_cast<size_t>(lk.layer) * t.num_units + lk.unit];
     if (t.rules[static_cast<size_t>(r)] != lk.rule)
       out.push_back("layer " + std::to_string(lk.layer) + " unit " + std::to_string(lk.unit) + " is not on its locked rule");
   }
+  if (!req.free_rules.empty())
+    for (size_t u = 0; u < units; ++u) {
+      const Rule& r = t.rules[static_cast<size_t>(assignment[u])];
+      if (!locked[u] && std::find(req.free_rules.begin(), req.free_rules.end(), r) == req.free_rules.end())
+        out.push_back("unit " + std::to_string(u) + " is not locked but runs " + rule_text(r) + ", not a candidate rule");
+    }
   return out;
 }
 

@@ -48,6 +48,17 @@ std::vector<int> lock_map(const LossTable& t, const SolveRequest& req) {
   return locked;
 }
 
+// Per rule of the table: may an unlocked unit take it (SolveRequest::free_rules)?
+std::vector<char> free_rule_mask(const LossTable& t, const SolveRequest& req) {
+  std::vector<char> mask(static_cast<size_t>(t.num_rules()), req.free_rules.empty() ? 1 : 0);
+  for (const Rule& r : req.free_rules) {
+    const int i = t.rule_index(r);
+    if (i < 0) throw Error("solve: candidate rule " + rule_text(r) + " is not in the loss table");
+    mask[static_cast<size_t>(i)] = 1;
+  }
+  return mask;
+}
+
 struct Column {
   std::vector<int> rows;
   std::vector<double> values;
@@ -89,11 +100,13 @@ void check_request(const LossTable& t, const SolveRequest& req) {
                     std::to_string(locked_rules[static_cast<size_t>(l)].size()) +
                     " distinct locked rules but max rules per layer is " + std::to_string(req.max_rules_per_layer));
   const std::vector<int> locked = lock_map(t, req);
+  const std::vector<char> free_mask = free_rule_mask(t, req);
   const double units = static_cast<double>(locked.size());
   for (const auto& [n, rho] : req.budgets) {
     const int ni = t.length_index(n);
     double dmin = 1.0, dmax = 0.0;
     for (int r = 0; r < t.num_rules(); ++r) {
+      if (!free_mask[static_cast<size_t>(r)]) continue;
       dmin = std::min(dmin, t.density_at(r, ni));
       dmax = std::max(dmax, t.density_at(r, ni));
     }
@@ -114,29 +127,44 @@ void check_request(const LossTable& t, const SolveRequest& req) {
   }
 }
 
-SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const std::vector<int>* warm_start) {
-  const auto t0 = Clock::now();
-  check_request(t, req);
+namespace {
+
+// The objective as CBC sees it: per column the weighted loss minus its unit's cheapest allowed
+// rule (a constant every plan pays), over `scale`.
+struct Objective {
+  std::vector<double> cost;     // weighted loss per column, unshifted
+  std::vector<double> offset;   // per unit: its cheapest allowed column's cost
+  std::vector<char> allowed;    // columns that may be 1
+  double total_offset = 0.0;
+};
+
+struct CbcOutcome {
+  std::vector<int> assignment;
+  double bound = 0.0;  // lower bound on the shifted objective, unscaled
+  bool proven_optimal = false;
+  int nodes = 0;
+  double solve_seconds = 0.0;
+};
+
+// One CBC solve over the columns `allowed` (a subset of obj.allowed), scaled by its largest
+// shifted cost. Throws when infeasible or when no plan is found in time.
+CbcOutcome cbc_solve(const LossTable& t, const SolveRequest& req, const Objective& obj, const std::vector<char>& allowed,
+                     const std::vector<int>* warm_start) {
   const int R = t.num_rules(), L = t.num_layers, U = t.num_units;
   const int units = L * U;
-  const std::vector<double> w = length_weights(t, req);
   const std::vector<int> locked = lock_map(t, req);
-
-  // Objective per column, scaled so the largest coefficient is 1 (CBC's tolerances are absolute).
-  std::vector<double> cost(static_cast<size_t>(units) * R, 0.0);
+  double scale = 0.0;
   for (int u = 0; u < units; ++u)
     for (int r = 0; r < R; ++r) {
-      double c = 0.0;
-      for (int n = 0; n < t.num_lengths(); ++n) c += w[n] * t.loss_at(u / U, u % U, r, n);
-      cost[static_cast<size_t>(u) * R + r] = c;
+      const size_t col = static_cast<size_t>(u) * R + r;
+      if (allowed[col]) scale = std::max(scale, obj.cost[col] - obj.offset[u]);
     }
-  double scale = 0.0;
-  for (double c : cost) scale = std::max(scale, std::fabs(c));
   if (scale <= 0.0) scale = 1.0;
   // Coefficients far below CLP's absolute tolerances (1e-7) carry nothing it can use and can
   // trip its pivoting: a profile of a model with pruned heads (influence ~1e-30 next to 1)
   // aborted CLP 1.17 with an assertion in ClpPrimalColumnSteepest. They become exact zeros;
-  // the plan's reported loss is recomputed from the unrounded table.
+  // the plan's reported loss is recomputed from the unrounded table (and solve_assignment
+  // re-solves with a finer scale when that rounding lost the differences that matter).
   constexpr double kNegligible = 1e-9;
   auto conditioned = [](double v, double row_scale) {
     const double x = v / row_scale;
@@ -152,16 +180,9 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
     cap_scale.push_back(m > 0.0 ? m : 1.0);
   }
 
-  // Columns allowed to be 1: all rules, or only the lock of a locked unit.
-  std::vector<char> allowed(cost.size(), 1);
   std::vector<int> budget_idx, cap_idx;
   for (const auto& [n, rho] : req.budgets) budget_idx.push_back(t.length_index(n));
   for (const auto& [n, cap] : req.loss_caps) cap_idx.push_back(t.length_index(n));
-  for (int u = 0; u < units; ++u)
-    if (locked[u] >= 0) {
-      std::fill(&allowed[static_cast<size_t>(u) * R], &allowed[static_cast<size_t>(u) * R] + R, 0);
-      allowed[static_cast<size_t>(u) * R + locked[u]] = 1;
-    }
 
   // Rows.
   std::vector<double> row_lo, row_hi;
@@ -187,7 +208,7 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   // Columns (CSC). Densities are multiplied by U*L instead of divided, for exact coefficients.
   const int ncols = units * R + (K > 0 ? L * R : 0);
   std::vector<int> start{0}, index;
-  std::vector<double> value, col_lo(ncols, 0.0), col_hi(ncols, 1.0), obj(ncols, 0.0);
+  std::vector<double> value, col_lo(ncols, 0.0), col_hi(ncols, 1.0), objective(ncols, 0.0);
   for (int u = 0; u < units; ++u)
     for (int r = 0; r < R; ++r) {
       const int col = u * R + r;
@@ -206,7 +227,7 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
         value.push_back(1.0);
       }
       start.push_back(static_cast<int>(index.size()));
-      obj[col] = conditioned(cost[col], scale);
+      objective[col] = allowed[col] ? conditioned(obj.cost[col] - obj.offset[u], scale) : 0.0;
       if (!allowed[col]) col_hi[col] = 0.0;
       if (locked[u] == r) col_lo[col] = 1.0;
     }
@@ -224,12 +245,15 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   std::unique_ptr<Cbc_Model, void (*)(Cbc_Model*)> model(Cbc_newModel(), Cbc_deleteModel);
   Cbc_Model* m = model.get();
   Cbc_loadProblem(m, ncols, static_cast<int>(row_lo.size()), start.data(), index.data(), value.data(),
-                  col_lo.data(), col_hi.data(), obj.data(), row_lo.data(), row_hi.data());
+                  col_lo.data(), col_hi.data(), objective.data(), row_lo.data(), row_hi.data());
   for (int c = 0; c < ncols; ++c) Cbc_setInteger(m, c);
   Cbc_setObjSense(m, 1.0);
   Cbc_setLogLevel(m, req.log_level);
   Cbc_setMaximumSeconds(m, req.time_limit_s);
-  if (req.relative_gap > 0) Cbc_setAllowableFractionGap(m, req.relative_gap);
+  // Always set: CBC's own default applies otherwise, and 0 must mean "prove optimality". The
+  // absolute gap goes to 0 too (its default, 1e-10 in objective units, is no bound here).
+  Cbc_setAllowableFractionGap(m, std::max(0.0, req.relative_gap));
+  Cbc_setAllowableGap(m, 0.0);
   if (req.threads > 1) Cbc_setParameter(m, "threads", std::to_string(req.threads).c_str());
   // CBC 2.10 fails on a MIP start when the model has the y columns of the K constraint
   // ("Illegal index <ncols> in ClpModel::getColumnName", then no solution, by index and by
@@ -242,8 +266,8 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   }
   const auto ts = Clock::now();
   Cbc_solve(m);
-  SolveResult res;
-  res.solve_seconds = seconds_since(ts);
+  CbcOutcome out;
+  out.solve_seconds = seconds_since(ts);
   if (Cbc_isProvenInfeasible(m)) {
     std::string what = "no plan meets all constraints together (budgets";
     for (const auto& [n, rho] : req.budgets) what += " " + std::to_string(n) + ":" + num(rho);
@@ -256,21 +280,95 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   const double* x = Cbc_getColSolution(m);
   if (Cbc_getNumCols(m) != ncols || x == nullptr || Cbc_bestSolution(m) == nullptr)
     throw Error("solve: CBC found no feasible plan within " + num(req.time_limit_s) + " s");
-  res.assignment.assign(static_cast<size_t>(units), -1);
+  out.assignment.assign(static_cast<size_t>(units), -1);
   for (int u = 0; u < units; ++u)
     for (int r = 0; r < R; ++r)
-      if (x[u * R + r] > 0.5) res.assignment[u] = r;
+      if (x[u * R + r] > 0.5) out.assignment[u] = r;
   for (int u = 0; u < units; ++u)
-    if (res.assignment[u] < 0) throw Error("solve: CBC returned a solution without a rule for unit " + std::to_string(u));
-  res.proven_optimal = Cbc_isProvenOptimal(m) != 0;
-  res.nodes = Cbc_getNodeCount(m);
+    if (out.assignment[u] < 0) throw Error("solve: CBC returned a solution without a rule for unit " + std::to_string(u));
+  out.proven_optimal = Cbc_isProvenOptimal(m) != 0;
+  out.nodes = Cbc_getNodeCount(m);
+  out.bound = Cbc_getBestPossibleObjValue(m) * scale;
+  return out;
+}
+
+}  // namespace
+
+SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const std::vector<int>* warm_start) {
+  const auto t0 = Clock::now();
+  check_request(t, req);
+  const int R = t.num_rules(), L = t.num_layers, U = t.num_units;
+  const int units = L * U;
+  const std::vector<double> w = length_weights(t, req);
+  const std::vector<int> locked = lock_map(t, req);
+
+  // Columns allowed to be 1: the candidate rules, or only the lock of a locked unit.
+  const std::vector<char> free_mask = free_rule_mask(t, req);
+  Objective obj;
+  obj.allowed.assign(static_cast<size_t>(units) * R, 0);
+  for (int u = 0; u < units; ++u)
+    for (int r = 0; r < R; ++r)
+      obj.allowed[static_cast<size_t>(u) * R + r] = locked[u] >= 0 ? (r == locked[u]) : free_mask[static_cast<size_t>(r)];
+  // Every plan pays each unit's cheapest allowed rule: that constant is taken out, so the scale
+  // (largest coefficient = 1; CBC's tolerances and gaps are absolute) measures the choices.
+  obj.cost.assign(static_cast<size_t>(units) * R, 0.0);
+  obj.offset.assign(static_cast<size_t>(units), std::numeric_limits<double>::infinity());
+  for (int u = 0; u < units; ++u)
+    for (int r = 0; r < R; ++r) {
+      double c = 0.0;
+      for (int n = 0; n < t.num_lengths(); ++n) c += w[n] * t.loss_at(u / U, u % U, r, n);
+      const size_t col = static_cast<size_t>(u) * R + r;
+      obj.cost[col] = c;
+      if (obj.allowed[col]) obj.offset[u] = std::min(obj.offset[u], c);
+    }
+  for (double o : obj.offset) obj.total_offset += o;
+
+  // A few columns whose loss is many orders above the rest (a local rule on a retrieval head)
+  // set the scale, and then every other coefficient rounds to zero: CBC "solves" a flat
+  // objective at once (a 94-100% gap on the demo model with a lock). Any column whose shifted
+  // cost exceeds the shifted objective of a plan already found cannot be in a better plan
+  // (shifted costs are >= 0), so those columns are dropped and the rest re-solved at their own,
+  // finer scale, from that plan; the bound stays valid for the whole problem.
+  std::vector<char> allowed = obj.allowed;
+  CbcOutcome best = cbc_solve(t, req, obj, allowed, warm_start);
+  auto shifted_total = [&](const std::vector<int>& a) {
+    double v = 0.0;
+    for (int u = 0; u < units; ++u) v += obj.cost[static_cast<size_t>(u) * R + a[u]] - obj.offset[u];
+    return v;
+  };
+  for (int round = 0; round < 4; ++round) {
+    const double incumbent = shifted_total(best.assignment);
+    double old_scale = 0.0, new_scale = 0.0;
+    std::vector<char> pruned = allowed;
+    for (int u = 0; u < units; ++u)
+      for (int r = 0; r < R; ++r) {
+        const size_t col = static_cast<size_t>(u) * R + r;
+        if (!allowed[col]) continue;
+        const double c = obj.cost[col] - obj.offset[u];
+        old_scale = std::max(old_scale, c);
+        if (c > incumbent * (1.0 + 1e-9)) pruned[col] = 0;
+        else new_scale = std::max(new_scale, c);
+      }
+    if (!(new_scale > 0.0) || new_scale > old_scale * 1e-3) break;  // the scale already resolves it
+    allowed = std::move(pruned);
+    CbcOutcome finer = cbc_solve(t, req, obj, allowed, &best.assignment);
+    finer.solve_seconds += best.solve_seconds;
+    if (shifted_total(finer.assignment) > incumbent) finer.assignment = best.assignment;
+    best = std::move(finer);
+  }
+
+  SolveResult res;
+  res.solve_seconds = best.solve_seconds;
+  res.assignment = best.assignment;
+  res.proven_optimal = best.proven_optimal;
+  res.nodes = best.nodes;
   for (int n = 0; n < t.num_lengths(); ++n) {
     res.loss[t.lengths[n]] = loss_table_total(t, res.assignment, n);
     res.density[t.lengths[n]] = loss_table_mean_density(t, res.assignment, n);
     res.objective += w[n] * res.loss[t.lengths[n]];
   }
   // CBC's bound is in scaled units; "optimal" means optimal within the requested gap.
-  res.best_bound = std::min(res.objective, Cbc_getBestPossibleObjValue(m) * scale);
+  res.best_bound = std::min(res.objective, best.bound + obj.total_offset);
   res.gap = res.objective != 0.0 ? std::max(0.0, (res.objective - res.best_bound) / std::fabs(res.objective)) : 0.0;
   res.wall_seconds = seconds_since(t0);
   return res;

@@ -24,6 +24,9 @@ struct SolveRequest {
   double min_fraction = 0.0;          // > 0: mean density >= min_fraction * budget too
   int max_rules_per_layer = 0;        // > 0: at most K distinct rules in a layer
   std::vector<RuleLock> locks;
+  // The rules an unlocked unit may take (the candidate grid); empty: every rule of the table. A
+  // rule typed in for a lock gets a table column but stays that head's own.
+  std::vector<Rule> free_rules;
   // Objective: sum over lengths of weight * total loss; empty = weight 1 at every length.
   std::map<int64_t, double> weights;
   // Epsilon constraints of the Pareto search: total loss at a length <= cap.

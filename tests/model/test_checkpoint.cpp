@@ -7,8 +7,10 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "core/compat/torch_compat.h"
 #include "core/model/checkpoint.h"
 #include "core/model/llama.h"
+#include "core/runtime/attention.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 
@@ -183,7 +185,10 @@ TEST(Checkpoint, ModelLoadRefusesNonFiniteAndOverflowingWeights) {
   EXPECT_EQ(load_error(std::nullopt), "");
   EXPECT_EQ(load_error(at::kBFloat16), "");
   e = load_error(at::kHalf);
-  EXPECT_NE(e.find("value 1000000.000000 at [2, 37] overflows Half"), std::string::npos) << e;
+  // (Where this LibTorch cannot multiply float16 on CPU, float16 on CPU is refused first.)
+  EXPECT_NE(e.find(moa::compat::cpu_half_matmul() ? "value 1000000.000000 at [2, 37] overflows Half"
+                                                  : "float16 compute on CPU is not supported"),
+            std::string::npos) << e;
 
   // On a GPU the copy is checked there (isfinite on the device), and the file only to name the
   // element: the same messages.
@@ -220,6 +225,32 @@ TEST(Checkpoint, ShardIndexProblems) {
   EXPECT_NE(e.find("listed in the index is missing"), std::string::npos) << e;
   moa::write_file_atomic(d / "model.safetensors.index.json", "{\"weight_map\": 3}");
   EXPECT_NE(open_error(d).find("weight_map"), std::string::npos);
+  // An index that maps nothing (was: a crash on the empty shard list).
+  moa::write_file_atomic(d / "model.safetensors.index.json", "{\"weight_map\": {}}");
+  e = open_error(d);
+  EXPECT_NE(e.find("model.safetensors.index.json: 'weight_map' lists no tensors"), std::string::npos) << e;
+}
+
+// As in transformers: model.safetensors wins over an index next to it (a stale index must not
+// load other weights than transformers would), and the index alone still loads.
+TEST(Checkpoint, SingleFileWinsOverAnIndex) {
+  auto single = fresh("both_single"), sharded = fresh("both_sharded");
+  moa::RandomCheckpointOptions opt;
+  opt.seed = 7;
+  moa::checkpoint_write_random(moa::config_preset("tiny"), single, opt);
+  opt.seed = 8;
+  opt.max_shard_bytes = 100 << 10;
+  moa::checkpoint_write_random(moa::config_preset("tiny"), sharded, opt);
+  const std::string single_hash = moa::Checkpoint::open(single)->content_hash();
+  const std::string sharded_hash = moa::Checkpoint::open(sharded)->content_hash();
+  ASSERT_NE(single_hash, sharded_hash);
+  for (const auto& e : fs::directory_iterator(sharded)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("model-", 0) == 0 || name == "model.safetensors.index.json") fs::copy_file(e.path(), single / name);
+  }
+  EXPECT_EQ(moa::Checkpoint::open(single)->content_hash(), single_hash);
+  fs::remove(single / "model.safetensors");
+  EXPECT_EQ(moa::Checkpoint::open(single)->content_hash(), sharded_hash);
 }
 
 TEST(Checkpoint, TruncatedWeightFileNamesTheFile) {
@@ -229,4 +260,30 @@ TEST(Checkpoint, TruncatedWeightFileNamesTheFile) {
   auto e = open_error(d);
   EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
   EXPECT_NE(e.find("truncated"), std::string::npos) << e;
+}
+
+// float16 on CPU: where this LibTorch has no CPU half matmul (Debian's 1.13), a float16
+// checkpoint computes in float32 and an explicit float16 is refused naming the checkpoint
+// (was: LibTorch's "addmm_impl_cpu_ not implemented for 'Half'" with a stack trace mid-forward).
+TEST(Checkpoint, Float16OnCpu) {
+  auto d = fresh("f16");
+  moa::ModelConfig c = moa::config_preset("tiny");
+  c.dtype = moa::DType::F16;
+  moa::checkpoint_write_random(c, d, {});
+  auto ck = moa::Checkpoint::open(d);
+  moa::LlamaModel model(ck, at::kCPU, std::nullopt);
+  EXPECT_EQ(model.dtype(), moa::compat::cpu_half_matmul() ? at::kHalf : at::kFloat);
+  moa::DenseAttention dense;
+  const at::Tensor ids = at::arange(5, at::kLong).unsqueeze(0);
+  const at::Tensor logits = model.forward(ids, ids, nullptr, dense);
+  EXPECT_TRUE(at::isfinite(logits).all().item<bool>());
+  if (moa::compat::cpu_half_matmul()) GTEST_SKIP() << "this LibTorch multiplies float16 on CPU";
+  try {
+    moa::LlamaModel half(ck, at::kCPU, at::kHalf);
+    ADD_FAILURE() << "float16 on CPU accepted";
+  } catch (const moa::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(d.string()), std::string::npos) << m;
+    EXPECT_NE(m.find("float16 compute on CPU is not supported"), std::string::npos) << m;
+  }
 }

@@ -192,6 +192,11 @@ TEST(Plan, ExpandBandBlocksDensity) {
   EXPECT_EQ(k[1], (std::vector<int64_t>{1, 1, 2, 2}));  // (-64+128)/64 = 1; 128/64 = 2
   // densities: 0.75, 0.75, 1, 1, 0.5, 0.5, 0.75, 0.75 -> mean 0.75
   EXPECT_DOUBLE_EQ(plan_density(p, 256), 0.75);
+  // Any positive length: its whole blocks, a partial last block counting as one (prompt + new
+  // tokens in moa generate; was: refused unless a multiple of 64).
+  for (int64_t n : {193, 200, 255}) EXPECT_EQ(plan_band_blocks(p, n), k) << n;
+  EXPECT_EQ(plan_band_blocks(p, 1), plan_band_blocks(p, 64));
+  EXPECT_THROW(plan_band_blocks(p, 0), moa::Error);
 }
 
 TEST(PlanFiles, RoundTrips) {

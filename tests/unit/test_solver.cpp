@@ -195,6 +195,62 @@ TEST(Solver, PrunedHeadsWithNegligibleLossesSolve) {
   }
 }
 
+// One column many orders above the rest (a local rule on a retrieval head) must not set the
+// scale at which every other choice rounds to zero: the plan is the optimum to 1e-9 of its own
+// loss, and the bound proves it (was: the first feasible plan, a 94-100% gap on the demo model).
+TEST(Solver, AHugeColumnDoesNotFlattenTheRest) {
+  std::mt19937 rng(23);
+  for (int trial = 0; trial < 10; ++trial) {
+    LossTable t = random_table(rng, 2, 3);
+    const size_t per_unit = t.rules.size() * t.lengths.size();
+    for (size_t i = 0; i < t.loss.size(); ++i) t.loss[i] *= 1e-3;
+    for (size_t n = 0; n < t.lengths.size(); ++n) t.loss[(trial % 6) * per_unit + n] = 1e9;  // rule 0 of one unit
+    SolveRequest req;
+    req.relative_gap = 0.0;
+    req.threads = 1;
+    req.budgets = {{256, 0.55}, {512, 0.45 + 0.05 * (trial % 3)}};
+    if (trial % 2) req.locks.push_back({1, 1, t.rules[trial % 3]});  // rules of density 0.5 or 0.75 at 256
+    const double expect = brute_force(t, req);
+    ASSERT_FALSE(std::isnan(expect)) << "trial " << trial;
+    ASSERT_LT(expect, 1.0) << "trial " << trial;  // the huge column is not in the optimum
+    const SolveResult got = solve_assignment(t, req);
+    EXPECT_TRUE(assignment_violations(t, req, got.assignment).empty()) << "trial " << trial;
+    EXPECT_NEAR(got.objective, expect, 1e-9 * expect) << "trial " << trial;
+    EXPECT_LE(got.gap, 1e-6) << "trial " << trial;
+  }
+}
+
+// A lock's own rule is no candidate for the other heads when the request names the candidate
+// rules (the grid): brute force over the same restriction agrees, and no free unit takes it.
+TEST(Solver, LockedRuleStaysThatHeadsOwn) {
+  std::mt19937 rng(31);
+  for (int trial = 0; trial < 8; ++trial) {
+    const LossTable t = random_table(rng, 2, 3);
+    SolveRequest req;
+    req.relative_gap = 0.0;
+    req.threads = 1;
+    req.budgets = {{256, 0.7}, {512, 0.5 + 0.05 * (trial % 3)}};
+    req.free_rules.assign(t.rules.begin() + 1, t.rules.end());  // not {64, 0}
+    req.locks.push_back({1, 2, t.rules[0]});
+    req.max_rules_per_layer = trial % 3;
+    const double expect = brute_force(t, req);
+    if (std::isnan(expect)) {
+      EXPECT_THROW(solve_assignment(t, req), Error) << "trial " << trial;
+      continue;
+    }
+    const SolveResult got = solve_assignment(t, req);
+    EXPECT_NEAR(got.objective, expect, 1e-7) << "trial " << trial;
+    for (size_t u = 0; u < got.assignment.size(); ++u)
+      if (u != 5) EXPECT_NE(got.assignment[u], 0) << "trial " << trial << " unit " << u;
+    EXPECT_EQ(got.assignment[5], 0);
+  }
+  SolveRequest bad;
+  bad.budgets = {{256, 0.7}};
+  bad.free_rules = {Rule{999, 0}};
+  std::mt19937 rng2(1);
+  EXPECT_THROW(solve_assignment(random_table(rng2, 1, 2), bad), Error);
+}
+
 TEST(Solver, Baselines) {
   std::mt19937 rng(9);
   LossTable t = random_table(rng, 2, 2);
