@@ -29,7 +29,9 @@ int run_build(const moa::cli::Args& args) {
       align.device = args.get("device", "cpu");
     }
     moa::cli::ProgressBar bar(!args.has("quiet"));
-    records = moa::calib_build_demo(lengths, static_cast<int>(args.get_int("count", 8)),
+    const long long count = args.get_int("count", 8);
+    if (count < 1 || count > 100000) throw moa::Error("--count must be in [1, 100000] (records per length)");
+    records = moa::calib_build_demo(lengths, static_cast<int>(count),
                                     static_cast<uint64_t>(args.get_int("seed", 1)), args.has("model") ? &align : nullptr,
                                     [&](double f, const std::string& m) { return bar.update(f, m); });
     bar.finish();

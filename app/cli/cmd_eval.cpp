@@ -57,16 +57,23 @@ int run_eval(const moa::cli::Args& args) {
   const long long limit = args.get_int("limit", 0);
   if (limit > 0 && static_cast<long long>(r.samples.size()) > limit) r.samples.resize(limit);
   r.chat = args.get("chat", "none");
-  r.max_new_tokens = static_cast<int>(args.get_int("max-new-tokens", 8));
+  const long long max_new = args.get_int("max-new-tokens", 8);
+  if (max_new < 1 || max_new > 4096) throw moa::Error("--max-new-tokens must be in [1, 4096]");
+  r.max_new_tokens = static_cast<int>(max_new);
   r.device = args.get("device", "cpu");
   r.threads = static_cast<int>(args.get_int("threads", 0));
-  r.level_by = args.get("level-by", "tokens") == "lines" ? moa::LevelBy::Lines : moa::LevelBy::Tokens;
+  const std::string level_by = args.get("level-by", "tokens");
+  if (level_by != "tokens" && level_by != "lines") throw moa::Error("--level-by must be tokens or lines (got '" + level_by + "')");
+  r.level_by = level_by == "lines" ? moa::LevelBy::Lines : moa::LevelBy::Tokens;
+  if (r.attention.plan) moa::cli::note_plan_model(*r.attention.plan, r.attention.plan_file, r.model);
   if (args.has("out")) moa::check_writable(args.get("out"));  // before the work, not after
   const bool quiet = args.has("quiet");
   moa::cli::ProgressBar bar(!quiet);
   auto res = moa::eval_run(r, [&](double f, const std::string& msg) { return bar.update(f, msg); });
   bar.finish();
-  if (args.has("out")) moa::write_file_atomic(args.get("out"), res.to_json().dump(1) + "\n");
+  // Answers are the model's bytes, not always valid UTF-8: replaced (U+FFFD) in the file.
+  if (args.has("out"))
+    moa::write_file_atomic(args.get("out"), res.to_json().dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   std::cout << moa::eval_compare_markdown({res});
   return 0;
 }
@@ -77,13 +84,23 @@ int run_report(const moa::cli::Args& args) {
   nlohmann::json all = nlohmann::json::array();
   for (const auto& file : args.positional()) {
     const nlohmann::json j = moa::json_parse_or_fail(moa::read_text_file(file), file);
+    // What `moa eval --out` writes; anything else (a plan, {}, []) is refused, not shown as a
+    // row of zeros.
+    if (!j.is_object() || (!j.contains("retrieval") && !j.contains("perplexity")))
+      moa::fail_file(file, "not an eval result (moa eval --out): needs an object with 'retrieval' or 'perplexity'");
     moa::EvalResult r;
-    r.label = j.value("label", file);
-    r.mean_density = j.value("mean_density", 1.0);
-    if (j.contains("retrieval")) r.retrieval = moa::retrieval_report_from_json(j["retrieval"]);
-    if (j.contains("perplexity")) {
-      r.ppl = j["perplexity"].value("ppl", 0.0);
-      r.ppl_tokens = j["perplexity"].value("tokens", 0);
+    try {
+      r.label = j.value("label", file);
+      r.mean_density = j.value("mean_density", 1.0);
+      if (j.contains("retrieval")) r.retrieval = moa::retrieval_report_from_json(j["retrieval"]);
+      if (j.contains("perplexity")) {
+        r.ppl = j["perplexity"].value("ppl", 0.0);
+        r.ppl_tokens = j["perplexity"].value("tokens", 0);
+      }
+    } catch (const nlohmann::json::exception& e) {
+      moa::fail_file(file, std::string("a field has the wrong type: ") + e.what());
+    } catch (const moa::Error& e) {
+      moa::fail_file(file, e.what());
     }
     results.push_back(r);
     all.push_back(j);
@@ -94,7 +111,7 @@ int run_report(const moa::cli::Args& args) {
   const std::string md = moa::eval_compare_markdown(results);
   if (args.has("out")) {
     moa::write_file_atomic(args.get("out"), md);
-    moa::write_file_atomic(args.get("out") + ".json", all.dump(1) + "\n");
+    moa::write_file_atomic(args.get("out") + ".json", all.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   std::cout << md;
   if (args.has("figures")) {

@@ -27,7 +27,7 @@ int run_generate(const moa::cli::Args& args) {
   at::set_num_threads(static_cast<int>(args.get_int("threads", std::max(1u, std::thread::hardware_concurrency()))));
   const std::filesystem::path dir = args.get("model");
   const std::string device = args.get("device", moa::Engine::available() ? "cuda" : "cpu");
-  if (device != "cpu" && device != "cuda") throw moa::Error("--device must be cuda or cpu");
+  if (device != "cpu" && device != "cuda") throw moa::Error("--device must be cuda or cpu (got '" + device + "')");
   if (device == "cuda" && !moa::Engine::available()) throw moa::Error("--device cuda: no CUDA in this build or machine");
   const int64_t max_new = args.get_int("max-new-tokens", 64);
   if (max_new < 1 || max_new > (int64_t{1} << 24)) throw moa::Error("--max-new-tokens must be in [1, 16777216]");
@@ -35,7 +35,7 @@ int run_generate(const moa::cli::Args& args) {
   auto ck = moa::Checkpoint::open(dir);
   const auto& cfg = ck->config();
   if (!std::filesystem::exists(dir / "tokenizer.json")) moa::fail_file((dir / "tokenizer.json").string(), "missing");
-  const auto tokenizer = moa::Tokenizer::from_file(dir / "tokenizer.json");
+  const auto tokenizer = moa::Tokenizer::for_model(dir / "tokenizer.json", cfg.vocab_size);
   const auto ids32 = tokenizer.encode(read_prompt(args), true);
   if (ids32.empty()) throw moa::Error("the prompt encodes to no tokens");
   const std::vector<int64_t> prompt(ids32.begin(), ids32.end());
@@ -51,6 +51,7 @@ int run_generate(const moa::cli::Args& args) {
     const auto plan = moa::plan_read(args.get("plan"));
     moa::plan_validate(plan, static_cast<int>(cfg.num_layers), static_cast<int>(cfg.num_heads),
                        static_cast<int>(cfg.num_kv_heads), args.get("plan"));
+    moa::cli::note_plan_model(plan, args.get("plan"), dir);
     band_q = moa::plan_band_blocks(plan, total);
   }
   std::vector<int64_t> stops = cfg.eos_token_ids;
@@ -98,7 +99,7 @@ int run_generate(const moa::cli::Args& args) {
 
 moa::cli::Register reg_generate({"generate", "greedy generation, dense or with a MoA plan (CUDA engine; CPU reference)",
                                  "--model DIR [--plan plan.moaplan.json] --prompt TEXT|--prompt-file F "
-                                 "[--max-new-tokens 64] [--device cuda|cpu] [--dtype bfloat16] [--no-graph]",
+                                 "[--max-new-tokens 64] [--device cuda|cpu] [--dtype bfloat16] [--threads T] [--no-graph]",
                                  run_generate, {"no-graph"}});
 
 }  // namespace

@@ -4,17 +4,22 @@
 
 #include "app/cli/command.h"
 #include "core/model/checkpoint.h"
+#include "core/model/tokenizer.h"
 #include "core/util/error.h"
 
 namespace {
 
 int run(const moa::cli::Args& args) {
-  args.allow_only({"shape", "random-seed", "out", "layers", "dtype", "schema", "shard-mb", "tokenizer", "rope"});
+  args.allow_only({"shape", "random-seed", "out", "layers", "dtype", "schema", "shard-mb", "tokenizer", "rope", "overwrite"});
   const std::string shape = args.get("shape");
   moa::ModelConfig config = std::filesystem::exists(shape) ? moa::config_load(shape) : moa::config_preset(shape);
   if (args.has("layers")) config.num_layers = args.get_int("layers", config.num_layers);
   if (config.num_layers < 1) throw moa::Error("--layers must be >= 1");
-  if (args.has("dtype")) config.dtype = moa::dtype_from_torch_name(args.get("dtype"));
+  if (args.has("dtype")) {
+    config.dtype = moa::dtype_from_torch_name(args.get("dtype"));
+    if (config.dtype != moa::DType::F32 && config.dtype != moa::DType::BF16 && config.dtype != moa::DType::F16)
+      throw moa::Error("--dtype must be float32, bfloat16 or float16 (got '" + args.get("dtype") + "')");
+  }
   if (args.has("rope")) {
     const std::string r = args.get("rope");
     if (r == "default") config.rope.type = moa::RopeType::Default;
@@ -34,7 +39,22 @@ int run(const moa::cli::Args& args) {
   opt.schema = schema == "v5" ? moa::ConfigSchema::V5 : moa::ConfigSchema::V4;
   opt.max_shard_bytes = static_cast<uint64_t>(args.get_int("shard-mb", 0)) << 20;
   opt.tokenizer_json = args.get("tokenizer", "");
+  if (!opt.tokenizer_json.empty()) moa::Tokenizer::for_model(opt.tokenizer_json, config.vocab_size);  // checked, then copied
   const std::filesystem::path out = args.get("out");
+  // A folder with files is someone's checkpoint (or anything else): replaced only when asked.
+  if (std::filesystem::exists(out) && !std::filesystem::is_empty(out) && !args.has("overwrite"))
+    moa::fail_file(out.string(), "exists and is not empty; choose another --out or pass --overwrite");
+  if (std::filesystem::is_directory(out)) {
+    // --overwrite replaces a checkpoint: its files go (a stale shard or index would otherwise
+    // stay beside the new weights); anything else in the folder stays.
+    for (const auto& e : std::filesystem::directory_iterator(out)) {
+      const std::string name = e.path().filename().string();
+      const bool weights = name.rfind("model", 0) == 0 && (e.path().extension() == ".safetensors" ||
+                                                           name == "model.safetensors.index.json");
+      if (weights || name == "config.json" || name == "generation_config.json" || name == "tokenizer.json")
+        std::filesystem::remove(e.path());
+    }
+  }
   moa::checkpoint_write_random(config, out, opt);
   auto ck = moa::Checkpoint::open(out);  // read back: what we wrote must load
   std::cout << "wrote " << out.string() << ": " << config.num_layers << " layers, " << config.num_heads << "/"
@@ -45,8 +65,8 @@ int run(const moa::cli::Args& args) {
 
 moa::cli::Register reg({"init-checkpoint",
                         "write a random-init Hugging Face checkpoint (llama3-8b | vicuna-7b | tiny | config.json)",
-                        "--shape NAME|config.json --random-seed S --out DIR [--layers L] [--dtype bfloat16] "
-                        "[--schema v4|v5] [--rope default|linear|llama3] [--shard-mb MB] [--tokenizer tokenizer.json]",
-                        run, {}});
+                        "--shape NAME|config.json [--random-seed 0] --out DIR [--layers L] [--dtype bfloat16] "
+                        "[--schema v4|v5] [--rope default|linear|llama3] [--shard-mb MB] [--tokenizer tokenizer.json] [--overwrite]",
+                        run, {"overwrite"}});
 
 }  // namespace

@@ -31,11 +31,11 @@ int run(const moa::cli::Args& args) {
   args.allow_only({"model", "ids", "ids-file", "dtype", "device", "out", "stride", "threads"});
   at::set_num_threads(static_cast<int>(args.get_int("threads", std::max(1u, std::thread::hardware_concurrency()))));
   const std::string dev_name = args.get("device", "cpu");
-  if (dev_name != "cpu" && !moa::compat::cuda_available()) throw moa::Error("--device " + dev_name + ": no CUDA in this build or machine");
+  const at::Device device = moa::compat::parse_device(dev_name, "--device");
   auto ck = moa::Checkpoint::open(args.get("model"));
   std::optional<at::ScalarType> dtype;
   if (args.has("dtype")) dtype = moa::to_scalar_type(moa::dtype_from_torch_name(args.get("dtype")));
-  moa::LlamaModel model(ck, at::Device(dev_name), dtype);
+  moa::LlamaModel model(ck, device, dtype);
   const auto ids = read_ids(args);
   const int64_t T = static_cast<int64_t>(ids.size()), stride = args.get_int("stride", 1);
   if (stride < 1) throw moa::Error("--stride must be >= 1, got " + std::to_string(stride));
@@ -63,8 +63,8 @@ int run(const moa::cli::Args& args) {
 }
 
 moa::cli::Register reg({"logits", "run the forward pass on token ids and write float32 logits",
-                        "--model DIR (--ids 1,2,3 | --ids-file ids.i64) [--dtype float32|bfloat16] "
-                        "[--device cpu|cuda] [--stride K] [--out logits.f32]",
+                        "--model DIR (--ids 1,2,3 | --ids-file ids.i64) [--dtype float32|bfloat16|float16|float64 (default: the checkpoint's)] "
+                        "[--device cpu|cuda] [--stride K] [--threads T] [--out logits.f32]",
                         run, {}});
 
 }  // namespace

@@ -103,7 +103,7 @@ int run_score(const Args& args) {
 
 moa::cli::Register reg_gen({"longeval gen", "generate LongEval line-retrieval prompts (jsonl)",
                             "(--lines 200,400 | --tokens 2048,4096 [--tokenizer bytes] [--reserve N]) [--depths 0,0.1,..,1] "
-                            "[--per-depth 5] [--seed S] [--keys words|pseudo] --out x.jsonl",
+                            "[--per-depth 1] [--seed S] [--keys words|pseudo] --out x.jsonl",
                             run_gen, {}});
 moa::cli::Register reg_score({"longeval score", "score generated answers against a LongEval jsonl",
                               "--data x.jsonl --answers answers.jsonl [--by lines|tokens] [--out report.json]",

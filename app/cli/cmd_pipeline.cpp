@@ -61,9 +61,10 @@ int run(const moa::cli::Args& args) {
   const double t_start = now();
   const fs::path model = args.has("model") ? fs::path(args.get("model")) : default_model();
   const fs::path out = args.get("out", "moa-pipeline");
-  const auto lengths_ll = moa::cli::parse_int_list(args.get("lengths", "2048,4096"), "--lengths");
-  const std::vector<int64_t> lengths(lengths_ll.begin(), lengths_ll.end());
+  const std::vector<int64_t> lengths = moa::cli::parse_length_list(args.get("lengths", "2048,4096"), "--lengths");
   const auto budgets = moa::cli::parse_double_list(args.get("budgets", "0.5,0.25"), "--budgets");
+  for (double b : budgets)
+    if (!(b > 0.0 && b <= 1.0)) throw moa::Error("--budgets: " + std::to_string(b) + " is not a KV fraction in (0, 1]");
   const auto eval_ll = moa::cli::parse_int_list(args.get("eval-lengths", "2048,4096"), "--eval-lengths");
   const int samples = static_cast<int>(args.get_int("samples", 2));
   const int prompts = static_cast<int>(args.get_int("eval-prompts", 3));
@@ -75,9 +76,33 @@ int run(const moa::cli::Args& args) {
   // Checked before any work (the CLI stays torch-free; core checks CUDA where it loads the model).
   if (device != "cpu" && device != "cuda") throw moa::Error("--device must be cpu or cuda (got '" + device + "')");
   if (validate_records < 0) throw moa::Error("--validate-records must be 0 (off) or more");
+  if (samples < 1) throw moa::Error("--samples must be at least 1");
+  if (prompts < 1) throw moa::Error("--eval-prompts must be at least 1");
+  const long long ppl_records = args.get_int("ppl-records", 1);
+  if (ppl_records < 1) throw moa::Error("--ppl-records must be at least 1");
   if (validate_records > 0 && validate_length < *std::min_element(lengths.begin(), lengths.end()))
     throw moa::Error("--validate-length " + std::to_string(validate_length) +
                      " is shorter than every profiled length (validate at a profiled length or longer)");
+  // The evaluation prompts and records are made now (cheap, no model): a length too short for
+  // the task fails here, not after the calibration, profile and solve stages.
+  std::vector<size_t> eval_lengths;
+  for (long long n : eval_ll) {
+    if (n <= static_cast<long long>(moa::kDemoAnswerRoom)) throw moa::Error("--eval-lengths: " + std::to_string(n) + " is too short");
+    eval_lengths.push_back(static_cast<size_t>(n));
+  }
+  std::vector<moa::LongEvalSample> eval_samples;
+  std::vector<moa::PplRecord> eval_ppl, validation_records;
+  try {
+    eval_samples = moa::demo_eval_set(eval_lengths, moa::demo_eval_depths(prompts), 1, seed + 7);
+    eval_ppl = moa::demo_validation_records(static_cast<int64_t>(eval_lengths.front()), static_cast<int>(ppl_records), seed + 11);
+  } catch (const moa::Error& e) {
+    throw moa::Error(std::string("--eval-lengths: ") + e.what());
+  }
+  try {
+    validation_records = moa::demo_validation_records(validate_length, validate_records, seed + 23);
+  } catch (const moa::Error& e) {
+    throw moa::Error(std::string("--validate-length: ") + e.what());
+  }
   fs::create_directories(out);
   const int stages = 5;
 
@@ -134,7 +159,7 @@ int run(const moa::cli::Args& args) {
     validation.model = model;
     validation.device = device;
     validation.threads = threads;
-    validation.ppl = moa::demo_validation_records(validate_length, validate_records, seed + 23);
+    validation.ppl = validation_records;
     for (double b : budgets) {
       moa::SolveRequest req;
       for (int64_t n : lengths) req.budgets[n] = b;
@@ -179,13 +204,11 @@ int run(const moa::cli::Args& args) {
   std::vector<moa::EvalResult> results;
   {
     Stage s(4, stages, "evaluate dense / uniform / MoA on fresh LongEval prompts");
-    std::vector<size_t> eval_lengths(eval_ll.begin(), eval_ll.end());
     moa::EvalRequest base;
     base.model = model;
-    base.samples = moa::demo_eval_set(eval_lengths, moa::demo_eval_depths(prompts), 1, seed + 7);
+    base.samples = eval_samples;
     moa::longeval_write_jsonl(out / "longeval.jsonl", base.samples);
-    base.ppl = moa::demo_validation_records(static_cast<int64_t>(eval_lengths.front()),
-                                            static_cast<int>(args.get_int("ppl-records", 1)), seed + 11);
+    base.ppl = eval_ppl;
     base.threads = threads;
     base.device = device;
     std::vector<moa::EvalAttention> settings(1);
@@ -203,7 +226,7 @@ int run(const moa::cli::Args& args) {
       moa::EvalRequest r = base;
       r.attention = a;
       auto res = moa::eval_run(r, bar(a.label()));
-      moa::write_file_atomic(out / ("eval_" + res.label + ".json"), res.to_json().dump(1) + "\n");
+      moa::write_file_atomic(out / ("eval_" + res.label + ".json"), res.to_json().dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       results.push_back(std::move(res));
     }
   }
@@ -213,7 +236,7 @@ int run(const moa::cli::Args& args) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& r : results) all.push_back(r.to_json());
     moa::write_file_atomic(out / "report.md", "# MoA pipeline report\n\n" + md);
-    moa::write_file_atomic(out / "report.json", all.dump(1) + "\n");
+    moa::write_file_atomic(out / "report.json", all.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     std::vector<fs::path> files;
     for (const auto& r : results) files.push_back(out / ("eval_" + r.label + ".json"));
     const bool figures = moa::cli::report_figures_via_studio(files, out);  // accuracy heatmaps, accuracy vs density

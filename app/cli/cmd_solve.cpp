@@ -146,8 +146,27 @@ int run_solve(const Args& args) {
 }
 
 int run_plans(const Args& args) {
+  // The options are checked before the solves (and the validation runs) they would waste.
+  const long long points_arg = args.get_int("points", 3);
+  if (points_arg < 1 || points_arg > 64) throw moa::Error("--points must be in [1, 64]");
+  if (args.has("select-out") && !args.has("validate-model"))
+    throw moa::Error("--select-out needs --validate-model (the plan is selected by its validation loss)");
+  if (!args.has("validate-model"))
+    for (const char* o : {"validate-data", "validate-demo-length", "validate-records", "validate-device"})
+      if (args.has(o)) throw moa::Error(std::string("--") + o + " needs --validate-model");
+  if (args.has("validate-records") && args.get_int("validate-records", 2) < 1)
+    throw moa::Error("--validate-records must be at least 1");
+  if (args.has("validate-data") && args.has("validate-demo-length"))
+    throw moa::Error("choose one of --validate-data, --validate-demo-length");
+  if (args.has("out-dir")) {
+    const std::filesystem::path dir = args.get("out-dir");
+    if (std::filesystem::exists(dir) && !std::filesystem::is_directory(dir))
+      moa::fail_file(dir.string(), "--out-dir exists and is not a directory");
+    std::filesystem::create_directories(dir);
+  }
+  if (args.has("select-out")) moa::check_writable(args.get("select-out"));
   Setup s = setup_from_args(args);
-  const int points = static_cast<int>(args.get_int("points", 3));
+  const int points = static_cast<int>(points_arg);
   const std::vector<moa::Plan> front = moa::solve_pareto(s.table, s.request, points);
   std::printf("%zu Pareto plans (epsilon-constraint, %d levels per capped length)\n", front.size(), points);
   print_lengths_header(s.table);

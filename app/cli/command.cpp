@@ -1,8 +1,11 @@
 #include "app/cli/command.h"
 
 #include <algorithm>
+#include <iostream>
 #include <sstream>
 
+#include "core/model/checkpoint.h"
+#include "core/plan/plan.h"
 #include "core/util/error.h"
 
 namespace moa::cli {
@@ -30,15 +33,25 @@ Args::Args(std::vector<std::string> argv, std::vector<std::string> flags_without
 
 bool Args::has(const std::string& key) const { return options_.count(key) > 0; }
 
+// A single-valued option given twice is refused: which one was meant? (Repeatable options,
+// --lock, --set, --unlock, are read with get_all.)
+static void check_once(const std::multimap<std::string, std::string>& options, const std::string& key) {
+  const auto n = options.count(key);
+  if (n > 1) throw Error("--" + key + " is given " + std::to_string(n) + " times; give it once");
+}
+
 std::string Args::get(const std::string& key) const {
   auto it = options_.find(key);
   if (it == options_.end()) throw Error("missing required option --" + key);
+  check_once(options_, key);
   return it->second;
 }
 
 std::string Args::get(const std::string& key, const std::string& fallback) const {
   auto it = options_.find(key);
-  return it == options_.end() ? fallback : it->second;
+  if (it == options_.end()) return fallback;
+  check_once(options_, key);
+  return it->second;
 }
 
 long long Args::get_int(const std::string& key, long long fallback) const {
@@ -166,6 +179,14 @@ HeadArg parse_head_arg(const std::string& option, const std::string& text, int l
     throw Error("--" + option + " '" + text + "': layer or head out of range (" + std::to_string(layers) + " layers, " +
                 std::to_string(heads) + " heads)");
   return a;
+}
+
+void note_plan_model(const Plan& plan, const std::string& plan_file, const std::filesystem::path& model_dir) {
+  if (plan.model_hash.empty() || plan.model_hash == "unknown") return;
+  const std::string hash = Checkpoint::open(model_dir)->content_hash();
+  if (hash != plan.model_hash)
+    std::cerr << "note: " << plan_file << " was solved for model " << plan.model_hash << ", but " << model_dir.string()
+              << " is model " << hash << " (its heads may need other rules)\n";
 }
 
 }  // namespace moa::cli

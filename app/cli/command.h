@@ -1,11 +1,16 @@
 #pragma once
 // The moa CLI: every subcommand lives in its own cmd_*.cpp and registers itself here.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace moa {
+struct Plan;
+}
 
 namespace moa::cli {
 
@@ -60,5 +65,9 @@ struct HeadArg {
   double beta = 0.0;
 };
 HeadArg parse_head_arg(const std::string& option, const std::string& text, int layers, int heads, bool with_rule);
+
+// Says on stderr when a plan was solved for another model (its model_hash) than the checkpoint
+// in `model_dir`: allowed (a plan moved to a fine-tune is an experiment), never silent.
+void note_plan_model(const Plan& plan, const std::string& plan_file, const std::filesystem::path& model_dir);
 
 }  // namespace moa::cli

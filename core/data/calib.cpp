@@ -77,7 +77,9 @@ std::string calib_format_line(const CalibRecord& r) {
   if (r.length) j["length"] = *r.length;
   if (!r.input_ids.empty()) j["input_ids"] = r.input_ids;
   if (r.answer_span) j["answer_span"] = {r.answer_span->first, r.answer_span->second};
-  return j.dump();
+  // A model's answer is bytes it chose and may not be valid UTF-8 (a byte-level model): the
+  // text field gets U+FFFD there; the tokens the profiler uses are input_ids, exact.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::vector<CalibRecord> calib_read_jsonl(const std::filesystem::path& path, const CalibReadOptions& options) {

@@ -106,7 +106,7 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
                                       r.attention.plan_file.empty() ? "plan" : r.attention.plan_file);
   const fs::path tok_path = ck->dir() / "tokenizer.json";
   if (!fs::exists(tok_path)) fail_file(tok_path.string(), "missing: evaluation needs the model's tokenizer.json");
-  const Tokenizer tok = Tokenizer::from_file(tok_path);
+  const Tokenizer tok = Tokenizer::for_model(tok_path, c.vocab_size);
   LlamaModel model(ck, compat::parse_device(r.device, "eval"));
   const ChatTemplate chat = chat_template_from_name(r.chat);
 
@@ -160,6 +160,10 @@ EvalResult eval_run(const EvalRequest& r, const ProgressFn& progress) {
       ids.insert(ids.end(), ans.begin(), ans.end());
     }
     const int64_t T = static_cast<int64_t>(ids.size());
+    if (T > c.max_position_embeddings)
+      throw Error("eval: perplexity record " + std::to_string(i + 1) + " has " + std::to_string(T) +
+                  " tokens, beyond the model's " + std::to_string(c.max_position_embeddings) +
+                  " positions (max_position_embeddings): positions it was not trained on");
     if (T < 2 || score_from >= T) continue;
     auto attention = backend_for(r.attention, c, T);
     auto t_ids = at::tensor(std::vector<int64_t>(ids.begin(), ids.end()), at::kLong).view({1, T});
@@ -183,7 +187,11 @@ double plan_validation_loss(const EvalRequest& validation, const Plan& plan) {
   r.samples.clear();
   r.attention.mode = AttentionMode::plan;
   r.attention.plan = plan;
-  return eval_run(r).nll;
+  if (r.ppl.empty()) throw Error("plan validation: no validation records");
+  const EvalResult res = eval_run(r);
+  // A loss over no tokens is no measurement (every record too short to score).
+  if (res.ppl_tokens == 0) throw Error("plan validation: no answer token was scored (records too short?)");
+  return res.nll;
 }
 
 std::vector<PplRecord> demo_validation_records(int64_t length, int count, uint64_t seed) {
@@ -226,6 +234,7 @@ std::vector<PplRecord> ppl_read_jsonl(const fs::path& path) {
     }
     out.push_back(std::move(r));
   }
+  if (out.empty()) fail_file(path.string(), "no records (an empty perplexity file scores nothing)");
   return out;
 }
 

@@ -20,6 +20,9 @@ class Tokenizer {
   // Reads and validates a tokenizer.json. Throws moa::Error "<file>: <problem>" for files
   // that are malformed or use a feature outside the supported set (named in the message).
   static Tokenizer from_file(const std::filesystem::path& path);
+  // The tokenizer of a model: its ids must fit the model's embedding (vocab_size in config.json);
+  // a tokenizer.json of another model is refused naming the file, before any text is encoded.
+  static Tokenizer for_model(const std::filesystem::path& path, int64_t model_vocab_size);
   // Same, from the JSON text; `origin` names the source in error messages.
   static Tokenizer from_json(std::string_view json_text, const std::string& origin);
 

@@ -300,6 +300,14 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   return from_json(read_text_file(path), path.string());
 }
 
+Tokenizer Tokenizer::for_model(const std::filesystem::path& path, int64_t model_vocab_size) {
+  Tokenizer t = from_file(path);
+  if (t.vocab_size() > model_vocab_size)
+    fail_file(path.string(), "has token ids up to " + std::to_string(t.vocab_size() - 1) + " but the model's vocab_size is " +
+                                 std::to_string(model_vocab_size) + " (config.json): the tokenizer of another model?");
+  return t;
+}
+
 Tokenizer Tokenizer::from_json(std::string_view json_text, const std::string& origin) {
   auto impl = std::make_unique<Impl>();
   impl->origin = origin;

@@ -76,6 +76,8 @@ std::map<int64_t, double> length_map_from_json(const json& j, const std::string&
     const long long n = std::strtoll(k.c_str(), &end, 10);
     if (k.empty() || *end != '\0' || n <= 0)
       fail_file(file, "key '" + key + "." + k + "' is not a length in tokens");
+    // Plans are priced on whole 64-token blocks: any other length is a hand edit gone wrong.
+    if (n % 64 != 0) fail_file(file, "key '" + key + "." + k + "': " + k + " is not a multiple of 64");
     out[n] = number(v, key + "." + k, file);
   }
   return out;
@@ -187,6 +189,9 @@ Plan plan_from_json(const std::string& text_in, const std::string& file) {
     }
   }
   if (j.contains("budgets")) p.budgets = length_map_from_json(j["budgets"], "budgets", file);
+  for (const auto& [n, b] : p.budgets)
+    if (!(b > 0.0 && b <= 1.0))
+      fail_file(file, "key 'budgets." + std::to_string(n) + "': " + json(b).dump() + " is not a KV fraction in (0, 1]");
   if (j.contains("predicted_loss")) p.predicted_loss = length_map_from_json(j["predicted_loss"], "predicted_loss", file);
   if (j.contains("density")) p.density = length_map_from_json(j["density"], "density", file);
   if (j.contains("provenance")) {

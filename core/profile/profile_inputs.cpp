@@ -11,7 +11,7 @@ CalibTokenizer CalibTokenizer::for_checkpoint(const std::filesystem::path& dir, 
   CalibTokenizer t;
   const auto file = dir / "tokenizer.json";
   if (std::filesystem::exists(file)) {
-    t.tokenizer_ = std::make_shared<const Tokenizer>(Tokenizer::from_file(file));
+    t.tokenizer_ = std::make_shared<const Tokenizer>(Tokenizer::for_model(file, vocab_size));
   } else if (vocab_size < ByteVocab::kSize) {
     fail_file(dir.string(), "no tokenizer.json, and the model's " + std::to_string(vocab_size) +
                                 "-token vocabulary is too small for the byte vocabulary (" +

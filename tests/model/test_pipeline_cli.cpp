@@ -102,6 +102,15 @@ TEST(PipelineCli, RejectsBadOptionsBeforeAnyWork) {
                 "--validate-records 1 --validate-length 512", log), 0);
   EXPECT_NE(slurp(log).find("--validate-length 512"), std::string::npos) << slurp(log);
   EXPECT_FALSE(fs::exists("/tmp/moa_pipeline_never"));
+  // Found before the calibration, profile and solve stages (were: after them).
+  for (const auto& [option, says] : {std::pair{"--eval-lengths 100", "--eval-lengths: LongEval: 93 tokens is too short"},
+                                     std::pair{"--budgets 0.5,2", "--budgets: 2.000000 is not a KV fraction"},
+                                     std::pair{"--lengths 1000", "--lengths: 1000 is not a positive multiple of 64"},
+                                     std::pair{"--eval-prompts 0", "--eval-prompts must be at least 1"}}) {
+    EXPECT_NE(run("pipeline --model '" + kDemo.string() + "' --out /tmp/moa_pipeline_never " + option, log), 0) << option;
+    EXPECT_NE(slurp(log).find(says), std::string::npos) << slurp(log);
+    EXPECT_FALSE(fs::exists("/tmp/moa_pipeline_never")) << option;
+  }
   fs::remove(log);
 }
 
@@ -300,3 +309,38 @@ TEST(EvalCli, DemoTaskAtAChosenLengthAndPromptCount) {
 }
 
 }  // namespace
+
+// Bad input found by a review, each refused with the file or option named (before: a raw JSON
+// library error, a model tokenizer mismatch reported as "token id outside the vocabulary", a
+// repeated option silently taking its first value, an existing folder overwritten).
+TEST(Cli, BadInputIsRefusedNamingIt) {
+  const fs::path dir = fs::temp_directory_path() / ("moa_cli_bad_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path log = dir / "log";
+  // The demo model with another model's tokenizer (ids up to 271 for a 259-token vocabulary).
+  const fs::path mixed = dir / "mixed";
+  fs::create_directories(mixed);
+  fs::copy_file(kDemo / "config.json", mixed / "config.json");
+  fs::create_symlink(fs::absolute(kDemo / "model.safetensors"), mixed / "model.safetensors");
+  fs::copy_file(fs::path(MOA_SOURCE_DIR) / "tests/data/tokenizer/spm_tiny.json", mixed / "tokenizer.json");
+  EXPECT_NE(run("eval --model '" + mixed.string() + "' --dense --demo-length 1024 --quiet", log), 0);
+  EXPECT_NE(slurp(log).find((mixed / "tokenizer.json").string() + ": has token ids up to"), std::string::npos) << slurp(log);
+  EXPECT_NE(slurp(log).find("vocab_size is 259"), std::string::npos) << slurp(log);
+  // moa report: a non-result file, and a field of the wrong type.
+  { std::ofstream(dir / "list.json") << "[]"; }
+  { std::ofstream(dir / "typed.json") << R"({"label": "x", "mean_density": "half", "retrieval": {}})"; }
+  EXPECT_NE(run("report '" + (dir / "list.json").string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("list.json: not an eval result"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("report '" + (dir / "typed.json").string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("typed.json: a field has the wrong type"), std::string::npos) << slurp(log);
+  // An empty perplexity file, a repeated single-valued option, an existing checkpoint folder.
+  { std::ofstream(dir / "empty.jsonl") << ""; }
+  EXPECT_NE(run("eval --model '" + kDemo.string() + "' --dense --ppl '" + (dir / "empty.jsonl").string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("empty.jsonl: no records"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("logits --model '" + kDemo.string() + "' --model '" + kDemo.string() + "' --ids 1", log), 0);
+  EXPECT_NE(slurp(log).find("--model is given 2 times"), std::string::npos) << slurp(log);
+  EXPECT_NE(run("init-checkpoint --shape tiny --out '" + mixed.string() + "'", log), 0);
+  EXPECT_NE(slurp(log).find("exists and is not empty"), std::string::npos) << slurp(log);
+  EXPECT_TRUE(fs::exists(mixed / "tokenizer.json"));  // untouched
+  fs::remove_all(dir);
+}
