@@ -44,7 +44,7 @@ moa::cli::Register reg({"profile", "profile attention influence per layer/head/l
                         "  --resume     continue it; its finished samples must come from the same model, calibration\n"
                         "               input (record numbers and token digests), compute dtype (default: float32 on\n"
                         "               cpu, the checkpoint's on cuda), implementation (auto = fused) and device\n"
-                        "  --overwrite  replace it (once the model has loaded)",
+                        "  --overwrite  replace it (once the new run has its first sample)",
                         run, {"resume", "overwrite", "quiet"}});
 
 }  // namespace

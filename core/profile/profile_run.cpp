@@ -156,7 +156,25 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
   }
   report(progress, total ? static_cast<double>(done) / total : 1.0, {progress_format::kLoadingModel, {ck->name()}});
   LlamaModel model(ck, device, to_scalar_type(dtype));
-  if (!writer) writer.emplace(req.out, meta, req.lengths, req.samples, false);
+  // A new file is built as <out>.partial and moved over <out> once it holds a finished sample:
+  // a run that ends before that (crash, kill, Stop) leaves an existing profile as it was
+  // (--overwrite replaces it only then) and no sample-less file that a plain re-run trips on.
+  std::filesystem::path staging;
+  if (!writer) {
+    staging = req.out;
+    staging += ".partial";
+    writer.emplace(staging, meta, req.lengths, req.samples, false);
+  }
+  struct StagingCleanup {
+    std::optional<ProfileWriter>& writer;
+    std::filesystem::path& staging;
+    ~StagingCleanup() {
+      if (staging.empty()) return;
+      writer.reset();  // closes the file
+      std::error_code ec;
+      std::filesystem::remove(staging, ec);
+    }
+  } cleanup{writer, staging};
 
   ProfileSummary summary;
   for (const auto& per_length : jobs) {
@@ -188,6 +206,10 @@ ProfileSummary profile_run(const ProfileRequest& req, const ProgressFn& progress
       const auto pooled = r.pooled.contiguous();
       writer->add_sample(n, static_cast<int64_t>(job.record), job.digest, r.loss,
                          std::vector<float>(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel()));
+      if (!staging.empty()) {
+        writer->move_to(req.out);
+        staging.clear();
+      }
       ++done;
       ++summary.samples_done;
       report(progress, static_cast<double>(done) / total, {progress_format::kProfileSampleDone, with(std::to_string(r.loss))});

@@ -491,6 +491,14 @@ const LengthProfile& ProfileWriter::state(int64_t length) const {
   return it->second;
 }
 
+void ProfileWriter::move_to(const std::filesystem::path& path) {
+  flush(impl_->file.get());
+  std::error_code ec;
+  std::filesystem::rename(path_, path, ec);
+  if (ec) fail_file(path.string(), "cannot move the new profile " + path_.string() + " here: " + ec.message());
+  path_ = path;
+}
+
 void ProfileWriter::add_sample(int64_t length, int64_t sample_id, uint64_t input_digest, double sample_loss,
                                const std::vector<float>& pooled) {
   const std::string file = path_.string();

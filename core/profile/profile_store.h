@@ -100,6 +100,10 @@ class ProfileWriter {
   void add_sample(int64_t length, int64_t sample_id, uint64_t input_digest, double sample_loss,
                   const std::vector<float>& pooled);
   const std::filesystem::path& path() const { return path_; }
+  // Moves the (open) file to `path` atomically (rename on one filesystem), replacing what is
+  // there; later writes go to it. A new run is built beside its output and moved in place
+  // once it holds a finished sample (profile_run).
+  void move_to(const std::filesystem::path& path);
 
  private:
   struct Impl;

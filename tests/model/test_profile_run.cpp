@@ -13,6 +13,7 @@
 #include "core/profile/profile_inputs.h"
 #include "core/profile/profile_store.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 
 namespace fs = std::filesystem;
 
@@ -226,7 +227,21 @@ TEST(ProfileRun, CancelsWithinASecond) {
   r.out = scratch() / "cancel2.moaprof.h5";
   EXPECT_THROW(moa::profile_run(r, [&](double, const std::string&) { return ++seen < calls / 2; }), moa::Cancelled);
   EXPECT_EQ(seen, calls / 2);
-  EXPECT_EQ(moa::profile_read(r.out).lengths.at(2048).samples_done(), 0);
+  // Stopped before its first sample: no file (a plain re-run is not blocked by an empty one),
+  // and no staging file left beside it.
+  EXPECT_FALSE(std::filesystem::exists(r.out));
+  EXPECT_FALSE(std::filesystem::exists(r.out.string() + ".partial"));
+  // --overwrite stopped before its first sample leaves the old profile as it was; finished, it
+  // replaces it.
+  r.out = scratch() / "cancel.moaprof.h5";
+  r.overwrite = true;
+  const std::string before = moa::read_text_file(r.out);
+  seen = 0;
+  EXPECT_THROW(moa::profile_run(r, [&](double, const std::string&) { return ++seen < calls / 2; }), moa::Cancelled);
+  EXPECT_EQ(moa::read_text_file(r.out), before);
+  EXPECT_EQ(moa::profile_run(r, {}).samples_done, 1);
+  EXPECT_EQ(moa::profile_read(r.out).lengths.at(2048).samples_done(), 1);
+  EXPECT_FALSE(std::filesystem::exists(r.out.string() + ".partial"));
 }
 
 TEST(ProfileRun, ClearErrors) {
