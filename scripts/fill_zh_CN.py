@@ -9,6 +9,16 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "no data at N = %1 for this metric": "在 N = %1 时没有该指标的数据",
+    "Solve or open a plan": "请求解或打开一个方案",
+    "Open a profile": "请打开分析结果",
+    "A has %1": "A %1",
+    "Open plan B to compare": "打开方案 B 以进行对比",
+    "Open profile B to compare": "打开分析结果 B 以进行对比",
+    "B has %1": "B %1",
+    "No difference at N = %1: a side has no data there.": "N = %1 时无差异图：其中一方在该长度没有数据。",
+    "No difference to draw": "没有可绘制的差异",
+    "A and B have different shapes": "A 与 B 的形状不同",
     "The open documents do not match": "打开的文档彼此不匹配",
     "Compare profile not opened": "未能打开对比分析结果",
     "%1 layers × %2 heads (%3 KV)": "%1 层 × %2 头（%3 个 KV 头）",

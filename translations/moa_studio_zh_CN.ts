@@ -95,89 +95,139 @@
 <context>
     <name>moa::studio::CompareView</name>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="77" />
+        <location filename="../app/studio/compare_view.cpp" line="78" />
         <source>Compare plans</source>
         <translation>比较方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="77" />
+        <location filename="../app/studio/compare_view.cpp" line="78" />
         <source>Compare profiles</source>
         <translation>比较剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="80" />
+        <location filename="../app/studio/compare_view.cpp" line="81" />
         <source>Open plan B…</source>
         <translation>打开方案 B…</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="80" />
+        <location filename="../app/studio/compare_view.cpp" line="81" />
         <source>Open profile B…</source>
         <translation>打开剖析 B…</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="119" />
+        <location filename="../app/studio/compare_view.cpp" line="120" />
         <source>N = %1</source>
         <translation>N = %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="130" />
+        <location filename="../app/studio/compare_view.cpp" line="131" />
         <source>current plan</source>
         <translation>当前方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="131" />
+        <location filename="../app/studio/compare_view.cpp" line="132" />
         <source>%1 (edited)</source>
         <translation>%1（已编辑）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="132" />
+        <location filename="../app/studio/compare_view.cpp" line="133" />
         <source>plan B (none: open one)</source>
         <translation>方案 B（无：请打开一个）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="136" />
+        <location filename="../app/studio/compare_view.cpp" line="137" />
         <source>current profile</source>
         <translation>当前剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="137" />
+        <location filename="../app/studio/compare_view.cpp" line="138" />
         <source>profile B (none: open one)</source>
         <translation>剖析 B（无：请打开一个）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="139" />
+        <location filename="../app/studio/compare_view.cpp" line="140" />
         <source>A: %1</source>
         <translation>A：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="140" />
+        <location filename="../app/studio/compare_view.cpp" line="141" />
         <source>B: %1</source>
         <translation>B：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="141" />
+        <location filename="../app/studio/compare_view.cpp" line="142" />
         <source>A − B</source>
         <translation>A − B</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="156" />
+        <location filename="../app/studio/compare_view.cpp" line="155" />
+        <source>no data at N = %1 for this metric</source>
+        <translation>在 N = %1 时没有该指标的数据</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="157" />
+        <source>Solve or open a plan</source>
+        <translation>请求解或打开一个方案</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="157" />
+        <source>Open a profile</source>
+        <translation>请打开分析结果</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="158" />
+        <source>A has %1</source>
+        <translation>A %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="160" />
+        <source>Open plan B to compare</source>
+        <translation>打开方案 B 以进行对比</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="160" />
+        <source>Open profile B to compare</source>
+        <translation>打开分析结果 B 以进行对比</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="161" />
+        <source>B has %1</source>
+        <translation>B %1</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="174" />
         <source>%1 of %2 heads differ; mean |A − B| = %3</source>
         <translation>%2 个头中有 %1 个不同；平均 |A − B| = %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="161" />
+        <location filename="../app/studio/compare_view.cpp" line="179" />
+        <source>No difference at N = %1: a side has no data there.</source>
+        <translation>N = %1 时无差异图：其中一方在该长度没有数据。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="180" />
         <source>Open both sides to see the difference.</source>
         <translation>打开两侧后即可查看差异。</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="162" />
+        <location filename="../app/studio/compare_view.cpp" line="181" />
         <source>A and B have different shapes: no difference map.</source>
         <translation>A 与 B 形状不同：无法生成差异图。</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="164" />
+        <location filename="../app/studio/compare_view.cpp" line="183" />
         <source>difference</source>
         <translation>差值</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="184" />
+        <source>No difference to draw</source>
+        <translation>没有可绘制的差异</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/compare_view.cpp" line="185" />
+        <source>A and B have different shapes</source>
+        <translation>A 与 B 的形状不同</translation>
     </message>
 </context>
 <context>
@@ -613,7 +663,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
     <message>
         <location filename="../app/studio/main_window.cpp" line="351" />
-        <location filename="../app/studio/main_window_files.cpp" line="111" />
+        <location filename="../app/studio/main_window_files.cpp" line="112" />
         <source>Cannot profile</source>
         <translation>无法剖析</translation>
     </message>
@@ -633,82 +683,82 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>方案有尚未保存的修改。要保存吗？</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="55" />
-        <location filename="../app/studio/main_window_files.cpp" line="60" />
-        <location filename="../app/studio/main_window_files.cpp" line="98" />
-        <location filename="../app/studio/main_window_files.cpp" line="276" />
+        <location filename="../app/studio/main_window_files.cpp" line="56" />
+        <location filename="../app/studio/main_window_files.cpp" line="61" />
+        <location filename="../app/studio/main_window_files.cpp" line="99" />
+        <location filename="../app/studio/main_window_files.cpp" line="270" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="55" />
+        <location filename="../app/studio/main_window_files.cpp" line="56" />
         <source>%1: not a model directory, profile (.h5), plan (.json/.csv) or session</source>
         <translation>%1：不是模型目录、剖析文件（.h5）、方案文件（.json/.csv）或会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="67" />
+        <location filename="../app/studio/main_window_files.cpp" line="68" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="73" />
+        <location filename="../app/studio/main_window_files.cpp" line="74" />
         <source>Open checkpoint directory</source>
         <translation>打开检查点目录</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="78" />
+        <location filename="../app/studio/main_window_files.cpp" line="79" />
         <source>Open profile</source>
         <translation>打开剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="79" />
-        <location filename="../app/studio/main_window_files.cpp" line="92" />
+        <location filename="../app/studio/main_window_files.cpp" line="80" />
+        <location filename="../app/studio/main_window_files.cpp" line="93" />
         <source>MoA profiles (*.moaprof.h5 *.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5 *.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="89" />
+        <location filename="../app/studio/main_window_files.cpp" line="90" />
         <source>Open plan B</source>
         <translation>打开方案 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="84" />
+        <location filename="../app/studio/main_window_files.cpp" line="85" />
         <source>Open plan</source>
         <translation>打开方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="84" />
-        <location filename="../app/studio/main_window_files.cpp" line="90" />
+        <location filename="../app/studio/main_window_files.cpp" line="85" />
+        <location filename="../app/studio/main_window_files.cpp" line="91" />
         <source>Plans (*.moaplan.json *.json *.csv)</source>
         <translation>方案文件 (*.moaplan.json *.json *.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="91" />
+        <location filename="../app/studio/main_window_files.cpp" line="92" />
         <source>Open profile B</source>
         <translation>打开剖析 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="118" />
+        <location filename="../app/studio/main_window_files.cpp" line="119" />
         <source>Documents with questions (jsonl)</source>
         <translation>带问题的文档（jsonl）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="119" />
+        <location filename="../app/studio/main_window_files.cpp" line="120" />
         <source>JSON lines (*.jsonl);;All files (*)</source>
         <translation>JSON 行文件 (*.jsonl);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="121" />
+        <location filename="../app/studio/main_window_files.cpp" line="122" />
         <source>Calibration set</source>
         <translation>校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="122" />
+        <location filename="../app/studio/main_window_files.cpp" line="123" />
         <source>No documents chosen. Build the demo task's calibration set instead?</source>
         <translation>未选择文档。改为构建演示任务的校准集吗？</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="125" />
+        <location filename="../app/studio/main_window_files.cpp" line="126" />
         <source>Save calibration set</source>
         <translation>保存校准集</translation>
     </message>
@@ -734,7 +784,7 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
     </message>
     <message>
         <location filename="../app/studio/main_window_files.cpp" line="147" />
-        <location filename="../app/studio/main_window_files.cpp" line="296" />
+        <location filename="../app/studio/main_window_files.cpp" line="290" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
@@ -754,63 +804,63 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>导出方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="178" />
-        <location filename="../app/studio/main_window_files.cpp" line="194" />
-        <location filename="../app/studio/main_window_files.cpp" line="204" />
-        <location filename="../app/studio/main_window_files.cpp" line="214" />
-        <location filename="../app/studio/main_window_files.cpp" line="225" />
+        <location filename="../app/studio/main_window_files.cpp" line="174" />
+        <location filename="../app/studio/main_window_files.cpp" line="189" />
+        <location filename="../app/studio/main_window_files.cpp" line="199" />
+        <location filename="../app/studio/main_window_files.cpp" line="209" />
+        <location filename="../app/studio/main_window_files.cpp" line="219" />
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="188" />
+        <location filename="../app/studio/main_window_files.cpp" line="182" />
         <source>Export figure</source>
         <translation>导出图表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="189" />
+        <location filename="../app/studio/main_window_files.cpp" line="182" />
         <source>PNG image (*.png);;PDF document (*.pdf)</source>
         <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="199" />
+        <location filename="../app/studio/main_window_files.cpp" line="194" />
         <source>Export head grid values</source>
         <translation>导出头网格数值</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="199" />
-        <location filename="../app/studio/main_window_files.cpp" line="209" />
+        <location filename="../app/studio/main_window_files.cpp" line="194" />
+        <location filename="../app/studio/main_window_files.cpp" line="204" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="209" />
+        <location filename="../app/studio/main_window_files.cpp" line="204" />
         <source>Export plan table</source>
         <translation>导出方案表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="219" />
+        <location filename="../app/studio/main_window_files.cpp" line="214" />
         <source>Export profile</source>
         <translation>导出剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="220" />
+        <location filename="../app/studio/main_window_files.cpp" line="214" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="289" />
+        <location filename="../app/studio/main_window_files.cpp" line="283" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="289" />
-        <location filename="../app/studio/main_window_files.cpp" line="301" />
+        <location filename="../app/studio/main_window_files.cpp" line="283" />
+        <location filename="../app/studio/main_window_files.cpp" line="295" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="301" />
+        <location filename="../app/studio/main_window_files.cpp" line="295" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -1403,37 +1453,37 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>正在打开剖析 %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="79" />
+        <location filename="../app/studio/workspace_solve.cpp" line="80" />
         <source>Solving plan</source>
         <translation>正在求解方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="83" />
+        <location filename="../app/studio/workspace_solve.cpp" line="84" />
         <source>building loss tables</source>
         <translation>正在构建损失表</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="93" />
+        <location filename="../app/studio/workspace_solve.cpp" line="94" />
         <source>solving the MILP (CBC)</source>
         <translation>正在求解 MILP（CBC）</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="104" />
+        <location filename="../app/studio/workspace_solve.cpp" line="105" />
         <source>building the plan</source>
         <translation>正在生成方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="111" />
+        <location filename="../app/studio/workspace_solve.cpp" line="112" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="114" />
+        <location filename="../app/studio/workspace_solve.cpp" line="115" />
         <source>%1: loss %2, density %3</source>
         <translation>%1：损失 %2，密度 %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/workspace_solve.cpp" line="118" />
+        <location filename="../app/studio/workspace_solve.cpp" line="119" />
         <source>Solved in %1 s (%2)</source>
         <translation>求解用时 %1 秒（%2）</translation>
     </message>

@@ -34,6 +34,7 @@ CompareView::CompareView(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(
     auto* plot = new QCustomPlot(this);
     plot->setMinimumSize(200, 180);
     *mosaic = mosaic_create(plot, gradient);
+    (mosaic == &a_ ? note_a_ : mosaic == &b_ ? note_b_ : note_diff_) = empty_note_create(plot);
     *title = new QLabel(this);
     (*title)->setAlignment(Qt::AlignCenter);
     (*title)->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
@@ -141,6 +142,23 @@ void CompareView::refresh() {
   title_diff_->setText(tr("A − B"));
   mosaic_fill(a_, va, grid_metric_name(m));
   mosaic_fill(b_, vb, grid_metric_name(m));
+  // One colour scale for A and B: the same colour is the same value on both sides.
+  if (!va.empty() && !vb.empty()) {
+    const QCPRange ra = a_.map->dataRange(), rb = b_.map->dataRange();
+    const QCPRange both(std::min(ra.lower, rb.lower), std::max(ra.upper, rb.upper));
+    a_.map->setDataRange(both);
+    b_.map->setDataRange(both);
+  }
+  // A panel without a map says why (and draws no axes or colour bar left from before).
+  const bool b_open = kind_ == Kind::Plans ? plan_b != nullptr : profile_b != nullptr;
+  const bool a_open = kind_ == Kind::Plans ? plan_a != nullptr : profile != nullptr;
+  const QString at_length = tr("no data at N = %1 for this metric").arg(length);
+  empty_note_set(note_a_, !va.empty() ? QString()
+                          : !a_open   ? (kind_ == Kind::Plans ? tr("Solve or open a plan") : tr("Open a profile"))
+                                      : tr("A has %1").arg(at_length));
+  empty_note_set(note_b_, !vb.empty() ? QString()
+                          : !b_open   ? (kind_ == Kind::Plans ? tr("Open plan B to compare") : tr("Open profile B to compare"))
+                                      : tr("B has %1").arg(at_length));
   diff_values_ = GridValues{};
   if (!va.empty() && !vb.empty() && va.layers == vb.layers && va.heads == vb.heads) {
     diff_values_ = va;
@@ -158,11 +176,19 @@ void CompareView::refresh() {
                           .arg(va.values.size())
                           .arg(sum_abs / static_cast<double>(va.values.size()), 0, 'g', 4));
   } else {
-    summary_->setText(va.empty() || vb.empty() ? tr("Open both sides to see the difference.")
+    summary_->setText(va.empty() || vb.empty() ? (a_open && b_open ? tr("No difference at N = %1: a side has no data there.").arg(length)
+                                                                   : tr("Open both sides to see the difference."))
                                                : tr("A and B have different shapes: no difference map."));
   }
   mosaic_fill(diff_, diff_values_, tr("difference"), true);
+  empty_note_set(note_diff_, diff_values_.empty() ? (va.empty() || vb.empty() ? tr("No difference to draw")
+                                                                              : tr("A and B have different shapes"))
+                                                  : QString());
   for (Mosaic* mo : {&a_, &b_, &diff_}) mo->plot->replot();
 }
+
+QString CompareView::noteA() const { return empty_note_shown(note_a_) ? note_a_->text() : QString(); }
+QString CompareView::noteB() const { return empty_note_shown(note_b_) ? note_b_->text() : QString(); }
+QString CompareView::noteDiff() const { return empty_note_shown(note_diff_) ? note_diff_->text() : QString(); }
 
 }  // namespace moa::studio

@@ -6,6 +6,7 @@
 #include "app/studio/grid_metric.h"
 #include "app/studio/mosaic.h"
 
+class QCPItemText;
 class QComboBox;
 class QLabel;
 class QPushButton;
@@ -25,6 +26,10 @@ class CompareView : public QWidget {
   QCustomPlot* plotB() const { return b_.plot; }
   QCustomPlot* plotDiff() const { return diff_.plot; }
   const GridValues& difference() const { return diff_values_; }
+  // What each panel says instead of a map (empty when it shows one).
+  QString noteA() const;
+  QString noteB() const;
+  QString noteDiff() const;
   void refresh();
 
  signals:
@@ -49,6 +54,9 @@ class CompareView : public QWidget {
   QLabel* title_diff_;
   QLabel* summary_;
   Mosaic a_, b_, diff_;
+  QCPItemText* note_a_ = nullptr;
+  QCPItemText* note_b_ = nullptr;
+  QCPItemText* note_diff_ = nullptr;
   GridValues diff_values_;
 };
 

@@ -234,4 +234,6 @@ void HeadDetailView::drawLayout(long long nb) {
   band_right_->setData(rx, ry);
 }
 
+QString HeadDetailView::title() const { return title_->text(); }
+
 }  // namespace moa::studio

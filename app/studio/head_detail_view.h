@@ -34,6 +34,8 @@ class HeadDetailView : public QWidget {
  public:
   explicit HeadDetailView(Workspace* ws, QWidget* parent = nullptr);
   QCustomPlot* plot() const { return plot_; }
+  // What the view says above the map (layer, head, length, rule, density): exported figures carry it.
+  QString title() const;
   void refresh();
   // Band blocks drawn now (0 when no rule is shown): for tests.
   long long bandBlocks() const { return band_blocks_; }

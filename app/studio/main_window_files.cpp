@@ -9,6 +9,7 @@
 
 #include "app/studio/compare_view.h"
 #include "app/studio/data_export.h"
+#include "app/studio/file_dialogs.h"
 #include "app/studio/figure_export.h"
 #include "app/studio/head_detail_view.h"
 #include "app/studio/head_grid_view.h"
@@ -122,9 +123,8 @@ void MainWindow::calibrationDialog() {
                             tr("No documents chosen. Build the demo task's calibration set instead?")) !=
           QMessageBox::Yes)
     return;
-  options.out = QFileDialog::getSaveFileName(this, tr("Save calibration set"),
-                                             QDir(dialogDir()).filePath(QStringLiteral("calib.jsonl")),
-                                             tr("JSON lines (*.jsonl)"));
+  options.out = save_file_name(this, tr("Save calibration set"), QDir(dialogDir()).filePath(QStringLiteral("calib.jsonl")),
+                               tr("JSON lines (*.jsonl)"));
   if (options.out.isEmpty()) return;
   try {
     ws_->buildCalibration(options);
@@ -164,13 +164,9 @@ bool MainWindow::planMayBeReplaced() {
 
 void MainWindow::exportPlanAs() {
   const QString json_filter = tr("MoA reference JSON (*.json)"), csv_filter = tr("MoA reference CSV (*.csv)");
-  QString filter;
-  QString path = QFileDialog::getSaveFileName(this, tr("Export plan"), dialogDir(), json_filter + QStringLiteral(";;") + csv_filter,
-                                              &filter);
+  // The format follows the extension; a name without one gets the chosen filter's.
+  const QString path = save_file_name(this, tr("Export plan"), dialogDir(), json_filter + QStringLiteral(";;") + csv_filter);
   if (path.isEmpty()) return;
-  // A name without an extension gets the chosen format's (the format follows the extension).
-  if (!path.endsWith(QStringLiteral(".json")) && !path.endsWith(QStringLiteral(".csv")))
-    path += filter == csv_filter ? QStringLiteral(".csv") : QStringLiteral(".json");
   try {
     plan_write(path.toStdString(), ws_->plan()->plan(),
                path.endsWith(QStringLiteral(".csv")) ? PlanFormat::reference_csv : PlanFormat::reference_json);
@@ -181,22 +177,21 @@ void MainWindow::exportPlanAs() {
 
 void MainWindow::exportFigure() {
   // The figure of whatever is in front: the tab's plot, else the head grid.
-  QCustomPlot* plot = grid_->plot();
-  if (tabs_->currentWidget() == detail_) plot = detail_->plot();
-  else if (tabs_->currentWidget() == rules_) plot = rules_->plot();
-  else if (tabs_->currentWidget() == compare_) plot = compare_->plotDiff();
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export figure"), dialogDir(),
-                                                    tr("PNG image (*.png);;PDF document (*.pdf)"));
+  // The compare tab goes out whole (A, B, A - B with their titles, metric, length and summary);
+  // the head detail with its title (layer, head, length, rule).
+  const QString path = save_file_name(this, tr("Export figure"), dialogDir(), tr("PNG image (*.png);;PDF document (*.pdf)"));
   if (path.isEmpty()) return;
   try {
-    export_figure(plot, path);
+    if (tabs_->currentWidget() == compare_) export_widget(compare_, path);
+    else if (tabs_->currentWidget() == detail_) export_figure(detail_->plot(), path, 0, 0, detail_->title());
+    else export_figure(tabs_->currentWidget() == rules_ ? rules_->plot() : grid_->plot(), path);
   } catch (const std::exception& e) {
     showError(tr("Cannot export"), QString::fromStdString(e.what()));
   }
 }
 
 void MainWindow::exportGridCsv() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export head grid values"), dialogDir(), tr("CSV (*.csv)"));
+  const QString path = save_file_name(this, tr("Export head grid values"), dialogDir(), tr("CSV (*.csv)"));
   if (path.isEmpty()) return;
   try {
     export_grid_csv(grid_->values(), QString::fromLatin1(grid_metric_key(grid_->metric())), path);
@@ -206,7 +201,7 @@ void MainWindow::exportGridCsv() {
 }
 
 void MainWindow::exportPlanTableCsv() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export plan table"), dialogDir(), tr("CSV (*.csv)"));
+  const QString path = save_file_name(this, tr("Export plan table"), dialogDir(), tr("CSV (*.csv)"));
   if (path.isEmpty()) return;
   try {
     export_model_csv(*editor_->tableModel(), path);
@@ -216,8 +211,7 @@ void MainWindow::exportPlanTableCsv() {
 }
 
 void MainWindow::exportProfileHdf5() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export profile"), dialogDir(),
-                                                    tr("MoA profiles (*.moaprof.h5)"));
+  const QString path = save_file_name(this, tr("Export profile"), dialogDir(), tr("MoA profiles (*.moaprof.h5)"));
   if (path.isEmpty() || !ws_->profile()->data()) return;
   try {
     export_profile_hdf5(*ws_->profile()->data(), path);

@@ -8,7 +8,9 @@
 
 #include <qcustomplot.h>
 
+#include "app/studio/compare_view.h"
 #include "app/studio/data_export.h"
+#include "app/studio/file_dialogs.h"
 #include "app/studio/figure_export.h"
 #include "app/studio/head_detail_view.h"
 #include "app/studio/head_grid_view.h"
@@ -172,6 +174,30 @@ class StudioExportTest : public QObject {
     QFile pdf(path("grid.pdf"));
     QVERIFY(pdf.open(QIODevice::ReadOnly));
     QVERIFY(pdf.read(5) == QByteArray("%PDF-"));
+    // The head detail goes out with its title (a row added for the export, then removed).
+    const int rows = w.headDetail()->plot()->plotLayout()->rowCount();
+    QVERIFY(!w.headDetail()->title().isEmpty());
+    export_figure(w.headDetail()->plot(), path("detail.png"), 640, 480, w.headDetail()->title());
+    QCOMPARE(QImage(path("detail.png")).size(), QSize(640, 480));
+    QCOMPARE(w.headDetail()->plot()->plotLayout()->rowCount(), rows);
+    // The compare tab whole, PNG and PDF.
+    CompareView* compare = w.findChild<CompareView*>();
+    QVERIFY(compare);
+    compare->resize(900, 400);
+    export_widget(compare, path("compare.png"));
+    QCOMPARE(QImage(path("compare.png")).size(), compare->size() * compare->devicePixelRatio());
+    export_widget(compare, path("compare.pdf"));
+    QFile cpdf(path("compare.pdf"));
+    QVERIFY(cpdf.open(QIODevice::ReadOnly));
+    QVERIFY(cpdf.read(5) == QByteArray("%PDF-"));
+    // Save dialogs add the chosen type's extension to a bare name, and keep a typed one.
+    const QString figs = QStringLiteral("PNG image (*.png);;PDF document (*.pdf)");
+    QCOMPARE(path_with_filter_suffix(QStringLiteral("/t/fig"), figs, QStringLiteral("PDF document (*.pdf)")), QStringLiteral("/t/fig.pdf"));
+    QCOMPARE(path_with_filter_suffix(QStringLiteral("/t/fig"), figs, QString()), QStringLiteral("/t/fig.png"));
+    QCOMPARE(path_with_filter_suffix(QStringLiteral("/t/fig.PDF"), figs, QStringLiteral("PNG image (*.png)")), QStringLiteral("/t/fig.PDF"));
+    QCOMPARE(path_with_filter_suffix(QStringLiteral("/t/p"), QStringLiteral("MoA profiles (*.moaprof.h5)"), QString()),
+             QStringLiteral("/t/p.moaprof.h5"));
+    QCOMPARE(path_with_filter_suffix(QString(), figs, QString()), QString());  // cancelled
 
     QVERIFY(w.workspace()->plan()->editRule(0, 1, Rule{128, 0.25}));
     // View settings: the accuracy preview's length and prompt count, the detail's colour scale.

@@ -6,6 +6,8 @@
 #include <QSpinBox>
 #include <QtTest>
 
+#include <qcustomplot.h>
+
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -120,6 +122,13 @@ class StudioPlanEditTest : public QObject {
     ws.openComparePlan(dir_.filePath(QStringLiteral("solved.moaplan.json")));
     CompareView view(&ws);
     QVERIFY(!view.difference().empty());
+    QVERIFY(view.noteA().isEmpty() && view.noteB().isEmpty() && view.noteDiff().isEmpty());
+    // A and B share one colour range: the same colour is the same value on both sides.
+    QCOMPARE(view.findChildren<QCustomPlot*>().size(), 3);
+    QCOMPARE(view.plotA()->plottable(0) != nullptr, true);
+    const auto range_of = [](QCustomPlot* p) { return qobject_cast<QCPColorMap*>(p->plottable(0))->dataRange(); };
+    QCOMPARE(range_of(view.plotA()).lower, range_of(view.plotB()).lower);
+    QCOMPARE(range_of(view.plotA()).upper, range_of(view.plotB()).upper);
     for (double d : view.difference().values) QCOMPARE(d, 0.0);
     const Rule before = ws.plan()->plan().rules[2][1];
     QVERIFY(ws.plan()->editRule(2, 1, Rule{before.alpha + 128, before.beta}));
@@ -136,6 +145,13 @@ class StudioPlanEditTest : public QObject {
     QCOMPARE(differing, 4);
     QCOMPARE(diff.at(2, 4), std::clamp(rule_span(ws.plan()->plan().rules[2][1], diff.length), 0.0, double(diff.length)) -
                                 std::clamp(rule_span(before, diff.length), 0.0, double(diff.length)));
+    // Panels without a map say why, with no axes or colour bar left from an earlier map.
+    Workspace bare;
+    CompareView empty(&bare);
+    QCOMPARE(empty.noteA(), QStringLiteral("Solve or open a plan"));
+    QCOMPARE(empty.noteB(), QStringLiteral("Open plan B to compare"));
+    QCOMPARE(empty.noteDiff(), QStringLiteral("No difference to draw"));
+    QVERIFY(!empty.plotB()->xAxis->visible());
   }
 
   // The solver draws from the grid the user chose ("Rule grid…", moa solve --alpha-step / --betas),
