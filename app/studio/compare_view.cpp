@@ -17,6 +17,7 @@ namespace moa::studio {
 
 CompareView::CompareView(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws) {
   kind_box_ = new QComboBox(this);
+  kind_box_->setSizeAdjustPolicy(QComboBox::AdjustToContents);  // its items change language
   metric_box_ = new QComboBox(this);
   length_box_ = new QComboBox(this);
   open_b_ = new QPushButton(this);

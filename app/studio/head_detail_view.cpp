@@ -32,6 +32,7 @@ HeadDetailView::HeadDetailView(Workspace* ws, QWidget* parent) : QWidget(parent)
   title_->setWordWrap(true);
   scale_label_ = new QLabel(this);
   scale_box_ = new QComboBox(this);
+  scale_box_->setSizeAdjustPolicy(QComboBox::AdjustToContents);  // its items change language
   reset_zoom_ = new QPushButton(this);
   auto* bar = new QHBoxLayout;
   bar->addWidget(title_, 1);

@@ -237,8 +237,20 @@ void MainWindow::retranslate() {
   open_session_->setText(tr("Open Session…"));
   save_session_->setText(tr("Save Session…"));
   quit_->setText(tr("&Quit"));
-  undo_->setText(tr("&Undo"));
-  redo_->setText(tr("&Redo"));
+  // QUndoStack's actions keep the "Undo %1" format of the language they were made in: made
+  // again, in place, so that they follow a language switch (they showed 撤销 in English).
+  for (auto [action, undo] : {std::pair{&undo_, true}, std::pair{&redo_, false}}) {
+    QUndoStack* stack = ws_->plan()->undoStack();
+    QAction* fresh = undo ? stack->createUndoAction(this) : stack->createRedoAction(this);
+    fresh->setShortcut((*action)->shortcut());
+    for (QObject* o : (*action)->associatedObjects())
+      if (auto* w = qobject_cast<QWidget*>(o)) {
+        w->insertAction(*action, fresh);
+        w->removeAction(*action);
+      }
+    delete *action;
+    *action = fresh;
+  }
   lock_->setText(tr("Lock Selected Heads"));
   unlock_->setText(tr("Unlock Selected Heads"));
   profile_run_->setText(tr("&Profile Model…"));

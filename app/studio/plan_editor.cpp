@@ -40,15 +40,8 @@ PlanEditor::PlanEditor(Workspace* ws, QWidget* parent) : QWidget(parent), ws_(ws
   summary_->setModel(summary_model_);
   summary_->verticalHeader()->hide();
   summary_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  // As tall as its rows, up to 120 px: with one or two lengths the plan table below gets the room.
-  auto fit_summary = [this] {
-    const int rows = std::max(1, summary_model_->rowCount());
-    const int h = summary_->horizontalHeader()->sizeHint().height() + 2 * summary_->frameWidth() +
-                  rows * summary_->verticalHeader()->defaultSectionSize();
-    summary_->setMaximumHeight(std::min(120, h));
-  };
-  connect(summary_model_, &QAbstractItemModel::modelReset, this, fit_summary);
-  fit_summary();
+  connect(summary_model_, &QAbstractItemModel::modelReset, this, &PlanEditor::fitSummary);
+  fitSummary();
 
   k_label_ = new QLabel(this);
   k_box_ = new QSpinBox(this);
@@ -238,6 +231,16 @@ void PlanEditor::startAccuracy() {
   }
 }
 
+// As tall as its rows (up to four; more scroll): with one or two lengths the plan table below
+// gets the room. Measured again on a language change: the header is taller in Chinese, and a
+// fixed 120 px cap, measured once, hid the third row there.
+void PlanEditor::fitSummary() {
+  const int rows = std::clamp(summary_model_->rowCount(), 1, 4);
+  const int h = summary_->horizontalHeader()->sizeHint().height() + 2 * summary_->frameWidth() +
+                rows * summary_->verticalHeader()->defaultSectionSize();
+  summary_->setMaximumHeight(h);
+}
+
 void PlanEditor::retranslate() {
   summary_title_->setText(tr("Budgets and live preview per length (edit a budget in place)"));
   k_label_->setText(tr("Max rules per layer"));
@@ -256,6 +259,7 @@ void PlanEditor::retranslate() {
   table_model_->retranslate();
   summary_model_->retranslate();
   if (accuracy_last_.total > 0 && !ws_->accuracyJobs()->isRunning()) accuracy_->setText(accuracyText());
+  fitSummary();
 }
 
 void PlanEditor::changeEvent(QEvent* event) {

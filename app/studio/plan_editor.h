@@ -53,6 +53,7 @@ class PlanEditor : public QWidget {
 
  private:
   void retranslate();
+  void fitSummary();
   void updateGridButton();  // text and tooltip: automatic or custom, and what
   void syncSelectionFromHead();
   void scheduleAccuracy();

@@ -61,6 +61,32 @@ class StudioI18nTest : public QObject {
     QCOMPARE(menu_title(), QStringLiteral("&File"));
   }
 
+  // Undo/Redo name the last edit in the current language (QUndoStack's actions keep the
+  // language they were made in: they showed 撤销 after switching back to English).
+  void undoActionsFollowTheLanguage() {
+    qputenv("MOA_STUDIO_QM_DIR", QByteArray(MOA_STUDIO_QM_DIR));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("u.moaprof.h5"));
+    moa::test::fixture_profile_write(path.toStdString(), 2, 4, 4, {512});
+    MainWindow w;
+    QVERIFY(moa::test::open_profile_and_wait(*w.workspace(), path));
+    QVERIFY(moa::test::solve_and_wait(*w.workspace()));
+    QMenu* edit = w.menuBar()->actions().at(1)->menu();
+    QVERIFY(edit);
+    const auto undo_text = [&] { return edit->actions().first()->text(); };
+    QVERIFY2(undo_text().startsWith(QStringLiteral("Undo")), qPrintable(undo_text()));
+    QCOMPARE(language_apply(QStringLiteral("zh_CN")), QStringLiteral("zh_CN"));
+    QCoreApplication::processEvents();
+    QVERIFY2(!undo_text().startsWith(QStringLiteral("Undo")), qPrintable(undo_text()));
+    QCOMPARE(language_apply(QStringLiteral("en")), QStringLiteral("en"));
+    QCoreApplication::processEvents();
+    QVERIFY2(undo_text().startsWith(QStringLiteral("Undo")), qPrintable(undo_text()));
+    const moa::Rule r = w.workspace()->plan()->plan().rules[0][0];
+    QVERIFY(w.workspace()->plan()->editRule(0, 0, moa::Rule{r.alpha + 64, r.beta}));
+    QVERIFY2(undo_text().startsWith(QStringLiteral("Undo")), qPrintable(undo_text()));  // after a new edit too
+    QVERIFY(edit->actions().first()->isEnabled());
+  }
+
   // A session names its language; one given with --language (or picked in the menu) wins.
   void explicitLanguageWinsOverTheSession() {
     qputenv("MOA_STUDIO_QM_DIR", QByteArray(MOA_STUDIO_QM_DIR));
