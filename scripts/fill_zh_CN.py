@@ -9,6 +9,11 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Build calibration set": "构建校准集",
+    "Demo task records, answered by the open model": "演示任务记录，由打开的模型作答",
+    "Documents with questions (jsonl), answered by the open model": "带问题的文档（jsonl），由打开的模型作答",
+    "Records per length": "每个长度的记录数",
+    "Answer tokens (at most)": "回答词元数（上限）",
     "no data at N = %1 for this metric": "在 N = %1 时没有该指标的数据",
     "Solve or open a plan": "请求解或打开一个方案",
     "Open a profile": "请打开分析结果",

@@ -93,139 +93,209 @@
     </message>
 </context>
 <context>
+    <name>moa::studio::CalibDialog</name>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="19" />
+        <source>Build calibration set</source>
+        <translation>构建校准集</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="24" />
+        <source>Demo task records, answered by the open model</source>
+        <translation>演示任务记录，由打开的模型作答</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="25" />
+        <source>Documents with questions (jsonl), answered by the open model</source>
+        <translation>带问题的文档（jsonl），由打开的模型作答</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="31" />
+        <location filename="../app/studio/calib_dialog.cpp" line="36" />
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="45" />
+        <source>Lengths (tokens)</source>
+        <translation>长度（token）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="46" />
+        <source>Records</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="47" />
+        <source>Records per length</source>
+        <translation>每个长度的记录数</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="50" />
+        <source>Answer tokens (at most)</source>
+        <translation>回答词元数（上限）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="51" />
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="65" />
+        <source>Documents with questions (jsonl)</source>
+        <translation>带问题的文档（jsonl）</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="66" />
+        <source>JSON lines (*.jsonl);;All files (*)</source>
+        <translation>JSON 行文件 (*.jsonl);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="73" />
+        <source>Save calibration set</source>
+        <translation>保存校准集</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/calib_dialog.cpp" line="73" />
+        <location filename="../app/studio/calib_dialog.cpp" line="95" />
+        <source>JSON lines (*.jsonl)</source>
+        <translation>JSON 行 (*.jsonl)</translation>
+    </message>
+</context>
+<context>
     <name>moa::studio::CompareView</name>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="78" />
+        <location filename="../app/studio/compare_view.cpp" line="79" />
         <source>Compare plans</source>
         <translation>比较方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="78" />
+        <location filename="../app/studio/compare_view.cpp" line="79" />
         <source>Compare profiles</source>
         <translation>比较剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="81" />
+        <location filename="../app/studio/compare_view.cpp" line="82" />
         <source>Open plan B…</source>
         <translation>打开方案 B…</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="81" />
+        <location filename="../app/studio/compare_view.cpp" line="82" />
         <source>Open profile B…</source>
         <translation>打开剖析 B…</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="120" />
+        <location filename="../app/studio/compare_view.cpp" line="121" />
         <source>N = %1</source>
         <translation>N = %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="131" />
+        <location filename="../app/studio/compare_view.cpp" line="132" />
         <source>current plan</source>
         <translation>当前方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="132" />
+        <location filename="../app/studio/compare_view.cpp" line="133" />
         <source>%1 (edited)</source>
         <translation>%1（已编辑）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="133" />
+        <location filename="../app/studio/compare_view.cpp" line="134" />
         <source>plan B (none: open one)</source>
         <translation>方案 B（无：请打开一个）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="137" />
+        <location filename="../app/studio/compare_view.cpp" line="138" />
         <source>current profile</source>
         <translation>当前剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="138" />
+        <location filename="../app/studio/compare_view.cpp" line="139" />
         <source>profile B (none: open one)</source>
         <translation>剖析 B（无：请打开一个）</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="140" />
+        <location filename="../app/studio/compare_view.cpp" line="141" />
         <source>A: %1</source>
         <translation>A：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="141" />
+        <location filename="../app/studio/compare_view.cpp" line="142" />
         <source>B: %1</source>
         <translation>B：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="142" />
+        <location filename="../app/studio/compare_view.cpp" line="143" />
         <source>A − B</source>
         <translation>A − B</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="155" />
+        <location filename="../app/studio/compare_view.cpp" line="156" />
         <source>no data at N = %1 for this metric</source>
         <translation>在 N = %1 时没有该指标的数据</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="157" />
+        <location filename="../app/studio/compare_view.cpp" line="158" />
         <source>Solve or open a plan</source>
         <translation>请求解或打开一个方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="157" />
+        <location filename="../app/studio/compare_view.cpp" line="158" />
         <source>Open a profile</source>
         <translation>请打开分析结果</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="158" />
+        <location filename="../app/studio/compare_view.cpp" line="159" />
         <source>A has %1</source>
         <translation>A %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="160" />
+        <location filename="../app/studio/compare_view.cpp" line="161" />
         <source>Open plan B to compare</source>
         <translation>打开方案 B 以进行对比</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="160" />
+        <location filename="../app/studio/compare_view.cpp" line="161" />
         <source>Open profile B to compare</source>
         <translation>打开分析结果 B 以进行对比</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="161" />
+        <location filename="../app/studio/compare_view.cpp" line="162" />
         <source>B has %1</source>
         <translation>B %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="174" />
+        <location filename="../app/studio/compare_view.cpp" line="175" />
         <source>%1 of %2 heads differ; mean |A − B| = %3</source>
         <translation>%2 个头中有 %1 个不同；平均 |A − B| = %3</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="179" />
+        <location filename="../app/studio/compare_view.cpp" line="180" />
         <source>No difference at N = %1: a side has no data there.</source>
         <translation>N = %1 时无差异图：其中一方在该长度没有数据。</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="180" />
+        <location filename="../app/studio/compare_view.cpp" line="181" />
         <source>Open both sides to see the difference.</source>
         <translation>打开两侧后即可查看差异。</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="181" />
+        <location filename="../app/studio/compare_view.cpp" line="182" />
         <source>A and B have different shapes: no difference map.</source>
         <translation>A 与 B 形状不同：无法生成差异图。</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="183" />
+        <location filename="../app/studio/compare_view.cpp" line="184" />
         <source>difference</source>
         <translation>差值</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="184" />
+        <location filename="../app/studio/compare_view.cpp" line="185" />
         <source>No difference to draw</source>
         <translation>没有可绘制的差异</translation>
     </message>
     <message>
-        <location filename="../app/studio/compare_view.cpp" line="185" />
+        <location filename="../app/studio/compare_view.cpp" line="186" />
         <source>A and B have different shapes</source>
         <translation>A 与 B 的形状不同</translation>
     </message>
@@ -233,77 +303,77 @@
 <context>
     <name>moa::studio::HeadDetailView</name>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="89" />
+        <location filename="../app/studio/head_detail_view.cpp" line="90" />
         <source>Reset zoom</source>
         <translation>重置缩放</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="90" />
+        <location filename="../app/studio/head_detail_view.cpp" line="91" />
         <source>Colours</source>
         <translation>配色</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="94" />
+        <location filename="../app/studio/head_detail_view.cpp" line="95" />
         <source>shared by all heads</source>
         <translation>所有头共用</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="95" />
+        <location filename="../app/studio/head_detail_view.cpp" line="96" />
         <source>per head</source>
         <translation>每个头单独</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="97" />
+        <location filename="../app/studio/head_detail_view.cpp" line="98" />
         <source>Shared: one colour range for every head of the profile at this length, so colours compare across heads. Per head: each head's own maximum, to read a weak head's structure.</source>
         <translation>共用：该长度下剖析中的所有头使用同一颜色范围，颜色可在头之间比较。每个头单独：按各头自身的最大值着色，便于看清弱头的结构。</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="99" />
+        <location filename="../app/studio/head_detail_view.cpp" line="100" />
         <source>key block (64 tokens)</source>
         <translation>键块（64 个 token）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="100" />
+        <location filename="../app/studio/head_detail_view.cpp" line="101" />
         <source>query block</source>
         <translation>查询块</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="152" />
+        <location filename="../app/studio/head_detail_view.cpp" line="153" />
         <source>No influence for layer %1 head %2 at this length</source>
         <translation>第 %1 层第 %2 头在此长度下没有影响数据</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="183" />
+        <location filename="../app/studio/head_detail_view.cpp" line="184" />
         <source>%1 – %2, all heads</source>
         <translation>%1 – %2，所有头</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="183" />
+        <location filename="../app/studio/head_detail_view.cpp" line="184" />
         <source>%1 – %2, this head</source>
         <translation>%1 – %2，当前头</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="184" />
+        <location filename="../app/studio/head_detail_view.cpp" line="185" />
         <source>pooled influence |E|</source>
         <translation>池化影响 |E|</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="151" />
+        <location filename="../app/studio/head_detail_view.cpp" line="152" />
         <source>Click a head in the grid to see its influence map</source>
         <translation>在网格中点击一个头以查看其影响图</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="150" />
+        <location filename="../app/studio/head_detail_view.cpp" line="151" />
         <source>Open a profile to see a head's influence map</source>
         <translation>打开剖析以查看头的影响图</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="188" />
+        <location filename="../app/studio/head_detail_view.cpp" line="189" />
         <source>Layer %1, head %2 at %3 tokens (%4 x %4 blocks)</source>
         <translation>第 %1 层，第 %2 头，长度 %3 token（%4 × %4 块）</translation>
     </message>
     <message>
-        <location filename="../app/studio/head_detail_view.cpp" line="192" />
+        <location filename="../app/studio/head_detail_view.cpp" line="193" />
         <source>rule %1: sink + band of %2 blocks, density %3</source>
         <translation>规则 %1：汇聚块 + %2 块带宽，密度 %3</translation>
     </message>
@@ -502,365 +572,325 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="240" />
-        <source>&amp;Undo</source>
-        <translation>撤销(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window.cpp" line="241" />
-        <source>&amp;Redo</source>
-        <translation>重做(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window.cpp" line="242" />
+        <location filename="../app/studio/main_window.cpp" line="254" />
         <source>Lock Selected Heads</source>
         <translation>锁定所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="243" />
+        <location filename="../app/studio/main_window.cpp" line="255" />
         <source>Unlock Selected Heads</source>
         <translation>解锁所选头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="244" />
+        <location filename="../app/studio/main_window.cpp" line="256" />
         <source>&amp;Profile Model…</source>
         <translation>剖析模型(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="245" />
+        <location filename="../app/studio/main_window.cpp" line="257" />
         <source>Measure every head's attention influence on the open model (writes a *.moaprof.h5)</source>
         <translation>测量当前模型每个注意力头的影响（写入 *.moaprof.h5）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="246" />
+        <location filename="../app/studio/main_window.cpp" line="258" />
         <source>Build &amp;Calibration Set…</source>
         <translation>构建校准集(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="247" />
+        <location filename="../app/studio/main_window.cpp" line="259" />
         <source>The open model answers long documents' questions itself (model-aligned calibration data)</source>
         <translation>由当前模型自行回答长文档中的问题（与模型对齐的校准数据）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="248" />
+        <location filename="../app/studio/main_window.cpp" line="260" />
         <source>&amp;Solve Plan</source>
         <translation>求解方案(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="249" />
+        <location filename="../app/studio/main_window.cpp" line="261" />
         <source>S&amp;top Job</source>
         <translation>停止任务(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="254" />
+        <location filename="../app/studio/main_window.cpp" line="266" />
         <source>&amp;About MoA Studio</source>
         <translation>关于 MoA Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="255" />
+        <location filename="../app/studio/main_window.cpp" line="267" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="256" />
+        <location filename="../app/studio/main_window.cpp" line="268" />
         <source>Head detail</source>
         <translation>头详情</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="257" />
+        <location filename="../app/studio/main_window.cpp" line="269" />
         <source>Rule plot</source>
         <translation>规则曲线</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="258" />
+        <location filename="../app/studio/main_window.cpp" line="270" />
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="289" />
+        <location filename="../app/studio/main_window.cpp" line="301" />
         <source>%1: stopped</source>
         <translation>%1：已停止</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="291" />
+        <location filename="../app/studio/main_window.cpp" line="303" />
         <source>%1: failed: %2</source>
         <translation>%1：失败：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="294" />
+        <location filename="../app/studio/main_window.cpp" line="306" />
         <source>%1: failed</source>
         <translation>%1：失败</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="297" />
+        <location filename="../app/studio/main_window.cpp" line="309" />
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="306" />
+        <location filename="../app/studio/main_window.cpp" line="318" />
         <source>&lt;b&gt;Model&lt;/b&gt; %1: %2 layers, %3 heads (%4 KV), head dim %5, %6 M parameters</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; %1：%2 层，%3 个头（%4 个 KV 头），头维度 %5，%6 M 参数</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="312" />
+        <location filename="../app/studio/main_window.cpp" line="324" />
         <source>MoA Studio — %1</source>
         <translation>MoA Studio — %1</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="314" />
+        <location filename="../app/studio/main_window.cpp" line="326" />
         <source>&lt;b&gt;Model&lt;/b&gt; none</source>
         <translation>&lt;b&gt;模型&lt;/b&gt; 无</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="315" />
+        <location filename="../app/studio/main_window.cpp" line="327" />
         <source>MoA Studio</source>
         <translation>MoA Studio</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="319" />
+        <location filename="../app/studio/main_window.cpp" line="331" />
         <source>%1 (%2 samples)</source>
         <translation>%1（%2 个样本）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="320" />
+        <location filename="../app/studio/main_window.cpp" line="332" />
         <source>&lt;b&gt;Profile&lt;/b&gt; %1: %2%3</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; %1：%2%3</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="322" />
+        <location filename="../app/studio/main_window.cpp" line="334" />
         <source> — incomplete</source>
         <translation> — 不完整</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="324" />
+        <location filename="../app/studio/main_window.cpp" line="336" />
         <source>&lt;b&gt;Profile&lt;/b&gt; none (File ▸ Open Profile)</source>
         <translation>&lt;b&gt;剖析&lt;/b&gt; 无（文件 ▸ 打开剖析）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="328" />
+        <location filename="../app/studio/main_window.cpp" line="340" />
         <source>&lt;b&gt;Plan&lt;/b&gt; %1: %2 granularity</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; %1：粒度 %2</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="329" />
+        <location filename="../app/studio/main_window.cpp" line="341" />
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="330" />
+        <location filename="../app/studio/main_window.cpp" line="342" />
         <source>KV head</source>
         <translation>KV 头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="330" />
+        <location filename="../app/studio/main_window.cpp" line="342" />
         <source>head</source>
         <translation>头</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="332" />
+        <location filename="../app/studio/main_window.cpp" line="344" />
         <source>&lt;b&gt;Plan&lt;/b&gt; none (Run ▸ Solve Plan, or File ▸ Open Plan)</source>
         <translation>&lt;b&gt;方案&lt;/b&gt; 无（运行 ▸ 求解方案，或 文件 ▸ 打开方案）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="351" />
-        <location filename="../app/studio/main_window_files.cpp" line="112" />
+        <location filename="../app/studio/main_window.cpp" line="363" />
+        <location filename="../app/studio/main_window_files.cpp" line="113" />
         <source>Cannot profile</source>
         <translation>无法剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="362" />
+        <location filename="../app/studio/main_window.cpp" line="374" />
         <source>Cannot solve</source>
         <translation>无法求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="154" />
+        <location filename="../app/studio/main_window_files.cpp" line="148" />
         <source>Unsaved plan</source>
         <translation>方案未保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="154" />
+        <location filename="../app/studio/main_window_files.cpp" line="148" />
         <source>The plan has edits that are not saved. Save them?</source>
         <translation>方案有尚未保存的修改。要保存吗？</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="56" />
-        <location filename="../app/studio/main_window_files.cpp" line="61" />
-        <location filename="../app/studio/main_window_files.cpp" line="99" />
-        <location filename="../app/studio/main_window_files.cpp" line="270" />
+        <location filename="../app/studio/main_window_files.cpp" line="57" />
+        <location filename="../app/studio/main_window_files.cpp" line="62" />
+        <location filename="../app/studio/main_window_files.cpp" line="100" />
+        <location filename="../app/studio/main_window_files.cpp" line="264" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="56" />
+        <location filename="../app/studio/main_window_files.cpp" line="57" />
         <source>%1: not a model directory, profile (.h5), plan (.json/.csv) or session</source>
         <translation>%1：不是模型目录、剖析文件（.h5）、方案文件（.json/.csv）或会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="68" />
+        <location filename="../app/studio/main_window_files.cpp" line="69" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="74" />
+        <location filename="../app/studio/main_window_files.cpp" line="75" />
         <source>Open checkpoint directory</source>
         <translation>打开检查点目录</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="79" />
+        <location filename="../app/studio/main_window_files.cpp" line="80" />
         <source>Open profile</source>
         <translation>打开剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="80" />
-        <location filename="../app/studio/main_window_files.cpp" line="93" />
+        <location filename="../app/studio/main_window_files.cpp" line="81" />
+        <location filename="../app/studio/main_window_files.cpp" line="94" />
         <source>MoA profiles (*.moaprof.h5 *.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5 *.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="90" />
+        <location filename="../app/studio/main_window_files.cpp" line="91" />
         <source>Open plan B</source>
         <translation>打开方案 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="85" />
+        <location filename="../app/studio/main_window_files.cpp" line="86" />
         <source>Open plan</source>
         <translation>打开方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="85" />
-        <location filename="../app/studio/main_window_files.cpp" line="91" />
+        <location filename="../app/studio/main_window_files.cpp" line="86" />
+        <location filename="../app/studio/main_window_files.cpp" line="92" />
         <source>Plans (*.moaplan.json *.json *.csv)</source>
         <translation>方案文件 (*.moaplan.json *.json *.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="92" />
+        <location filename="../app/studio/main_window_files.cpp" line="93" />
         <source>Open profile B</source>
         <translation>打开剖析 B</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="119" />
-        <source>Documents with questions (jsonl)</source>
-        <translation>带问题的文档（jsonl）</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window_files.cpp" line="120" />
-        <source>JSON lines (*.jsonl);;All files (*)</source>
-        <translation>JSON 行文件 (*.jsonl);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window_files.cpp" line="122" />
-        <source>Calibration set</source>
-        <translation>校准集</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window_files.cpp" line="123" />
-        <source>No documents chosen. Build the demo task's calibration set instead?</source>
-        <translation>未选择文档。改为构建演示任务的校准集吗？</translation>
-    </message>
-    <message>
         <location filename="../app/studio/main_window_files.cpp" line="126" />
-        <source>Save calibration set</source>
-        <translation>保存校准集</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window_files.cpp" line="127" />
-        <source>JSON lines (*.jsonl)</source>
-        <translation>JSON 行 (*.jsonl)</translation>
-    </message>
-    <message>
-        <location filename="../app/studio/main_window_files.cpp" line="132" />
         <source>Cannot build the calibration set</source>
         <translation>无法构建校准集</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="139" />
+        <location filename="../app/studio/main_window_files.cpp" line="133" />
         <source>Save plan</source>
         <translation>保存方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="139" />
+        <location filename="../app/studio/main_window_files.cpp" line="133" />
         <source>MoA plans (*.moaplan.json)</source>
         <translation>MoA 方案文件 (*.moaplan.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="147" />
-        <location filename="../app/studio/main_window_files.cpp" line="290" />
+        <location filename="../app/studio/main_window_files.cpp" line="141" />
+        <location filename="../app/studio/main_window_files.cpp" line="284" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="166" />
+        <location filename="../app/studio/main_window_files.cpp" line="160" />
         <source>MoA reference JSON (*.json)</source>
         <translation>MoA 参考 JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="166" />
+        <location filename="../app/studio/main_window_files.cpp" line="160" />
         <source>MoA reference CSV (*.csv)</source>
         <translation>MoA 参考 CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="168" />
+        <location filename="../app/studio/main_window_files.cpp" line="162" />
         <source>Export plan</source>
         <translation>导出方案</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="174" />
-        <location filename="../app/studio/main_window_files.cpp" line="189" />
-        <location filename="../app/studio/main_window_files.cpp" line="199" />
-        <location filename="../app/studio/main_window_files.cpp" line="209" />
-        <location filename="../app/studio/main_window_files.cpp" line="219" />
+        <location filename="../app/studio/main_window_files.cpp" line="168" />
+        <location filename="../app/studio/main_window_files.cpp" line="183" />
+        <location filename="../app/studio/main_window_files.cpp" line="193" />
+        <location filename="../app/studio/main_window_files.cpp" line="203" />
+        <location filename="../app/studio/main_window_files.cpp" line="213" />
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="182" />
+        <location filename="../app/studio/main_window_files.cpp" line="176" />
         <source>Export figure</source>
         <translation>导出图表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="182" />
+        <location filename="../app/studio/main_window_files.cpp" line="176" />
         <source>PNG image (*.png);;PDF document (*.pdf)</source>
         <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="194" />
+        <location filename="../app/studio/main_window_files.cpp" line="188" />
         <source>Export head grid values</source>
         <translation>导出头网格数值</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="194" />
-        <location filename="../app/studio/main_window_files.cpp" line="204" />
+        <location filename="../app/studio/main_window_files.cpp" line="188" />
+        <location filename="../app/studio/main_window_files.cpp" line="198" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="204" />
+        <location filename="../app/studio/main_window_files.cpp" line="198" />
         <source>Export plan table</source>
         <translation>导出方案表</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="214" />
+        <location filename="../app/studio/main_window_files.cpp" line="208" />
         <source>Export profile</source>
         <translation>导出剖析</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="214" />
+        <location filename="../app/studio/main_window_files.cpp" line="208" />
         <source>MoA profiles (*.moaprof.h5)</source>
         <translation>MoA 剖析文件 (*.moaprof.h5)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="283" />
+        <location filename="../app/studio/main_window_files.cpp" line="277" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="283" />
-        <location filename="../app/studio/main_window_files.cpp" line="295" />
+        <location filename="../app/studio/main_window_files.cpp" line="277" />
+        <location filename="../app/studio/main_window_files.cpp" line="289" />
         <source>Sessions (*.moasession.json)</source>
         <translation>会话文件 (*.moasession.json)</translation>
     </message>
     <message>
-        <location filename="../app/studio/main_window_files.cpp" line="295" />
+        <location filename="../app/studio/main_window_files.cpp" line="289" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
@@ -891,124 +921,124 @@ Mixture of Sparse Attention: inspect attention heads, edit and solve compression
 <context>
     <name>moa::studio::PlanEditor</name>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="186" />
+        <location filename="../app/studio/plan_editor.cpp" line="179" />
         <source>Measured retrieval accuracy at %1 tokens: %2 of %3 prompts (%4 %), density %5</source>
         <translation>%1 token 处实测检索准确率：%3 个提示中答对 %2 个（%4 %），密度 %5</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="168" />
-        <location filename="../app/studio/plan_editor.cpp" line="237" />
+        <location filename="../app/studio/plan_editor.cpp" line="161" />
+        <location filename="../app/studio/plan_editor.cpp" line="230" />
         <source>Accuracy not measured: %1</source>
         <translation>未测量准确率：%1</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="179" />
+        <location filename="../app/studio/plan_editor.cpp" line="172" />
         <source>Measuring retrieval accuracy…</source>
         <translation>正在测量检索准确率…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="180" />
+        <location filename="../app/studio/plan_editor.cpp" line="173" />
         <source>refreshing…</source>
         <translation>正在刷新…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="242" />
+        <location filename="../app/studio/plan_editor.cpp" line="245" />
         <source>Budgets and live preview per length (edit a budget in place)</source>
         <translation>各长度的预算与实时预览（可直接编辑预算）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="243" />
+        <location filename="../app/studio/plan_editor.cpp" line="246" />
         <source>Max rules per layer</source>
         <translation>每层最多规则数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="244" />
+        <location filename="../app/studio/plan_editor.cpp" line="247" />
         <source>K distinct rules per layer (0: no limit)</source>
         <translation>每层最多 K 种不同规则（0：不限）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="245" />
+        <location filename="../app/studio/plan_editor.cpp" line="248" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="246" />
+        <location filename="../app/studio/plan_editor.cpp" line="249" />
         <source>Keep the selected heads' rules when re-solving</source>
         <translation>重新求解时保留所选头的规则</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="247" />
+        <location filename="../app/studio/plan_editor.cpp" line="250" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="248" />
+        <location filename="../app/studio/plan_editor.cpp" line="251" />
         <source>Re-solve</source>
         <translation>重新求解</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="275" />
+        <location filename="../app/studio/plan_editor.cpp" line="279" />
         <source>Rule grid…</source>
         <translation>规则网格…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="275" />
+        <location filename="../app/studio/plan_editor.cpp" line="279" />
         <source>Rule grid (custom)…</source>
         <translation>规则网格（自定义）…</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="278" />
+        <location filename="../app/studio/plan_editor.cpp" line="282" />
         <source>%1 tokens</source>
         <translation>%1 个词元</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="278" />
-        <location filename="../app/studio/plan_editor.cpp" line="281" />
+        <location filename="../app/studio/plan_editor.cpp" line="282" />
+        <location filename="../app/studio/plan_editor.cpp" line="285" />
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="279" />
+        <location filename="../app/studio/plan_editor.cpp" line="283" />
         <source>Candidate rules the next solve chooses from (moa solve --alpha-step / --betas). Alpha step: %1; betas: %2</source>
         <translation>下次求解时可选的候选规则（moa solve --alpha-step / --betas）。Alpha 步长：%1；beta：%2</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="250" />
+        <location filename="../app/studio/plan_editor.cpp" line="253" />
         <source>Measure accuracy in the background</source>
         <translation>在后台测量准确率</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="251" />
+        <location filename="../app/studio/plan_editor.cpp" line="254" />
         <source>Retrieval accuracy of the edited plan on a few fresh prompts of the demo task, re-measured after each edit</source>
         <translation>在演示任务的若干新提示上测量所编辑方案的检索准确率，每次编辑后重新测量</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="252" />
+        <location filename="../app/studio/plan_editor.cpp" line="255" />
         <source>at</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="253" />
+        <location filename="../app/studio/plan_editor.cpp" line="256" />
         <source>Prompt length in tokens (a profiled length within the model's context)</source>
         <translation>提示长度（token；模型上下文以内的已剖析长度）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="254" />
+        <location filename="../app/studio/plan_editor.cpp" line="257" />
         <source>prompts</source>
         <translation>提示数</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="255" />
+        <location filename="../app/studio/plan_editor.cpp" line="258" />
         <source>Number of prompts, answers spread evenly through the context (same as moa eval --demo-length N --prompts P)</source>
         <translation>提示数量，答案均匀分布在上下文中（与 moa eval --demo-length N --prompts P 相同）</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="289" />
+        <location filename="../app/studio/plan_editor.cpp" line="293" />
         <source>Lock heads</source>
         <translation>锁定头</translation>
     </message>
     <message>
-        <location filename="../app/studio/plan_editor.cpp" line="289" />
+        <location filename="../app/studio/plan_editor.cpp" line="293" />
         <source>Unlock heads</source>
         <translation>解锁头</translation>
     </message>

@@ -7,6 +7,7 @@
 #include <QTabWidget>
 #include <QUndoStack>
 
+#include "app/studio/calib_dialog.h"
 #include "app/studio/compare_view.h"
 #include "app/studio/data_export.h"
 #include "app/studio/file_dialogs.h"
@@ -114,20 +115,13 @@ void MainWindow::profileDialog() {
 }
 
 void MainWindow::calibrationDialog() {
-  CalibOptions options;
-  options.lengths = ws_->defaultProfileLengths();
-  options.input = QFileDialog::getOpenFileName(this, tr("Documents with questions (jsonl)"), dialogDir(),
-                                               tr("JSON lines (*.jsonl);;All files (*)"));
-  if (options.input.isEmpty() &&
-      QMessageBox::question(this, tr("Calibration set"),
-                            tr("No documents chosen. Build the demo task's calibration set instead?")) !=
-          QMessageBox::Yes)
-    return;
-  options.out = save_file_name(this, tr("Save calibration set"), QDir(dialogDir()).filePath(QStringLiteral("calib.jsonl")),
-                               tr("JSON lines (*.jsonl)"));
-  if (options.out.isEmpty()) return;
+  // Lengths: the open profile's (a set for re-profiling it), else the model's defaults.
+  std::vector<int64_t> lengths = ws_->defaultProfileLengths();
+  if (ProfileDataPtr p = ws_->profile()->data(); p && !p->lengths.empty()) lengths = p->lengthList();
+  CalibDialog dialog(lengths, QDir(dialogDir()).filePath(QStringLiteral("calib.jsonl")), this);
+  if (dialog.exec() != QDialog::Accepted) return;
   try {
-    ws_->buildCalibration(options);
+    ws_->buildCalibration(dialog.options());
   } catch (const std::exception& e) {
     showError(tr("Cannot build the calibration set"), QString::fromStdString(e.what()));
   }

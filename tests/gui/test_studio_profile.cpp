@@ -7,6 +7,8 @@
 #include <QComboBox>
 #include <QSpinBox>
 #include <QElapsedTimer>
+#include <QLineEdit>
+#include <QRadioButton>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QTimer>
@@ -14,6 +16,7 @@
 
 #include <functional>
 
+#include "app/studio/calib_dialog.h"
 #include "app/studio/main_window.h"
 #include "app/studio/plan_editor.h"
 #include "app/studio/profile_dialog.h"
@@ -124,6 +127,39 @@ class StudioProfileTest : public QObject {
       QCOMPARE(static_cast<int64_t>(r.input_ids.size()), int64_t{256});
       QVERIFY(r.answer_span->second <= r.input_ids.size());
     }
+  }
+
+  // Run ▸ Build Calibration Set: lengths, source (demo records per length, or documents with the
+  // answer budget), output; what does not parse is refused while the dialog is open.
+  void calibrationDialogOptions() {
+    CalibDialog dialog({1024, 2048}, dir_.filePath(QStringLiteral("c")));
+    CalibOptions o = dialog.options();
+    QCOMPARE(o.lengths, (std::vector<int64_t>{1024, 2048}));
+    QVERIFY(o.input.isEmpty());  // the demo task
+    QCOMPARE(o.count, 4);
+    QCOMPARE(o.out, dir_.filePath(QStringLiteral("c.jsonl")));  // the type's extension
+    dialog.countBox()->setValue(9);
+    dialog.lengthsEdit()->setText(QStringLiteral("512, 4096"));
+    o = dialog.options();
+    QCOMPARE(o.count, 9);
+    QCOMPARE(o.lengths, (std::vector<int64_t>{512, 4096}));
+    dialog.documentsButton()->setChecked(true);
+    QVERIFY(!dialog.countBox()->isEnabled());
+    auto refused = [&](const char* says) {
+      try {
+        dialog.options();
+      } catch (const moa::Error& e) {
+        return QString::fromUtf8(e.what()).contains(QString::fromUtf8(says));
+      }
+      return false;
+    };
+    QVERIFY(refused("choose a documents file"));
+    dialog.documentsEdit()->setText(QStringLiteral("/data/docs.jsonl"));
+    QCOMPARE(dialog.options().input, QStringLiteral("/data/docs.jsonl"));
+    dialog.lengthsEdit()->setText(QStringLiteral("1000"));
+    QVERIFY(refused("'1000' is not a positive multiple of 64"));
+    dialog.lengthsEdit()->setText(QString());
+    QVERIFY(refused("at least one length"));
   }
 
   void stopEndsTheRunWithinASecond() {
