@@ -3,13 +3,13 @@
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
 
+#include "app/studio/dialog_fields.h"
 #include "app/studio/file_dialogs.h"
 #include "core/util/error.h"
 
@@ -18,9 +18,7 @@ namespace moa::studio {
 CalibDialog::CalibDialog(const std::vector<int64_t>& lengths, const QString& out, QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Build calibration set"));
   setMinimumWidth(560);
-  QStringList text;
-  for (int64_t n : lengths) text << QString::number(n);
-  lengths_ = new QLineEdit(text.join(QStringLiteral(",")), this);
+  lengths_ = new QLineEdit(lengths_to_text(lengths), this);
   from_demo_ = new QRadioButton(tr("Demo task records, answered by the open model"), this);
   from_documents_ = new QRadioButton(tr("Documents with questions (jsonl), answered by the open model"), this);
   from_demo_->setChecked(true);
@@ -35,20 +33,14 @@ CalibDialog::CalibDialog(const std::vector<int64_t>& lengths, const QString& out
   out_ = new QLineEdit(out, this);
   auto* browse_out = new QPushButton(tr("Browse…"), this);
 
-  auto* documents_row = new QHBoxLayout;
-  documents_row->addWidget(documents_, 1);
-  documents_row->addWidget(browse_documents);
-  auto* out_row = new QHBoxLayout;
-  out_row->addWidget(out_, 1);
-  out_row->addWidget(browse_out);
   auto* form = new QFormLayout(this);
   form->addRow(tr("Lengths (tokens)"), lengths_);
   form->addRow(tr("Records"), from_demo_);
   form->addRow(tr("Records per length"), count_);
   form->addRow(QString(), from_documents_);
-  form->addRow(QString(), documents_row);
+  form->addRow(QString(), path_row(documents_, browse_documents));
   form->addRow(tr("Answer tokens (at most)"), max_new_);
-  form->addRow(tr("Output"), out_row);
+  form->addRow(tr("Output"), path_row(out_, browse_out));
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   form->addRow(buttons);
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -77,14 +69,7 @@ CalibDialog::CalibDialog(const std::vector<int64_t>& lengths, const QString& out
 
 CalibOptions CalibDialog::options() const {
   CalibOptions o;
-  for (const QString& part : lengths_->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-    bool ok = false;
-    const qlonglong n = part.trimmed().toLongLong(&ok);
-    if (!ok || n <= 0 || n % 64 != 0)
-      throw Error("length '" + part.trimmed().toStdString() + "' is not a positive multiple of 64");
-    o.lengths.push_back(n);
-  }
-  if (o.lengths.empty()) throw Error("give at least one length");
+  o.lengths = lengths_from_text(lengths_->text());
   o.count = count_->value();
   o.max_new_tokens = max_new_->value();
   if (from_documents_->isChecked()) {

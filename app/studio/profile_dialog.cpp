@@ -5,13 +5,13 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
 
+#include "app/studio/dialog_fields.h"
 #include "core/util/error.h"
 
 namespace moa::studio {
@@ -20,9 +20,7 @@ ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString&
     : QDialog(parent) {
   setWindowTitle(tr("Profile model"));
   setMinimumWidth(560);  // room for an output path
-  QStringList text;
-  for (int64_t n : lengths) text << QString::number(n);
-  lengths_ = new QLineEdit(text.join(QStringLiteral(",")), this);
+  lengths_ = new QLineEdit(lengths_to_text(lengths), this);
   samples_ = new QSpinBox(this);
   samples_->setRange(1, 10000);
   samples_->setValue(4);
@@ -36,19 +34,13 @@ ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString&
   resume_ = new QCheckBox(tr("Resume a stopped run in this file"), this);
   overwrite_ = new QCheckBox(tr("Replace this file if it exists"), this);
 
-  auto* calib_row = new QHBoxLayout;
-  calib_row->addWidget(calib_, 1);
-  calib_row->addWidget(browse_calib);
-  auto* out_row = new QHBoxLayout;
-  out_row->addWidget(out_, 1);
-  out_row->addWidget(browse_out);
   auto* form = new QFormLayout(this);
   form->addRow(tr("Lengths (tokens)"), lengths_);
   form->addRow(tr("Samples per length"), samples_);
   form->addRow(tr("Records"), demo_);
   form->addRow(QString(), file_);
-  form->addRow(QString(), calib_row);
-  form->addRow(tr("Output"), out_row);
+  form->addRow(QString(), path_row(calib_, browse_calib));
+  form->addRow(tr("Output"), path_row(out_, browse_out));
   form->addRow(QString(), resume_);
   form->addRow(QString(), overwrite_);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -80,13 +72,7 @@ ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString&
 
 ProfileOptions ProfileDialog::options() const {
   ProfileOptions o;
-  for (const QString& part : lengths_->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-    bool ok = false;
-    const qlonglong n = part.trimmed().toLongLong(&ok);
-    if (!ok || n <= 0 || n % 64 != 0)
-      throw Error("length '" + part.trimmed().toStdString() + "' is not a positive multiple of 64");
-    o.lengths.push_back(n);
-  }
+  o.lengths = lengths_from_text(lengths_->text());
   o.samples = samples_->value();
   if (file_->isChecked()) {
     if (calib_->text().isEmpty()) throw Error("choose a calibration file or the demo records");

@@ -1,0 +1,38 @@
+#include "app/studio/dialog_fields.h"
+
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QStringList>
+
+#include "core/util/error.h"
+
+namespace moa::studio {
+
+std::vector<int64_t> lengths_from_text(const QString& text) {
+  std::vector<int64_t> out;
+  for (const QString& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const qlonglong n = part.trimmed().toLongLong(&ok);
+    if (!ok || n <= 0 || n % 64 != 0)
+      throw Error("length '" + part.trimmed().toStdString() + "' is not a positive multiple of 64");
+    out.push_back(n);
+  }
+  if (out.empty()) throw Error("give at least one length");
+  return out;
+}
+
+QString lengths_to_text(const std::vector<int64_t>& lengths) {
+  QStringList text;
+  for (int64_t n : lengths) text << QString::number(n);
+  return text.join(QStringLiteral(","));
+}
+
+QHBoxLayout* path_row(QLineEdit* edit, QPushButton* browse) {
+  auto* row = new QHBoxLayout;
+  row->addWidget(edit, 1);
+  row->addWidget(browse);
+  return row;
+}
+
+}  // namespace moa::studio

@@ -1,0 +1,23 @@
+#pragma once
+// Fields the job dialogs (Profile Model, Build Calibration Set) share: a comma-separated token
+// lengths field, and a path field with its Browse… button.
+#include <QString>
+
+#include <cstdint>
+#include <vector>
+
+class QHBoxLayout;
+class QLineEdit;
+class QPushButton;
+
+namespace moa::studio {
+
+// "1024, 2048" -> {1024, 2048}; throws moa::Error naming a part that is not a positive multiple
+// of 64, or when there is none.
+std::vector<int64_t> lengths_from_text(const QString& text);
+QString lengths_to_text(const std::vector<int64_t>& lengths);
+
+// The line edit stretched, the button beside it.
+QHBoxLayout* path_row(QLineEdit* edit, QPushButton* browse);
+
+}  // namespace moa::studio
