@@ -137,6 +137,8 @@ std::vector<int64_t> parse_length_list(const std::string& text, const std::strin
   std::vector<int64_t> out;
   for (long long n : parse_int_list(text, what)) {
     if (n <= 0 || n % 64 != 0) throw Error(what + ": " + std::to_string(n) + " is not a positive multiple of 64");
+    // Far beyond any context; larger values would overflow the block arithmetic downstream.
+    if (n > (int64_t{1} << 30)) throw Error(what + ": " + std::to_string(n) + " tokens is more than 2^30");
     out.push_back(n);
   }
   return out;

@@ -298,7 +298,7 @@ Plan plan_from_csv(const std::string& text_in, const std::string& file, int plan
   }
   if (plans.empty()) fail_file(file, "CSV holds no rows");
   if (plan_id < 0) {
-    if (plans.size() > 1) fail_file(file, "CSV holds " + std::to_string(plans.size()) + " plan ids; choose one");
+    if (plans.size() > 1) fail_file(file, "CSV holds " + std::to_string(plans.size()) + " plan ids; choose one (moa plan convert --plan-id N)");
     plan_id = plans.begin()->first;
   }
   auto it = plans.find(plan_id);
