@@ -44,19 +44,28 @@ int run(const moa::cli::Args& args) {
   // A folder with files is someone's checkpoint (or anything else): replaced only when asked.
   if (std::filesystem::exists(out) && !std::filesystem::is_empty(out) && !args.has("overwrite"))
     moa::fail_file(out.string(), "exists and is not empty; choose another --out or pass --overwrite");
-  if (std::filesystem::is_directory(out)) {
-    // --overwrite replaces a checkpoint: its files go (a stale shard or index would otherwise
-    // stay beside the new weights); anything else in the folder stays.
-    for (const auto& e : std::filesystem::directory_iterator(out)) {
-      const std::string name = e.path().filename().string();
-      const bool weights = name.rfind("model", 0) == 0 && (e.path().extension() == ".safetensors" ||
-                                                           name == "model.safetensors.index.json");
-      if (weights || name == "config.json" || name == "generation_config.json" || name == "tokenizer.json")
-        std::filesystem::remove(e.path());
-    }
-  }
-  moa::checkpoint_write_random(config, out, opt);
-  auto ck = moa::Checkpoint::open(out);  // read back: what we wrote must load
+  // Written beside --out first and checked; only then does it replace the old checkpoint's files
+  // (a stale shard or index would otherwise stay beside the new weights; anything else in the
+  // folder stays). A failure on the way leaves --out as it was, and --shape or --tokenizer may
+  // be files inside it.
+  std::filesystem::path staging = out;
+  staging += ".init-checkpoint.tmp";
+  std::filesystem::remove_all(staging);
+  moa::checkpoint_write_random(config, staging, opt);
+  (void)moa::Checkpoint::open(staging);  // read back: what we wrote must load
+  std::filesystem::create_directories(out);
+  const auto checkpoint_file = [](const std::string& name) {
+    const bool shard = name.rfind("model-", 0) == 0 && name.size() > 12 && name.substr(name.size() - 12) == ".safetensors";
+    return shard || name == "model.safetensors" || name == "model.safetensors.index.json" || name == "config.json" ||
+           name == "generation_config.json" || name == "tokenizer.json";
+  };
+  for (const auto& e : std::filesystem::directory_iterator(out))
+    if (checkpoint_file(e.path().filename().string()) && !std::filesystem::exists(staging / e.path().filename()))
+      std::filesystem::remove(e.path());
+  for (const auto& e : std::filesystem::directory_iterator(staging))
+    std::filesystem::rename(e.path(), out / e.path().filename());
+  std::filesystem::remove(staging);
+  auto ck = moa::Checkpoint::open(out);
   std::cout << "wrote " << out.string() << ": " << config.num_layers << " layers, " << config.num_heads << "/"
             << config.num_kv_heads << " heads, " << config.parameter_count() / 1e6 << " M parameters, "
             << moa::dtype_torch_name(config.dtype) << ", hash " << ck->content_hash() << "\n";

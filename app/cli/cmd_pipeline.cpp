@@ -12,6 +12,7 @@
 #include "core/data/demo_data.h"
 #include "core/eval/eval.h"
 #include "core/model/checkpoint.h"
+#include "core/model/config.h"
 #include "core/plan/loss_table.h"
 #include "core/plan/plan_io.h"
 #include "core/profile/calib_build.h"
@@ -80,6 +81,16 @@ int run(const moa::cli::Args& args) {
   if (prompts < 1) throw moa::Error("--eval-prompts must be at least 1");
   const long long ppl_records = args.get_int("ppl-records", 1);
   if (ppl_records < 1) throw moa::Error("--ppl-records must be at least 1");
+  // Lengths beyond the model's context fail only after the stages before them: checked now.
+  const int64_t context = moa::config_load(model / "config.json").max_position_embeddings;
+  for (int64_t n : lengths)
+    if (n > context) throw moa::Error("--lengths: " + std::to_string(n) + " is beyond the model's " + std::to_string(context) + " positions");
+  for (long long n : eval_ll)
+    if (n >= context) throw moa::Error("--eval-lengths: " + std::to_string(n) + " leaves no room to answer within the model's " +
+                                       std::to_string(context) + " positions");
+  if (validate_records > 0 && validate_length > context)
+    throw moa::Error("--validate-length " + std::to_string(validate_length) + " is beyond the model's " +
+                     std::to_string(context) + " positions");
   if (validate_records > 0 && validate_length < *std::min_element(lengths.begin(), lengths.end()))
     throw moa::Error("--validate-length " + std::to_string(validate_length) +
                      " is shorter than every profiled length (validate at a profiled length or longer)");

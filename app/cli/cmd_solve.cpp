@@ -6,6 +6,7 @@
 
 #include "app/cli/command.h"
 #include "core/eval/eval.h"
+#include "core/model/config.h"
 #include "core/plan/plan_io.h"
 #include "core/profile/profile_store.h"
 #include "core/solve/solve.h"
@@ -54,6 +55,8 @@ Setup setup_from_args(const Args& args) {
       std::cerr << "note: " << profile_path << ": length " << n << " has no finished sample (an interrupted run?); "
                 << "the plan is solved for the other lengths only\n";
   const auto budgets = moa::cli::parse_double_list(args.get("budget"), "--budget");
+  for (double b : budgets)
+    if (!(b > 0.0 && b <= 1.0)) throw moa::Error("--budget: " + std::to_string(b) + " is not a KV fraction in (0, 1]");
   Setup s;
   if (budgets.size() == 1) {
     for (int64_t n : lengths) s.request.budgets[n] = budgets[0];
@@ -167,22 +170,30 @@ int run_plans(const Args& args) {
   if (args.has("select-out")) moa::check_writable(args.get("select-out"));
   Setup s = setup_from_args(args);
   const int points = static_cast<int>(points_arg);
-  const std::vector<moa::Plan> front = moa::solve_pareto(s.table, s.request, points);
-  std::printf("%zu Pareto plans (epsilon-constraint, %d levels per capped length)\n", front.size(), points);
-  print_lengths_header(s.table);
-  for (size_t i = 0; i < front.size(); ++i) print_plan_row(std::to_string(i), front[i], s.table);
+  // Plan selection by validation (DESIGN §4): the real answer loss of the model running each
+  // plan's sparse attention, on records longer than any profiled length. The records are made
+  // (and their length checked against the model's context) before the solves.
+  moa::EvalRequest v;
   if (args.has("validate-model")) {
-    // Plan selection by validation (DESIGN §4): the real answer loss of the model running each
-    // plan's sparse attention, on records longer than any profiled length.
-    moa::EvalRequest v;
     v.model = args.get("validate-model");
     v.device = args.get("validate-device", "cpu");
     if (args.has("validate-data")) {
       v.ppl = moa::ppl_read_jsonl(args.get("validate-data"));
     } else {
-      const int64_t len = args.get_int("validate-demo-length", 2 * s.table.lengths.back());
+      const int64_t context = moa::config_load(std::filesystem::path(v.model) / "config.json").max_position_embeddings;
+      // Default: twice the longest profiled length, within the model's context.
+      const int64_t len = args.get_int("validate-demo-length", std::min<int64_t>(2 * s.table.lengths.back(), context / 64 * 64));
+      if (len > context)
+        throw moa::Error("--validate-demo-length " + std::to_string(len) + " is beyond the model's " + std::to_string(context) +
+                         " positions (max_position_embeddings of " + v.model.string() + "/config.json)");
       v.ppl = moa::demo_validation_records(len, static_cast<int>(args.get_int("validate-records", 2)), 99);
     }
+  }
+  const std::vector<moa::Plan> front = moa::solve_pareto(s.table, s.request, points);
+  std::printf("%zu Pareto plans (epsilon-constraint, %d levels per capped length)\n", front.size(), points);
+  print_lengths_header(s.table);
+  for (size_t i = 0; i < front.size(); ++i) print_plan_row(std::to_string(i), front[i], s.table);
+  if (args.has("validate-model")) {
     std::vector<double> losses(front.size());
     const size_t best = moa::select_plan(front, [&](const moa::Plan& p) {
       const double nll = moa::plan_validation_loss(v, p);

@@ -163,7 +163,7 @@ void MainWindow::exportPlanAs() {
   if (path.isEmpty()) return;
   try {
     plan_write(path.toStdString(), ws_->plan()->plan(),
-               path.endsWith(QStringLiteral(".csv")) ? PlanFormat::reference_csv : PlanFormat::reference_json);
+               path.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive) ? PlanFormat::reference_csv : PlanFormat::reference_json);
   } catch (const std::exception& e) {
     showError(tr("Cannot export"), QString::fromStdString(e.what()));
   }

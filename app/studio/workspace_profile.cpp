@@ -12,6 +12,7 @@
 #include "core/profile/calib_build.h"
 #include "core/profile/profile.h"
 #include "core/util/error.h"
+#include "core/util/progress_formats.h"
 
 namespace moa::studio {
 
@@ -91,18 +92,18 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
     // finished sample (at most once a second) the file, which the profiler leaves consistent
     // after every sample, is read back so the views fill in while the run goes on.
     const ProgressFn inner = job.progressFn();
-    const double pairs = static_cast<double>(request.lengths.size() * request.samples);
-    int64_t staged = 0, previous = -1;
+    // Samples this run finished: counted from the profiler's "sample done" report, which comes
+    // after the sample is in the file (and, for a new run, after the file was moved over
+    // `out`: before that, `out` may still be the profile an --overwrite replaces).
+    int64_t finished = 0, staged = 0;
+    const auto samples = static_cast<int64_t>(request.lengths.size()) * request.samples;  // the last one: the final read
     auto last_stage = std::chrono::steady_clock::now();
     try {
       profile_run(request, [&](double f, const ProgressText& m) {
-        const auto done = static_cast<int64_t>(std::floor(f * pairs + 1e-9));
+        if (m.format == progress_format::kProfileSampleDone) ++finished;
         const auto now = std::chrono::steady_clock::now();
-        // The first report at a sample boundary comes before the sample is written ("writing"),
-        // so a snapshot is taken from the next report on.
-        if (done > staged && done == previous && done < static_cast<int64_t>(pairs) &&
-            now - last_stage >= std::chrono::seconds(1)) {
-          staged = done;
+        if (finished > staged && finished < samples && now - last_stage >= std::chrono::seconds(1)) {
+          staged = finished;
           last_stage = now;
           try {
             loadStages(job, request.out, out, false, 0.0, LoadMode::snapshot);
@@ -112,13 +113,12 @@ quint64 Workspace::runProfile(const ProfileOptions& options) {
             // A snapshot that cannot be read now is skipped; the final read reports errors.
           }
         }
-        previous = done;
         return inner(0.95 * f, m);
       });
     } catch (const Cancelled&) {
       // Stopped: every finished sample is in the file; show them (the last snapshot may be a
       // second old or, before a second had passed, missing), then end as stopped.
-      if (staged > 0 || previous > 0) {
+      if (finished > 0 || request.resume) {
         try {
           loadStages(job, request.out, out, false, 0.0, LoadMode::snapshot_after_stop);
         } catch (const std::exception&) {

@@ -102,6 +102,22 @@ void check_request(const LossTable& t, const SolveRequest& req) {
   const std::vector<int> locked = lock_map(t, req);
   const std::vector<char> free_mask = free_rule_mask(t, req);
   const double units = static_cast<double>(locked.size());
+  // A locked rule that is no candidate (typed in by hand) takes one of a layer's K rules that
+  // no unlocked head may share: with K of them, the layer's unlocked heads have none left.
+  if (req.max_rules_per_layer > 0)
+    for (int l = 0; l < t.num_layers; ++l) {
+      bool free_unit = false, candidate_locked = false;
+      for (int u = 0; u < t.num_units; ++u) {
+        const int r = locked[static_cast<size_t>(l) * t.num_units + u];
+        if (r < 0) free_unit = true;
+        else if (free_mask[static_cast<size_t>(r)]) candidate_locked = true;
+      }
+      const int distinct = static_cast<int>(locked_rules[static_cast<size_t>(l)].size());
+      if (free_unit && !candidate_locked && distinct >= req.max_rules_per_layer)
+        throw Error("contradictory locks: layer " + std::to_string(l) + " has " + std::to_string(distinct) +
+                    " locked rules outside the candidate grid, as many as max rules per layer (" +
+                    std::to_string(req.max_rules_per_layer) + "), and no rule is left for its unlocked heads");
+    }
   for (const auto& [n, rho] : req.budgets) {
     const int ni = t.length_index(n);
     double dmin = 1.0, dmax = 0.0;
@@ -147,9 +163,9 @@ struct CbcOutcome {
 };
 
 // One CBC solve over the columns `allowed` (a subset of obj.allowed), scaled by its largest
-// shifted cost. Throws when infeasible or when no plan is found in time.
+// shifted cost, within `seconds`. Throws when infeasible or when no plan is found in time.
 CbcOutcome cbc_solve(const LossTable& t, const SolveRequest& req, const Objective& obj, const std::vector<char>& allowed,
-                     const std::vector<int>* warm_start) {
+                     const std::vector<int>* warm_start, double seconds) {
   const int R = t.num_rules(), L = t.num_layers, U = t.num_units;
   const int units = L * U;
   const std::vector<int> locked = lock_map(t, req);
@@ -249,11 +265,15 @@ CbcOutcome cbc_solve(const LossTable& t, const SolveRequest& req, const Objectiv
   for (int c = 0; c < ncols; ++c) Cbc_setInteger(m, c);
   Cbc_setObjSense(m, 1.0);
   Cbc_setLogLevel(m, req.log_level);
-  Cbc_setMaximumSeconds(m, req.time_limit_s);
-  // Always set: CBC's own default applies otherwise, and 0 must mean "prove optimality". The
-  // absolute gap goes to 0 too (its default, 1e-10 in objective units, is no bound here).
-  Cbc_setAllowableFractionGap(m, std::max(0.0, req.relative_gap));
-  Cbc_setAllowableGap(m, 0.0);
+  Cbc_setMaximumSeconds(m, seconds);
+  // The requested gap is relative to the whole objective, but CBC sees it shifted by the units'
+  // cheapest rules: its fraction gap alone would be stricter by objective / shifted objective
+  // (100x when the choices are 1% of the loss). So an absolute gap of G x the shift (which is
+  // <= G x the objective) stops it too. Always set: CBC's own defaults apply otherwise, and a
+  // gap of 0 must mean "prove optimality".
+  const double gap = std::max(0.0, req.relative_gap);
+  Cbc_setAllowableFractionGap(m, gap);
+  Cbc_setAllowableGap(m, gap * obj.total_offset / scale);
   if (req.threads > 1) Cbc_setParameter(m, "threads", std::to_string(req.threads).c_str());
   // CBC 2.10 fails on a MIP start when the model has the y columns of the K constraint
   // ("Illegal index <ncols> in ClpModel::getColumnName", then no solution, by index and by
@@ -329,8 +349,10 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
   // cost exceeds the shifted objective of a plan already found cannot be in a better plan
   // (shifted costs are >= 0), so those columns are dropped and the rest re-solved at their own,
   // finer scale, from that plan; the bound stays valid for the whole problem.
+  // The rounds share the request's time limit; one that finds nothing in what is left keeps the
+  // plan already found.
   std::vector<char> allowed = obj.allowed;
-  CbcOutcome best = cbc_solve(t, req, obj, allowed, warm_start);
+  CbcOutcome best = cbc_solve(t, req, obj, allowed, warm_start, req.time_limit_s);
   auto shifted_total = [&](const std::vector<int>& a) {
     double v = 0.0;
     for (int u = 0; u < units; ++u) v += obj.cost[static_cast<size_t>(u) * R + a[u]] - obj.offset[u];
@@ -350,10 +372,22 @@ SolveResult solve_assignment(const LossTable& t, const SolveRequest& req, const 
         else new_scale = std::max(new_scale, c);
       }
     if (!(new_scale > 0.0) || new_scale > old_scale * 1e-3) break;  // the scale already resolves it
+    const double left = req.time_limit_s - seconds_since(t0);
+    if (left < 0.05 * req.time_limit_s) break;
     allowed = std::move(pruned);
-    CbcOutcome finer = cbc_solve(t, req, obj, allowed, &best.assignment);
+    CbcOutcome finer;
+    try {
+      finer = cbc_solve(t, req, obj, allowed, &best.assignment, left);
+    } catch (const Error&) {
+      break;  // nothing found in the time left (a cold start under K): the plan in hand stands
+    }
     finer.solve_seconds += best.solve_seconds;
-    if (shifted_total(finer.assignment) > incumbent) finer.assignment = best.assignment;
+    finer.nodes += best.nodes;
+    finer.bound = std::max(finer.bound, best.bound);  // both bound the whole problem
+    if (shifted_total(finer.assignment) > incumbent) {
+      finer.assignment = best.assignment;
+      finer.proven_optimal = best.proven_optimal;
+    }
     best = std::move(finer);
   }
 

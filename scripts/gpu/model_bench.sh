@@ -5,7 +5,7 @@ set -uo pipefail
 B=${BUILD:-build-gpu}
 W=/tmp/moa_bench; mkdir -p $W
 t0=$(date +%s.%N)
-$B/app/moa init-checkpoint --shape llama3-8b --random-seed 8 --out $W/llama3_8b --shard-mb 5000
+$B/app/moa init-checkpoint --overwrite --shape llama3-8b --random-seed 8 --out $W/llama3_8b --shard-mb 5000
 echo "init-checkpoint seconds: $(echo "$(date +%s.%N) - $t0" | bc)"
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 for N in 4096; do

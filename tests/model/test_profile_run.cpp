@@ -239,8 +239,10 @@ TEST(ProfileRun, CancelsWithinASecond) {
   seen = 0;
   EXPECT_THROW(moa::profile_run(r, [&](double, const std::string&) { return ++seen < calls / 2; }), moa::Cancelled);
   EXPECT_EQ(moa::read_text_file(r.out), before);
-  EXPECT_EQ(moa::profile_run(r, {}).samples_done, 1);
-  EXPECT_EQ(moa::profile_read(r.out).lengths.at(2048).samples_done(), 1);
+  r.records = moa::calib_build_demo({2048}, 2, 7);  // a run that differs: 2 samples where the old file has 1
+  r.samples = 2;
+  EXPECT_EQ(moa::profile_run(r, {}).samples_done, 2);
+  EXPECT_EQ(moa::profile_read(r.out).lengths.at(2048).samples_done(), 2);
   EXPECT_FALSE(std::filesystem::exists(r.out.string() + ".partial"));
 }
 

@@ -244,6 +244,19 @@ TEST(Solver, LockedRuleStaysThatHeadsOwn) {
       if (u != 5) EXPECT_NE(got.assignment[u], 0) << "trial " << trial << " unit " << u;
     EXPECT_EQ(got.assignment[5], 0);
   }
+  // K = 1 and a hand-typed lock in a layer with unlocked heads: refused before CBC, saying why.
+  {
+    std::mt19937 rng3(5);
+    const LossTable t = random_table(rng3, 2, 3);
+    SolveRequest req;
+    req.budgets = {{256, 0.9}, {512, 0.9}};
+    req.free_rules.assign(t.rules.begin() + 1, t.rules.end());
+    req.locks.push_back({1, 2, t.rules[0]});
+    req.max_rules_per_layer = 1;
+    EXPECT_NE(error_of([&] { solve_assignment(t, req); }).find("no rule is left for its unlocked heads"), std::string::npos);
+    req.max_rules_per_layer = 2;
+    EXPECT_TRUE(assignment_violations(t, req, solve_assignment(t, req).assignment).empty());
+  }
   SolveRequest bad;
   bad.budgets = {{256, 0.7}};
   bad.free_rules = {Rule{999, 0}};
