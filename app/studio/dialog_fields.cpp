@@ -28,6 +28,17 @@ QString lengths_to_text(const std::vector<int64_t>& lengths) {
   return text.join(QStringLiteral(","));
 }
 
+std::vector<int64_t> lengths_remembered(const QString& remembered, int64_t context, const std::vector<int64_t>& fallback) {
+  try {
+    const std::vector<int64_t> lengths = lengths_from_text(remembered);
+    for (int64_t n : lengths)
+      if (n > context) return fallback;
+    return lengths;
+  } catch (const Error&) {
+    return fallback;
+  }
+}
+
 QHBoxLayout* path_row(QLineEdit* edit, QPushButton* browse) {
   auto* row = new QHBoxLayout;
   row->addWidget(edit, 1);

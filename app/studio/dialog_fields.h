@@ -17,6 +17,10 @@ namespace moa::studio {
 std::vector<int64_t> lengths_from_text(const QString& text);
 QString lengths_to_text(const std::vector<int64_t>& lengths);
 
+// The lengths a dialog offers: the ones the user last ran (`remembered`, as lengths_to_text
+// wrote them) while they parse and fit the model's context, else `fallback`.
+std::vector<int64_t> lengths_remembered(const QString& remembered, int64_t context, const std::vector<int64_t>& fallback);
+
 // The line edit stretched, the button beside it.
 QHBoxLayout* path_row(QLineEdit* edit, QPushButton* browse);
 

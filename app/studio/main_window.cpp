@@ -85,7 +85,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ws_(new Workspace
   createMenus();
   for (JobTracker* jobs : {ws_->modelJobs(), ws_->profileJobs(), ws_->solveJobs(), ws_->calibJobs()}) watchJobs(jobs);
   connect(ws_, &Workspace::message, this, [this](const QString& text) { showMessage(text); });
-  connect(ws_, &Workspace::solveFailed, this, [this](const QString& text) { showError(tr("Solve failed"), text); });
+  // Queued: the box is modal, and the job's own end (progress bar hidden, Stop off) comes first.
+  connect(ws_, &Workspace::solveFailed, this, [this](const QString& text) { showError(tr("Solve failed"), text); },
+          Qt::QueuedConnection);
   connect(ws_, &Workspace::documentsMismatch, this,
           [this](const QString& text) { showError(tr("The open documents do not match"), text); });
   connect(ws_->compareJobs(), &JobTracker::finished, this, [this](quint64, JobOutcome outcome, const QString& text) {

@@ -10,6 +10,7 @@
 #include "app/studio/calib_dialog.h"
 #include "app/studio/compare_view.h"
 #include "app/studio/data_export.h"
+#include "app/studio/dialog_fields.h"
 #include "app/studio/file_dialogs.h"
 #include "app/studio/figure_export.h"
 #include "app/studio/head_detail_view.h"
@@ -105,10 +106,18 @@ void MainWindow::profileDialog() {
   QString out = QDir(dialogDir()).filePath(QStringLiteral("profile.moaprof.h5"));
   if (auto ck = ws_->model()->checkpoint())
     out = QDir(dialogDir()).filePath(QString::fromStdString(ck->name()) + QStringLiteral(".moaprof.h5"));
-  ProfileDialog dialog(ws_->defaultProfileLengths(), out, this);
+  // The lengths and samples of the last run are offered again (when they fit this model).
+  QSettings settings;
+  const int64_t context = ws_->model()->checkpoint() ? ws_->model()->checkpoint()->config().max_position_embeddings : 8192;
+  const std::vector<int64_t> lengths = lengths_remembered(settings.value(QStringLiteral("profile_dialog/lengths")).toString(),
+                                                          context, ws_->defaultProfileLengths());
+  ProfileDialog dialog(lengths, out, this, std::clamp(settings.value(QStringLiteral("profile_dialog/samples"), 4).toInt(), 1, 10000));
   if (dialog.exec() != QDialog::Accepted) return;
   try {
-    startProfile(dialog.options());
+    const ProfileOptions options = dialog.options();
+    settings.setValue(QStringLiteral("profile_dialog/lengths"), lengths_to_text(options.lengths));
+    settings.setValue(QStringLiteral("profile_dialog/samples"), static_cast<int>(options.samples));
+    startProfile(options);
   } catch (const std::exception& e) {
     showError(tr("Cannot profile"), QString::fromStdString(e.what()));
   }

@@ -16,14 +16,14 @@
 
 namespace moa::studio {
 
-ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString& out, QWidget* parent)
+ProfileDialog::ProfileDialog(const std::vector<int64_t>& lengths, const QString& out, QWidget* parent, int samples)
     : QDialog(parent) {
   setWindowTitle(tr("Profile model"));
   setMinimumWidth(560);  // room for an output path
   lengths_ = new QLineEdit(lengths_to_text(lengths), this);
   samples_ = new QSpinBox(this);
   samples_->setRange(1, 10000);
-  samples_->setValue(4);
+  samples_->setValue(samples);
   demo_ = new QRadioButton(tr("Built-in demo records (byte vocabulary)"), this);
   file_ = new QRadioButton(tr("Calibration file (jsonl)"), this);
   demo_->setChecked(true);

@@ -16,7 +16,7 @@ namespace moa::studio {
 class ProfileDialog : public QDialog {
   Q_OBJECT
  public:
-  ProfileDialog(const std::vector<int64_t>& lengths, const QString& out, QWidget* parent = nullptr);
+  ProfileDialog(const std::vector<int64_t>& lengths, const QString& out, QWidget* parent = nullptr, int samples = 4);
   // Throws moa::Error when a field does not parse.
   ProfileOptions options() const;
 

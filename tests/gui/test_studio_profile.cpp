@@ -17,6 +17,7 @@
 #include <functional>
 
 #include "app/studio/calib_dialog.h"
+#include "app/studio/dialog_fields.h"
 #include "app/studio/main_window.h"
 #include "app/studio/plan_editor.h"
 #include "app/studio/profile_dialog.h"
@@ -160,6 +161,12 @@ class StudioProfileTest : public QObject {
     QVERIFY(refused("'1000' is not a positive multiple of 64"));
     dialog.lengthsEdit()->setText(QString());
     QVERIFY(refused("at least one length"));
+    // The Profile dialog offers the last run's lengths while they fit the model's context.
+    const std::vector<int64_t> fallback{2048, 4096, 8192};
+    QCOMPARE(lengths_remembered(lengths_to_text({1024, 2048}), 8192, fallback), (std::vector<int64_t>{1024, 2048}));
+    QCOMPARE(lengths_remembered(QStringLiteral("1024,16384"), 8192, fallback), fallback);  // beyond this model
+    QCOMPARE(lengths_remembered(QString(), 8192, fallback), fallback);                      // nothing stored yet
+    QCOMPARE(lengths_remembered(QStringLiteral("1000"), 8192, fallback), fallback);
   }
 
   void stopEndsTheRunWithinASecond() {
