@@ -75,7 +75,7 @@ int run(const moa::cli::Args& args) {
     const auto& m = profile->meta;
     moa::plan_validate(plan, m.num_layers, m.num_heads, m.num_kv_heads, file);
     // A profile of another model would price the plan with the wrong heads' influence.
-    if (!plan.model_hash.empty() && plan.model_hash != "unknown" && plan.model_hash != m.model_hash)
+    if (moa::model_hash_known(plan.model_hash) && plan.model_hash != m.model_hash)
       moa::fail_file(args.get("profile"), "profiles model " + m.model_hash + " but the plan is for model " + plan.model_hash);
     for (const auto& [n, lp] : profile->lengths)
       if (lp.samples_done() > 0) profiled.push_back(n);

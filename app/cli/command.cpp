@@ -184,7 +184,7 @@ HeadArg parse_head_arg(const std::string& option, const std::string& text, int l
 }
 
 void note_plan_model(const Plan& plan, const std::string& plan_file, const std::filesystem::path& model_dir) {
-  if (plan.model_hash.empty() || plan.model_hash == "unknown") return;
+  if (!model_hash_known(plan.model_hash)) return;
   const std::string hash = Checkpoint::open(model_dir)->content_hash();
   if (hash != plan.model_hash)
     std::cerr << "note: " << plan_file << " was solved for model " << plan.model_hash << ", but " << model_dir.string()

@@ -4,7 +4,6 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QLineEdit>
-#include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
@@ -82,14 +81,7 @@ CalibOptions CalibDialog::options() const {
 }
 
 void CalibDialog::accept() {
-  // Field errors are shown while the dialog is open, so a typo does not cost what was entered.
-  try {
-    options();
-  } catch (const std::exception& e) {
-    QMessageBox::warning(this, windowTitle(), QString::fromStdString(e.what()));
-    return;
-  }
-  QDialog::accept();
+  if (fields_parse_or_say(this, [this] { options(); })) QDialog::accept();
 }
 
 }  // namespace moa::studio

@@ -1,7 +1,9 @@
 #include "app/studio/dialog_fields.h"
 
+#include <QDialog>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QStringList>
 
@@ -36,6 +38,16 @@ std::vector<int64_t> lengths_remembered(const QString& remembered, int64_t conte
     return lengths;
   } catch (const Error&) {
     return fallback;
+  }
+}
+
+bool fields_parse_or_say(QDialog* dialog, const std::function<void()>& parse) {
+  try {
+    parse();
+    return true;
+  } catch (const std::exception& e) {
+    QMessageBox::warning(dialog, dialog->windowTitle(), QString::fromStdString(e.what()));
+    return false;
   }
 }
 

@@ -85,13 +85,7 @@ ProfileOptions ProfileDialog::options() const {
 }
 
 void ProfileDialog::accept() {
-  // Field errors are shown while the dialog is open, so a typo does not cost what was entered.
-  try {
-    options();
-  } catch (const std::exception& e) {
-    QMessageBox::warning(this, windowTitle(), QString::fromStdString(e.what()));
-    return;
-  }
+  if (!fields_parse_or_say(this, [this] { options(); })) return;
   // A finished profile can be hours of work: asked here, while the dialog is still open, so
   // that choosing Cancel keeps every field as it was.
   if (!resume_->isChecked() && !overwrite_->isChecked() && QFileInfo::exists(out_->text())) {

@@ -50,12 +50,6 @@ Workspace::Workspace(QObject* parent)
   connect(&plan_, &PlanDocument::planReset, this, &Workspace::checkDocuments);
 }
 
-namespace {
-
-bool hash_known(const std::string& h) { return !h.empty() && h != "unknown"; }
-
-}  // namespace
-
 QStringList Workspace::mismatches() const {
   QStringList out;
   std::shared_ptr<const Checkpoint> ck = model_.checkpoint();
@@ -71,7 +65,7 @@ QStringList Workspace::mismatches() const {
     if (c.num_layers != m.num_layers || c.num_heads != m.num_heads || c.num_kv_heads != m.num_kv_heads)
       out << tr("the model has %1 but the profile has %2")
                  .arg(shape(c.num_layers, c.num_heads, c.num_kv_heads), shape(m.num_layers, m.num_heads, m.num_kv_heads));
-    else if (hash_known(m.model_hash) && m.model_hash != ck->content_hash())
+    else if (model_hash_known(m.model_hash) && m.model_hash != ck->content_hash())
       out << tr("the profile is of model %1, the open model is %2").arg(short_hash(m.model_hash), short_hash(ck->content_hash()));
   }
   if (plan) {
@@ -85,14 +79,14 @@ QStringList Workspace::mismatches() const {
       return true;
     };
     if (prof && validate(prof->meta.num_layers, prof->meta.num_heads, prof->meta.num_kv_heads, tr("profile")) &&
-        hash_known(plan->model_hash) && hash_known(prof->meta.model_hash) && plan->model_hash != prof->meta.model_hash)
+        model_hash_known(plan->model_hash) && model_hash_known(prof->meta.model_hash) && plan->model_hash != prof->meta.model_hash)
       out << tr("the plan is for model %1, the profile is of model %2")
                  .arg(short_hash(plan->model_hash), short_hash(prof->meta.model_hash));
     if (ck) {
       const ModelConfig& c = ck->config();
       if (validate(static_cast<int>(c.num_layers), static_cast<int>(c.num_heads), static_cast<int>(c.num_kv_heads),
                    tr("model")) &&
-          hash_known(plan->model_hash) && plan->model_hash != ck->content_hash())
+          model_hash_known(plan->model_hash) && plan->model_hash != ck->content_hash())
         out << tr("the plan is for model %1, the open model is %2")
                    .arg(short_hash(plan->model_hash), short_hash(ck->content_hash()));
     }
@@ -238,7 +232,7 @@ void Workspace::openPlan(const QString& path) {
   Plan p = plan_read(path.toStdString());
   if (ProfileDataPtr prof = profile_.data()) {
     plan_validate(p, prof->meta.num_layers, prof->meta.num_heads, prof->meta.num_kv_heads, path.toStdString());
-    if (hash_known(p.model_hash) && hash_known(prof->meta.model_hash) && p.model_hash != prof->meta.model_hash)
+    if (model_hash_known(p.model_hash) && model_hash_known(prof->meta.model_hash) && p.model_hash != prof->meta.model_hash)
       fail_file(path.toStdString(), "the plan is for model " + p.model_hash + " but the open profile is of model " +
                                         prof->meta.model_hash + " (" + prof->path + "); open that model's profile first");
   } else if (auto ck = model_.checkpoint())

@@ -21,7 +21,7 @@ Granularity granularity_parse(const std::string& text);  // "head" | "kv_head"
 struct Plan {
   int version = kPlanSchemaVersion;
   std::string model_name;
-  std::string model_hash;
+  std::string model_hash;  // "" or "unknown" for plans that do not say (reference files)
   Granularity granularity = Granularity::kv_head;
   int num_layers = 0;
   int num_heads = 0;     // query heads
@@ -41,6 +41,9 @@ struct Plan {
   // The rule a query head runs.
   const Rule& head_rule(int layer, int head) const;
 };
+
+// Whether a model hash names a model ("" and "unknown": plans imported from reference files).
+inline bool model_hash_known(const std::string& hash) { return !hash.empty() && hash != "unknown"; }
 
 // kv_head -> head: every query head gets its group's rule (MoA reference layout).
 Plan plan_expand_to_heads(const Plan& plan);

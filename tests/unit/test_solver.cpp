@@ -240,8 +240,11 @@ TEST(Solver, LockedRuleStaysThatHeadsOwn) {
     }
     const SolveResult got = solve_assignment(t, req);
     EXPECT_NEAR(got.objective, expect, 1e-7) << "trial " << trial;
-    for (size_t u = 0; u < got.assignment.size(); ++u)
-      if (u != 5) EXPECT_NE(got.assignment[u], 0) << "trial " << trial << " unit " << u;
+    for (size_t u = 0; u < got.assignment.size(); ++u) {
+      if (u != 5) {
+        EXPECT_NE(got.assignment[u], 0) << "trial " << trial << " unit " << u;
+      }
+    }
     EXPECT_EQ(got.assignment[5], 0);
   }
   // K = 1 and a hand-typed lock in a layer with unlocked heads: refused before CBC, saying why.
